@@ -1,0 +1,14 @@
+"""ccare: a knowledge-graph explorer of Alipay's C-CARE open-product map.
+
+The library is organised as:
+
+- :mod:`ccare.ontology` - vocabulary, shipped knowledge base and SHACL shapes (package data);
+- :mod:`ccare.kb` - loading the map (plus user files) and the first questions about it;
+- :mod:`ccare.validation` - SHACL validation with plain-words reports;
+- :mod:`ccare.graph` - the NetworkX flow graph and the loop-closing queries;
+- :mod:`ccare.exports` - HTML and data exports;
+- :mod:`ccare.cli` - the ``ccare`` command line, a thin layer over the above.
+"""
+
+__version__ = "0.1.0"
+__all__ = ["__version__"]

@@ -1,0 +1,1 @@
+"""The click commands of ``ccare``, one module per area, imported lazily by :mod:`ccare.cli`."""

@@ -1,0 +1,208 @@
+"""The first commands: ``info``, ``products``, ``show``, ``validate``."""
+
+from __future__ import annotations
+
+import click
+
+from ccare.kb import KINDS
+from ccare.commands.common import (
+    NeedCode,
+    common_options,
+    echo_json,
+    echo_table,
+    fmt_evidence,
+    format_option,
+    lang_option,
+    load_kb,
+)
+
+__all__ = ["info", "products", "show", "list_cmd", "validate_cmd"]
+
+
+@click.command()
+@common_options()
+def info(data, lang, fmt):
+    """What is loaded: triples, products, needs, values, relations, sources."""
+    kb = load_kb(data)
+    d = kb.info()
+    if fmt == "json":
+        echo_json(d)
+        return
+    rows = [[k.replace("_", " "), str(v)] for k, v in d.items() if not isinstance(v, list)]
+    for s in d["sources"]:
+        rows.append(["source", f"{s['id']} ({s['file']}): {s['labels'].get(lang) or s['labels'].get('en', '')}"])
+    for f in d["data_files"]:
+        rows.append(["data file", f])
+    echo_table(["what", "count"], rows)
+
+
+@click.command()
+@click.option("--need", type=NeedCode(), help="Only products serving this need: SCALE, ACTIVE, WORTH or EFFICIENCY.")
+@click.option("--value", "value", metavar="VALUE", help="Only products serving this value (id or label, e.g. interactive).")
+@click.option("--domain", type=click.Choice(["public", "private"]), help="Only products living in this domain.")
+@click.option("--type", "ptype", type=click.Choice(["core", "other"]), help="Only the six core products, or only the others.")
+@common_options()
+def products(need, value, domain, ptype, data, lang, fmt):
+    """Products with the needs and values they serve, each with its evidence.
+
+    \b
+    Examples:
+      ccare products --need ACTIVE
+      ccare products --domain private --lang zh
+    """
+    kb = load_kb(data)
+    rows = kb.products(need=need, value=value, domain=domain, core=None if ptype is None else ptype == "core")
+    if fmt == "json":
+        echo_json([r.to_json() for r in rows])
+        return
+    if not rows:
+        click.echo("No product matches.")
+        return
+    table = []
+    for r in rows:
+        first = True
+        for v, code, st in r.values or [(None, None, None)]:
+            table.append([
+                r.entity.id if first else "",
+                r.entity.label(lang) if first else "",
+                ",".join(r.needs) if first else "",
+                ",".join(d.id.replace("-domain", "") for d in r.domains) if first else "",
+                f"{v.label(lang)} ({code})" if v else "",
+                fmt_evidence(st.evidence, st.inferred) if st else "",
+            ])
+            first = False
+    echo_table(["id", "product", "needs", "domains", "value", "evidence"], table)
+
+
+@click.command("list")
+@click.argument("kind", type=click.Choice(sorted(KINDS)))
+@common_options()
+def list_cmd(kind, data, lang, fmt):
+    """Entities of one KIND, with the evidence that introduces each and their relations.
+
+    \b
+    Examples:
+      ccare list advantages
+      ccare list facts --format json
+    """
+    kb = load_kb(data)
+    items = kb.list_entities(KINDS[kind])
+    if fmt == "json":
+        echo_json(items)
+        return
+    if not items:
+        click.echo(f"No {kind} in the map.")
+        return
+    rows = []
+    for it in items:
+        links = {}
+        for r in it["out"]:
+            links.setdefault(r["relation"], []).append(r["entity"]["id"])
+        rows.append([
+            it["id"],
+            it["labels"].get(lang) or it["labels"].get("en") or it["id"],
+            "; ".join(f"{k}: {', '.join(v)}" for k, v in links.items()),
+            fmt_evidence(_ev(it["evidence"])),
+        ])
+    echo_table(["id", "label", "relations", "evidence"], rows)
+
+
+@click.command()
+@click.argument("name")
+@common_options()
+def show(name, data, lang, fmt):
+    """One entity: labels, type, relations in and out, facts, with evidence.
+
+    NAME is the id or the Chinese or English label, in any case.
+    """
+    kb = load_kb(data)
+    node = kb.resolve(name)
+    d = kb.describe(node)
+    if fmt == "json":
+        echo_json(d)
+        return
+    other = "en" if lang == "zh" else "zh"
+    lines = [
+        f"{d['labels'].get(lang) or d['id']}  ({d['labels'].get(other, '')})",
+        f"id:    {d['id']}",
+        f"iri:   {d['iri']}",
+        f"type:  {kb.node_id(kb.most_specific_type(node)) if d['type'] else '-'}",
+    ]
+    if d.get("code"):
+        lines.append(f"code:  {d['code']}")
+    if d.get("needs"):
+        lines.append(f"needs: {', '.join(d['needs'])}")
+    if d["alt_labels"]:
+        lines.append(f"also:  {', '.join(d['alt_labels'])}")
+    definition = d["definition"].get(lang) or d["definition"].get("en")
+    if definition:
+        lines.append(f"definition: {definition}")
+    if d["evidence"]:
+        lines.append("evidence: " + fmt_evidence(_ev(d["evidence"])))
+    q = d.get("quantity")
+    if q:
+        lines.append(f"value: {_num(q['value'])} {q['unit']} ({q['bound']}; counts {q['counts'] or '-'})")
+    click.echo("\n".join(lines))
+    for title, key in (("relations out", "out"), ("relations in", "in")):
+        if d[key]:
+            click.echo(f"\n{title}:")
+            echo_table(
+                ["relation", "entity", "evidence"],
+                [[r["relation"], f"{r['entity']['labels'].get(lang) or r['entity']['id']} [{r['entity']['id']}]",
+                  fmt_evidence(_ev(r["evidence"]), r["inferred"]) + (f" — {r['rationale']}" if r["rationale"] else "")]
+                 for r in d[key]],
+            )
+    if d["attributes"]:
+        click.echo("\nattributes:")
+        echo_table(["property", "value", "evidence"],
+                   [[a["property"], a["value"], fmt_evidence(_ev(a["evidence"]), a["inferred"])] for a in d["attributes"]])
+    if d["facts"]:
+        click.echo("\nfacts:")
+        echo_table(
+            ["fact", "value", "evidence"],
+            [[f["labels"].get(lang) or f["id"],
+              f"{'> ' if f['bound'] == 'more-than' else '~ ' if f['bound'] == 'approximately' else ''}{_num(f['value'])} "
+              f"{(f['counts'] or {}).get('labels', {}).get(lang, '') if f['counts'] else ''}{'%' if f['unit'] == 'PERCENT' else ''}".strip(),
+              fmt_evidence(_ev(f["evidence"]))]
+             for f in d["facts"]],
+        )
+
+
+def _ev(items):
+    from ccare.kb import Evidence
+
+    return [Evidence(**e) for e in items]
+
+
+def _num(v) -> str:
+    return f"{v:,}" if isinstance(v, (int, float)) else str(v)
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@lang_option
+@format_option("table", "json")
+def validate_cmd(files, lang, fmt):
+    """Check RDF FILES, merged with the shipped map, against the map's SHACL rules.
+
+    Prints each violation (focus node, rule, message). Exit code 0: the merged
+    map conforms; 1: it does not (or a file could not be read).
+    """
+    from ccare.validation import validate
+
+    kb = load_kb(files)
+    report = validate(kb)
+    if fmt == "json":
+        echo_json(report.to_json())
+    elif report.conforms:
+        click.echo(f"Conforms: {len(files)} file(s) merged with the shipped map break no rule.")
+    else:
+        echo_table(
+            ["focus node", "rule", "message"],
+            [[f"{v.focus}" + (f" ({v.focus_label})" if v.focus_label else ""), v.rule,
+              v.message + (f" [value: {v.value}]" if v.value and v.value != v.focus and v.value not in v.message else "")]
+             for v in report.violations],
+        )
+        click.echo(f"\n{len(report.violations)} violation(s).", err=True)
+    if not report.conforms:
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,64 @@
+"""One exception tree for the library; the CLI turns each into a clean message.
+
+Nothing in the library prints or exits: it raises one of these, and
+:mod:`ccare.cli` maps them to click's exit codes (1 for errors, 2 for usage).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CcareError",
+    "DataError",
+    "UnknownEntityError",
+    "UsageError",
+    "QueryError",
+]
+
+
+class CcareError(Exception):
+    """Base class of every error ccare raises on purpose."""
+
+    exit_code = 1
+
+
+class DataError(CcareError):
+    """An input file could not be read or parsed.
+
+    ``path`` names the file; ``line`` and ``column`` locate the fault when the
+    parser reports them.
+    """
+
+    def __init__(self, path, message, line=None, column=None):
+        self.path = str(path)
+        self.line = line
+        self.column = column
+        self.detail = message
+        where = self.path
+        if line is not None:
+            where += f", line {line}"
+            if column is not None:
+                where += f", column {column}"
+        super().__init__(f"{where}: {message}")
+
+
+class UnknownEntityError(CcareError):
+    """A name matched no entity of the map; ``suggestions`` holds near matches."""
+
+    def __init__(self, name, suggestions=(), kind="entity"):
+        self.name = name
+        self.kind = kind
+        self.suggestions = list(suggestions)
+        msg = f"unknown {kind} {name!r}"
+        if self.suggestions:
+            msg += "; did you mean: " + ", ".join(self.suggestions) + "?"
+        super().__init__(msg)
+
+
+class UsageError(CcareError):
+    """A value given by the user is not one of those allowed (exit code 2)."""
+
+    exit_code = 2
+
+
+class QueryError(CcareError):
+    """A query could not be run (for example a SPARQL syntax error)."""

@@ -1,0 +1,147 @@
+"""From the RDF map to a NetworkX ``MultiDiGraph``, and back.
+
+Nodes are keyed by entity id (the slug, e.g. ``fan-group``) and carry ``iri``,
+``type`` (most specific class, prefixed), ``kind`` (product, programme, need, value,
+domain, scene, advantage, case, practice, fact, other), ``labels`` ``{"zh", "en"}``,
+``domains``, ``needs`` and ``values`` served, and the entity's own ``evidence``.
+Edges are keyed by relation (the predicate's local name, e.g. ``userFlowsTo``) and
+carry ``iri``, ``evidence`` (list of ``{"source", "line", "quote"}``), ``inferred``
+and ``rationale``.
+
+Examples
+--------
+>>> from ccare.kb import load
+>>> G = to_networkx(load())
+>>> G.nodes["fan-group"]["kind"], G.nodes["fan-group"]["needs"]
+('product', ['ACTIVE'])
+>>> G.has_edge("payment", "qipan-miyun", key="dataFlowsTo")
+True
+>>> sorted(flow_graph(G).successors("payment"))
+['qipan-miyun']
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import RDFS, SKOS
+
+from ccare.kb import NEED_CODES, KnowledgeBase
+from ccare.ontology import CC, ID, QUDT
+
+__all__ = ["KINDS", "FLOW_RELATIONS", "to_networkx", "flow_graph", "to_rdf_triples", "relation_iri"]
+
+#: node kind by class, most specific first
+KINDS = (
+    (CC.Product, "product"),
+    (CC.Programme, "programme"),
+    (CC.Need, "need"),
+    (CC.Value, "value"),
+    (CC.Domain, "domain"),
+    (CC.Scene, "scene"),
+    (CC.CoreAdvantage, "advantage"),
+    (CC.Case, "case"),
+    (CC.Practice, "practice"),
+    (CC.QuantitativeFact, "fact"),
+)
+
+#: The relations operating loops walk: users and data moving between products.
+FLOW_RELATIONS = ("userFlowsTo", "dataFlowsTo")
+
+#: Predicates that never become edges: bookkeeping of evidence and typing.
+_SKIP = {RDF.type, RDF.subject, RDF.predicate, RDF.object, CC.evidence, CC.source}
+
+#: Classes whose instances are not nodes of the map graph (bounds and counted kinds
+#: become attributes of the facts that use them).
+_NOT_NODES = (CC.Source, CC.Assertion, CC.Merchant, CC.Bound, CC.CountedKind)
+
+
+def _key(kb: KnowledgeBase, p: URIRef) -> str:
+    return str(p)[len(str(CC._NS)):] if str(p).startswith(str(CC._NS)) else kb.node_id(p)
+
+
+def relation_iri(kb: KnowledgeBase, key: str) -> URIRef:
+    """The predicate IRI of an edge key (inverse of the keying used by :func:`to_networkx`)."""
+    if ":" not in key:
+        return URIRef(str(CC._NS) + key)
+    prefix, local = key.split(":", 1)
+    ns = dict(kb.graph.namespaces()).get(prefix)
+    return URIRef(str(ns) + local) if ns is not None else URIRef(key)
+
+
+def _kind(kb: KnowledgeBase, node) -> str:
+    for cls, kind in KINDS:
+        if kb.is_a(node, cls):
+            return kind
+    return "other"
+
+
+def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
+    """The map as a ``MultiDiGraph`` (see the module docstring). ``kb`` is not modified."""
+    g: Graph = kb.graph
+    G = nx.MultiDiGraph()
+    nodes = {}
+    for s in set(g.subjects(RDF.type, None)):
+        if not isinstance(s, URIRef) or not str(s).startswith(str(ID)):
+            continue
+        if any(kb.is_a(s, c) for c in _NOT_NODES):
+            continue
+        nodes[s] = kb.node_id(s)
+    for s, nid in sorted(nodes.items(), key=lambda kv: kv[1]):
+        ent = kb.entity(s)
+        kind = _kind(kb, s)
+        attrs = {
+            "iri": ent.iri,
+            "type": kb.node_id(URIRef(ent.type)) if ent.type else None,
+            "kind": kind,
+            "labels": dict(ent.labels),
+            "evidence": [e.to_json() for e in kb.entity_evidence(s)],
+            "domains": sorted(kb.node_id(d) for d in g.objects(s, CC.livesIn)),
+            "values": sorted(kb.node_id(v) for v in g.objects(s, CC.serves)),
+        }
+        needs = {kb.need_code(kb.need_of(v)) for v in g.objects(s, CC.serves) if kb.need_of(v) is not None}
+        attrs["needs"] = [c for c in NEED_CODES if c in needs]
+        if kind == "need":
+            attrs["code"] = str(g.value(s, SKOS.notation))
+        if kind == "fact":
+            lit = g.value(s, QUDT.numericValue)
+            attrs["value"] = lit.toPython() if isinstance(lit, Literal) else None
+            unit = g.value(s, QUDT.unit)
+            attrs["unit"] = str(unit).rsplit("/", 1)[-1] if unit is not None else None
+            counts, bound = g.value(s, CC.counts), g.value(s, CC.bound)
+            attrs["counts"] = kb.node_id(counts) if counts is not None else None
+            attrs["bound"] = kb.node_id(bound) if bound is not None else "exactly"
+        G.add_node(nid, **attrs)
+    for s, nid in nodes.items():
+        for p, o in g.predicate_objects(s):
+            if p in _SKIP or o not in nodes:
+                continue
+            st = kb.statement(s, p, o)
+            G.add_edge(
+                nid,
+                nodes[o],
+                key=_key(kb, p),
+                relation=_key(kb, p),
+                iri=str(p),
+                evidence=[e.to_json() for e in st.evidence],
+                inferred=st.inferred,
+                rationale=st.rationale,
+            )
+    return G
+
+
+def flow_graph(G: nx.MultiDiGraph, relations=FLOW_RELATIONS) -> nx.MultiDiGraph:
+    """A read-only view of ``G``: products and the user- and data-flow edges between them."""
+    products = {n for n, k in G.nodes(data="kind") if k == "product"}
+    rels = set(relations)
+    return nx.subgraph_view(
+        G,
+        filter_node=products.__contains__,
+        filter_edge=lambda u, v, k: k in rels,
+    )
+
+
+def to_rdf_triples(kb: KnowledgeBase, G: nx.MultiDiGraph) -> set:
+    """The RDF triples the edges of ``G`` stand for (for round-trip checks)."""
+    iri = {n: URIRef(d["iri"]) for n, d in G.nodes(data=True)}
+    return {(iri[u], URIRef(d["iri"]), iri[v]) for u, v, d in G.edges(data=True)}

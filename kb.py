@@ -1,0 +1,603 @@
+"""The knowledge base: the shipped map merged with the user's files, and questions about it.
+
+:func:`load` reads the ontology, the shipped knowledge base and any ``--data`` files into
+one :class:`rdflib.Graph`, and asserts the triple of every ``cc:Assertion`` (the map's
+files state each relation once, as an evidenced assertion).  :class:`KnowledgeBase`
+answers the questions the first CLI commands ask: what is loaded, which products serve
+what, and everything about one entity, each fact with its evidence.
+
+Examples
+--------
+>>> from ccare.kb import load
+>>> kb = load()
+>>> kb.resolve("商家粉丝群") == kb.resolve("fan-group")
+True
+>>> [p.entity.id for p in kb.products(need="ACTIVE")][:3]
+['fan-group', 'life-account', 'member-operation']
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Sequence
+
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import OWL, SKOS
+from rdflib.term import Node
+
+from ccare import ontology
+from ccare.errors import UnknownEntityError, UsageError
+from ccare.ontology import CC, ID, QUDT
+from ccare.rdfio import parse_file, parse_text
+
+__all__ = [
+    "NEED_CODES",
+    "Entity",
+    "Evidence",
+    "Statement",
+    "Quantity",
+    "ProductRow",
+    "KnowledgeBase",
+    "load",
+    "shipped_graph",
+]
+
+#: The four C-CARE needs, in the source's order.
+NEED_CODES = ("SCALE", "ACTIVE", "WORTH", "EFFICIENCY")
+
+#: Relations between entities that the map states as evidenced assertions.
+RELATIONS = (
+    CC.serves, CC.livesIn, CC.opensInto, CC.inScene, CC.userFlowsTo, CC.dataFlowsTo,
+    CC.supports, CC.combinesWith, CC.incentivises, CC.suits, CC.uses, CC.reports,
+    CC.carriedBy, CC.centredOn,
+)
+
+#: Kinds of entity ``ccare list`` knows, by the class that defines them.
+KINDS = {
+    "products": CC.Product,
+    "core-products": CC.CoreProduct,
+    "other-products": CC.OtherProduct,
+    "programmes": CC.Programme,
+    "needs": CC.Need,
+    "values": CC.Value,
+    "domains": CC.Domain,
+    "scenes": CC.Scene,
+    "advantages": CC.CoreAdvantage,
+    "cases": CC.Case,
+    "practices": CC.Practice,
+    "facts": CC.QuantitativeFact,
+    "profile": CC.ProfileDimension,
+    "scales": CC.MerchantScale,
+    "stages": CC.DigitalisationStage,
+}
+
+DOMAIN_IDS = {"public": ID["public-domain"], "private": ID["private-domain"]}
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named node of the map: ``id`` (slug), ``iri``, most specific ``type``, labels."""
+
+    id: str
+    iri: str
+    type: str | None
+    labels: dict
+
+    def label(self, lang: str = "en") -> str:
+        """The label in ``lang``, else in the other language, else the id."""
+        other = "zh" if lang == "en" else "en"
+        return self.labels.get(lang) or self.labels.get(other) or self.id
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "iri": self.iri, "type": self.type, "labels": dict(self.labels)}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A verbatim ``quote`` from ``line`` of ``source`` (a source id)."""
+
+    source: str
+    line: int | None
+    quote: str
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "line": self.line, "quote": self.quote}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One relation ``subject --predicate--> object`` with its evidence."""
+
+    subject: Node
+    predicate: URIRef
+    object: Node
+    evidence: tuple[Evidence, ...]
+    inferred: bool
+    rationale: str | None = None
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A quantitative fact: a typed number with its unit, what it counts and measures."""
+
+    entity: Entity
+    value: int | float
+    unit: str
+    counts: Entity | None
+    bound: str
+    measures: tuple[Entity, ...]
+    evidence: tuple[Evidence, ...]
+
+    def to_json(self) -> dict:
+        d = self.entity.to_json()
+        d.update(
+            value=self.value,
+            unit=self.unit,
+            counts=self.counts.to_json() if self.counts else None,
+            bound=self.bound,
+            measures=[m.id for m in self.measures],
+            evidence=[e.to_json() for e in self.evidence],
+        )
+        return d
+
+
+@dataclass
+class ProductRow:
+    """A product with the needs, values and domains it serves, each value with evidence."""
+
+    entity: Entity
+    needs: list[str]
+    values: list[tuple[Entity, str, Statement]]
+    domains: list[Entity]
+
+    def to_json(self) -> dict:
+        d = self.entity.to_json()
+        d["needs"] = self.needs
+        d["values"] = [
+            {
+                "value": v.to_json(),
+                "need": need,
+                "inferred": st.inferred,
+                "rationale": st.rationale,
+                "evidence": [e.to_json() for e in st.evidence],
+            }
+            for v, need, st in self.values
+        ]
+        d["domains"] = [dm.id for dm in self.domains]
+        return d
+
+
+def _shipped_files():
+    return [*ontology.tbox_files(), *ontology.kb_files()]
+
+
+def shipped_graph() -> Graph:
+    """A new graph holding the shipped ontology and knowledge base (assertions materialised)."""
+    g = _new_graph()
+    for f in _shipped_files():
+        parse_text(g, f.read_bytes(), "turtle", name=f"ccare/ontology/{f.name}", base_iri=str(ID))
+    materialise(g)
+    return g
+
+
+def _new_graph() -> Graph:
+    g = Graph()
+    for prefix, ns in ontology.PREFIXES.items():
+        g.bind(prefix, ns)
+    return g
+
+
+def materialise(graph: Graph) -> int:
+    """Add the triple each ``cc:Assertion`` in ``graph`` describes; return how many were new."""
+    new = 0
+    for a in list(graph.subjects(RDF.type, CC.Assertion)):
+        s = graph.value(a, RDF.subject)
+        p = graph.value(a, RDF.predicate)
+        o = graph.value(a, RDF.object)
+        if s is None or p is None or o is None or not isinstance(p, URIRef):
+            continue  # malformed; SHACL reports it
+        if (s, p, o) not in graph:
+            graph.add((s, p, o))
+            new += 1
+    return new
+
+
+def load(data: Sequence[str | os.PathLike] = (), *, shipped: bool = True) -> "KnowledgeBase":
+    """Load the shipped map merged with the RDF files in ``data``.
+
+    Parameters
+    ----------
+    data : sequence of paths
+        The user's own RDF files, in any format rdflib recognises by extension
+        (Turtle when unknown).
+    shipped : bool
+        Include the shipped ontology and knowledge base (default).
+
+    Raises
+    ------
+    ccare.errors.DataError
+        A file is missing or malformed; the message names the file and line.
+    """
+    g = shipped_graph() if shipped else _new_graph()
+    for path in data:
+        parse_file(g, path)
+    if data:
+        materialise(g)
+    return KnowledgeBase(g, sources=[str(p) for p in data])
+
+
+def _lit_lang(graph: Graph, node: Node, prop: URIRef) -> dict:
+    out: dict = {}
+    for lit in graph.objects(node, prop):
+        if isinstance(lit, Literal):
+            lang = (lit.language or "").lower()
+            key = "zh" if lang.startswith("zh") else "en" if lang.startswith("en") else None
+            if key and key not in out:
+                out[key] = str(lit)
+    return out
+
+
+class KnowledgeBase:
+    """A loaded map: an rdflib graph plus the lookups the commands need.
+
+    The graph is the caller's to read; the methods never modify it.
+    """
+
+    def __init__(self, graph: Graph, sources: Sequence[str] = ()):
+        self.graph = graph
+        self.sources = list(sources)
+
+    # ------------------------------------------------------------------ naming
+
+    def node_id(self, node: Node) -> str:
+        """The readable id of ``node``: its slug in the map's namespace, else a prefixed name."""
+        s = str(node)
+        if s.startswith(str(ID)):
+            return s[len(str(ID)):]
+        if isinstance(node, URIRef):
+            try:
+                prefix, _, local = self.graph.compute_qname(s, generate=False)
+                return f"{prefix}:{local}"
+            except Exception:  # rdflib raises several kinds for IRIs it cannot split
+                return s
+        return s
+
+    @cached_property
+    def _superclasses(self) -> dict:
+        sup: dict = {}
+        for c, p in self.graph.subject_objects(RDFS.subClassOf):
+            sup.setdefault(c, set()).add(p)
+        closed: dict = {}
+
+        def up(c, seen):
+            for p in sup.get(c, ()):
+                if p not in seen:
+                    seen.add(p)
+                    up(p, seen)
+            return seen
+
+        for c in sup:
+            closed[c] = up(c, set())
+        return closed
+
+    def is_a(self, node: Node, cls: URIRef) -> bool:
+        """Whether ``node`` is typed ``cls`` or a subclass of it."""
+        for t in self.graph.objects(node, RDF.type):
+            if t == cls or cls in self._superclasses.get(t, ()):
+                return True
+        return False
+
+    def most_specific_type(self, node: Node) -> URIRef | None:
+        types = set(self.graph.objects(node, RDF.type))
+        supers = set()
+        for t in types:
+            supers |= self._superclasses.get(t, set())
+        best = sorted(t for t in types - supers if isinstance(t, URIRef))
+        ours = [t for t in best if str(t).startswith(str(CC._NS))]
+        pick = ours or best
+        return pick[0] if pick else None
+
+    def entity(self, node: Node) -> Entity:
+        """The :class:`Entity` view of ``node``."""
+        t = self.most_specific_type(node)
+        return Entity(
+            id=self.node_id(node),
+            iri=str(node),
+            type=str(t) if t is not None else None,
+            labels=_lit_lang(self.graph, node, RDFS.label),
+        )
+
+    @cached_property
+    def _names(self) -> dict:
+        """Lower-cased id, labels and alternative labels of every named entity → IRI."""
+        names: dict = {}
+        g = self.graph
+        for s in set(g.subjects(RDF.type, None)):
+            if not isinstance(s, URIRef) or not str(s).startswith(str(ID)):
+                continue
+            keys = [self.node_id(s)]
+            keys += [str(o) for o in g.objects(s, RDFS.label)]
+            keys += [str(o) for o in g.objects(s, SKOS.altLabel)]
+            keys += [str(o) for o in g.objects(s, SKOS.notation)]
+            for k in keys:
+                names.setdefault(k.strip().casefold(), s)
+        return names
+
+    def resolve(self, name: str, of_type: URIRef | None = None, kind: str = "entity") -> URIRef:
+        """The IRI of the entity called ``name`` (id, zh or en label, alt label; any case).
+
+        Raises :class:`~ccare.errors.UnknownEntityError` with near matches when nothing matches.
+        """
+        key = name.strip().casefold()
+        cands = self._names
+        if of_type is not None:
+            cands = {k: v for k, v in cands.items() if self.is_a(v, of_type)}
+        if key in cands:
+            return cands[key]
+        if key.startswith(str(ID).casefold()):
+            for k, v in cands.items():
+                if str(v).casefold() == key:
+                    return v
+        near = difflib.get_close_matches(key, list(cands), n=5, cutoff=0.5)
+        # also match on substrings, which difflib scores poorly for short CJK names
+        near += [k for k in cands if key and (key in k or k in key) and k not in near]
+        ids, seen = [], set()
+        for k in near:
+            v = cands[k]
+            if v not in seen:
+                seen.add(v)
+                ids.append(self.node_id(v))
+        raise UnknownEntityError(name, ids[:5], kind=kind)
+
+    # ------------------------------------------------------------------ evidence
+
+    def _evidence_nodes(self, node: Node) -> list[Evidence]:
+        out = []
+        g = self.graph
+        for ev in g.objects(node, CC.evidence):
+            src = g.value(ev, CC.source)
+            line = g.value(ev, CC.line)
+            quote = g.value(ev, CC.quote)
+            out.append(
+                Evidence(
+                    source=self.node_id(src) if src is not None else "",
+                    line=int(line) if isinstance(line, Literal) and str(line).isdigit() else None,
+                    quote=str(quote) if quote is not None else "",
+                )
+            )
+        out.sort(key=lambda e: (e.source, e.line or 0, e.quote))
+        return out
+
+    def entity_evidence(self, node: Node) -> list[Evidence]:
+        """Evidence for ``node``'s place in the map (the line that introduces it)."""
+        return self._evidence_nodes(node)
+
+    @cached_property
+    def _assertions(self) -> dict:
+        idx: dict = {}
+        g = self.graph
+        for a in g.subjects(RDF.type, CC.Assertion):
+            key = (g.value(a, RDF.subject), g.value(a, RDF.predicate), g.value(a, RDF.object))
+            idx.setdefault(key, []).append(a)
+        return idx
+
+    def statement(self, s: Node, p: URIRef, o: Node) -> Statement:
+        """The triple ``(s, p, o)`` with the evidence of the assertions describing it."""
+        g = self.graph
+        nodes = self._assertions.get((s, p, o), [])
+        evidence = [e for a in nodes for e in self._evidence_nodes(a)]
+        # stated if any assertion states it; a triple with no assertion is bare (no evidence)
+        inferred = bool(nodes) and all(g.value(a, CC.inferred) == Literal(True) for a in nodes)
+        rationale = None
+        if inferred:
+            rationale = next((str(r) for a in nodes for r in g.objects(a, CC.rationale)), None)
+        return Statement(s, p, o, tuple(evidence), inferred, rationale)
+
+    # ------------------------------------------------------------------ questions
+
+    def needs(self) -> list[Entity]:
+        """The four needs, in the source's order."""
+        return [self.entity(self.need(code)) for code in NEED_CODES]
+
+    def need(self, code: str) -> URIRef:
+        """The need with this code or name; unknown codes raise a :class:`UsageError`."""
+        for n in self.graph.subjects(RDF.type, CC.Need):
+            if str(self.graph.value(n, SKOS.notation)).upper() == code.strip().upper():
+                return n
+        try:
+            n = self.resolve(code, CC.Need, kind="need")
+        except UnknownEntityError:
+            raise UsageError(f"unknown need {code!r} (allowed: {', '.join(NEED_CODES)})") from None
+        return n
+
+    def need_code(self, need: Node) -> str:
+        return str(self.graph.value(need, SKOS.notation))
+
+    def value(self, name: str) -> URIRef:
+        """The value called ``name``; unknown names raise a :class:`UsageError` listing all."""
+        try:
+            return self.resolve(name, CC.Value, kind="value")
+        except UnknownEntityError:
+            allowed = sorted(self.node_id(v) for v in self.graph.subjects(RDF.type, CC.Value))
+            raise UsageError(f"unknown value {name!r} (allowed: {', '.join(allowed)})") from None
+
+    def need_of(self, value: Node) -> Node | None:
+        return self.graph.value(value, SKOS.broader)
+
+    def instances(self, cls: URIRef) -> list[URIRef]:
+        """Named instances of ``cls`` (subclasses included), sorted by id."""
+        out = set()
+        for c in [cls, *[c for c, sups in self._superclasses.items() if cls in sups]]:
+            out.update(s for s in self.graph.subjects(RDF.type, c) if isinstance(s, URIRef))
+        return sorted(out, key=self.node_id)
+
+    def product_row(self, product: URIRef) -> ProductRow:
+        g = self.graph
+        values = []
+        needs = set()
+        for v in sorted(g.objects(product, CC.serves), key=self.node_id):
+            n = self.need_of(v)
+            code = self.need_code(n) if n is not None else None
+            values.append((self.entity(v), code, self.statement(product, CC.serves, v)))
+            if code:
+                needs.add(code)
+        domains = [self.entity(d) for d in sorted(g.objects(product, CC.livesIn), key=self.node_id)]
+        return ProductRow(
+            entity=self.entity(product),
+            needs=[c for c in NEED_CODES if c in needs],
+            values=values,
+            domains=domains,
+        )
+
+    def products(
+        self,
+        need: str | None = None,
+        value: str | None = None,
+        domain: str | None = None,
+        core: bool | None = None,
+    ) -> list[ProductRow]:
+        """Products, with what they serve, filtered by need, value, domain and core-ness.
+
+        ``domain`` is ``public`` or ``private``; ``need`` a code such as ``ACTIVE``;
+        ``core`` True keeps the six core products, False the others.
+        """
+        cls = CC.Product if core is None else CC.CoreProduct if core else CC.OtherProduct
+        rows = [self.product_row(p) for p in self.instances(cls)]
+        if need is not None:
+            code = self.need_code(self.need(need))
+            rows = [r for r in rows if code in r.needs]
+        if value is not None:
+            v = self.value(value)
+            rows = [r for r in rows if any(e.iri == str(v) for e, _, _ in r.values)]
+        if domain is not None:
+            if domain not in DOMAIN_IDS:
+                raise UsageError(f"unknown domain {domain!r} (allowed: public, private)")
+            d = str(DOMAIN_IDS[domain])
+            rows = [r for r in rows if any(dm.iri == d for dm in r.domains)]
+        return rows
+
+    def quantities(self, about: Node | None = None) -> list[Quantity]:
+        """Quantitative facts, all of them or those that measure ``about``."""
+        g = self.graph
+        facts = self.instances(CC.QuantitativeFact)
+        if about is not None:
+            facts = [f for f in facts if (f, CC.measures, about) in g]
+        out = []
+        for f in facts:
+            lit = g.value(f, QUDT.numericValue)
+            num = lit.toPython() if isinstance(lit, Literal) else None
+            if hasattr(num, "as_integer_ratio") and not isinstance(num, (int, float)):
+                num = float(num)
+            if isinstance(num, float) and num.is_integer():
+                num = int(num)
+            unit = g.value(f, QUDT.unit)
+            counts = g.value(f, CC.counts)
+            bound = g.value(f, CC.bound)
+            out.append(
+                Quantity(
+                    entity=self.entity(f),
+                    value=num,
+                    unit=str(unit).rsplit("/", 1)[-1] if unit is not None else "",
+                    counts=self.entity(counts) if counts is not None else None,
+                    bound=self.node_id(bound) if bound is not None else "exactly",
+                    measures=tuple(self.entity(m) for m in sorted(g.objects(f, CC.measures), key=self.node_id)),
+                    evidence=tuple(self._evidence_nodes(f)),
+                )
+            )
+        return out
+
+    def relations(self, node: Node) -> tuple[list[Statement], list[Statement]]:
+        """The evidenced relations leaving and entering ``node``."""
+        g = self.graph
+        out = [self.statement(node, p, o) for p in RELATIONS for o in sorted(g.objects(node, p), key=str)]
+        inc = [self.statement(s, p, node) for p in RELATIONS for s in sorted(g.subjects(p, node), key=str)]
+        return out, inc
+
+    def describe(self, node: URIRef) -> dict:
+        """Everything about one entity, as plain data (see the README for the JSON shape)."""
+        g = self.graph
+        ent = self.entity(node)
+        out, inc = self.relations(node)
+
+        def rel(st: Statement, other: Node) -> dict:
+            return {
+                "relation": self.node_id(st.predicate),
+                "entity": self.entity(other).to_json(),
+                "inferred": st.inferred,
+                "rationale": st.rationale,
+                "evidence": [e.to_json() for e in st.evidence],
+            }
+
+        d = ent.to_json()
+        d["definition"] = _lit_lang(g, node, SKOS.definition)
+        d["alt_labels"] = sorted(str(o) for o in g.objects(node, SKOS.altLabel))
+        d["types"] = sorted(self.node_id(t) for t in g.objects(node, RDF.type))
+        d["evidence"] = [e.to_json() for e in self.entity_evidence(node)]
+        d["out"] = [rel(st, st.object) for st in out]
+        d["in"] = [rel(st, st.subject) for st in inc]
+        notation = g.value(node, SKOS.notation)
+        if notation is not None:
+            d["code"] = str(notation)
+        if self.is_a(node, CC.Product):
+            d["needs"] = self.product_row(node).needs
+        d["facts"] = [q.to_json() for q in self.quantities(node)]
+        if self.is_a(node, CC.QuantitativeFact):
+            (q,) = [q for q in self.quantities() if q.entity.iri == str(node)]
+            d["quantity"] = {"value": q.value, "unit": q.unit, "bound": q.bound,
+                             "counts": q.counts.id if q.counts else None,
+                             "evidence": [e.to_json() for e in q.evidence]}
+        attrs = []
+        for a in self._assertions:
+            s, p, o = a
+            if s == node and isinstance(o, Literal):
+                st = self.statement(s, p, o)
+                attrs.append({"property": self.node_id(p), "value": str(o), "inferred": st.inferred,
+                              "rationale": st.rationale, "evidence": [e.to_json() for e in st.evidence]})
+        d["attributes"] = sorted(attrs, key=lambda a: a["property"])
+        return d
+
+    def list_entities(self, cls: URIRef) -> list[dict]:
+        """Entities of ``cls``: entity JSON plus evidence and outgoing relations."""
+        out = []
+        for node in self.instances(cls):
+            d = self.entity(node).to_json()
+            d["evidence"] = [e.to_json() for e in self.entity_evidence(node)]
+            rels, _ = self.relations(node)
+            d["out"] = [
+                {"relation": self.node_id(st.predicate), "entity": self.entity(st.object).to_json(),
+                 "inferred": st.inferred, "evidence": [e.to_json() for e in st.evidence]}
+                for st in rels
+            ]
+            out.append(d)
+        return out
+
+    def info(self) -> dict:
+        """Counts of what is loaded."""
+        g = self.graph
+        flows = sum(1 for p in (CC.userFlowsTo, CC.dataFlowsTo) for _ in g.subject_objects(p))
+        relations = sum(1 for p in RELATIONS for _ in g.subject_objects(p))
+        inferred = sum(1 for a in g.subjects(RDF.type, CC.Assertion) if g.value(a, CC.inferred) == Literal(True))
+        assertions = sum(1 for _ in g.subjects(RDF.type, CC.Assertion))
+        return {
+            "triples": len(g),
+            "products": len(self.instances(CC.Product)),
+            "core_products": len(self.instances(CC.CoreProduct)),
+            "programmes": len(self.instances(CC.Programme)),
+            "needs": len(self.instances(CC.Need)),
+            "values": len(self.instances(CC.Value)),
+            "relations": relations,
+            "flows": flows,
+            "assertions": assertions,
+            "inferred_assertions": inferred,
+            "facts": len(self.instances(CC.QuantitativeFact)),
+            "classes": sum(1 for c in g.subjects(RDF.type, OWL.Class) if str(c).startswith(str(CC._NS))),
+            "sources": [
+                {"id": self.node_id(s), "file": str(g.value(s, CC.file) or ""), "labels": _lit_lang(g, s, RDFS.label)}
+                for s in self.instances(CC.Source)
+            ],
+            "data_files": list(self.sources),
+        }
+

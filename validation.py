@@ -1,0 +1,131 @@
+"""SHACL validation of a map against the shipped shapes, reported in plain words.
+
+Examples
+--------
+>>> from ccare.kb import load
+>>> report = validate(load())
+>>> report.conforms, len(report.violations)
+(True, 0)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import SH
+
+from ccare import ontology
+from ccare.kb import KnowledgeBase
+from ccare.rdfio import parse_text
+
+__all__ = ["Violation", "Report", "shapes_graph", "validate"]
+
+_IRI = re.compile(r"https?://[^\s<>\"{}|^`]+")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way the map breaks a rule: the node, the rule (shape name) and a message."""
+
+    focus: str
+    focus_label: str | None
+    rule: str
+    message: str
+    path: str | None
+    value: str | None
+    severity: str
+
+    def to_json(self) -> dict:
+        return {
+            "focus": self.focus,
+            "focus_label": self.focus_label,
+            "rule": self.rule,
+            "message": self.message,
+            "path": self.path,
+            "value": self.value,
+            "severity": self.severity,
+        }
+
+
+@dataclass
+class Report:
+    conforms: bool
+    violations: list[Violation]
+
+    def to_json(self) -> dict:
+        return {"conforms": self.conforms, "violations": [v.to_json() for v in self.violations]}
+
+
+def shapes_graph() -> Graph:
+    """The shipped SHACL shapes as one graph."""
+    g = Graph()
+    files = ontology.shape_files()
+    if not files:  # an empty glob must not validate nothing
+        raise RuntimeError("no SHACL shape files found in ccare/ontology/shapes")
+    for f in files:
+        parse_text(g, f.read_bytes(), "turtle", name=f"ccare/ontology/shapes/{f.name}")
+    return g
+
+
+def _rule_name(results: Graph, result, shapes: Graph) -> str:
+    shape = results.value(result, SH.sourceShape)
+    for g in (shapes, results):
+        name = g.value(shape, SH.name) if shape is not None else None
+        if name is not None:
+            return str(name)
+    if shape is not None and not isinstance(shape, Literal) and "#" in str(shape):
+        return str(shape).rsplit("#", 1)[1]
+    comp = results.value(result, SH.sourceConstraintComponent)
+    return str(comp).rsplit("#", 1)[-1] if comp is not None else "constraint"
+
+
+def validate(kb: KnowledgeBase) -> Report:
+    """Validate the loaded map against the shipped shapes.
+
+    pyshacl runs without inference, without SHACL advanced features (no SPARQL
+    targets, no rules) and without following ``owl:imports``: it reads only the
+    graph it is given.
+    """
+    import pyshacl  # heavy; only the validate command needs it
+
+    shapes = shapes_graph()
+    conforms, results, _text = pyshacl.validate(
+        kb.graph,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=False,
+        allow_warnings=False,
+        do_owl_imports=False,
+        inplace=False,
+    )
+    if not isinstance(results, Graph):  # pyshacl could not run the shapes at all
+        raise RuntimeError(f"SHACL validation failed to run: {_text.strip()}")
+    def short(text: str) -> str:  # IRIs substituted into messages, as readable ids
+        return _IRI.sub(lambda m: kb.node_id(URIRef(m.group(0))), text)
+
+    violations = []
+    for r in results.subjects(RDF.type, SH.ValidationResult):
+        focus = results.value(r, SH.focusNode)
+        msg = results.value(r, SH.resultMessage)
+        path = results.value(r, SH.resultPath)
+        value = results.value(r, SH.value)
+        sev = results.value(r, SH.resultSeverity)
+        label = None
+        if focus is not None:
+            labels = {(lit.language or ""): str(lit) for lit in kb.graph.objects(focus, RDFS.label)}
+            label = labels.get("en") or labels.get("zh") or next(iter(labels.values()), None)
+        violations.append(
+            Violation(
+                focus=kb.node_id(focus) if focus is not None else "",
+                focus_label=label,
+                rule=_rule_name(results, r, shapes),
+                message=short(str(msg)) if msg is not None else "",
+                path=kb.node_id(path) if path is not None and not isinstance(path, Literal) else None,
+                value=kb.node_id(value) if value is not None and not isinstance(value, Literal) else (str(value) if value is not None else None),
+                severity=str(sev).rsplit("#", 1)[-1] if sev is not None else "Violation",
+            )
+        )
+    violations.sort(key=lambda v: (v.focus, v.rule, v.message))
+    return Report(conforms=bool(conforms), violations=violations)
