@@ -40,6 +40,16 @@ class OutputError(CcareError):
     """The output file cannot be written where the user asked."""
 
 
+def _file_mode(target: Path) -> int:
+    """The mode the output should have: the old file's, else what the umask allows."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
     """Context manager yielding a file object; the target appears only on success.
@@ -67,6 +77,7 @@ def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
             yield f
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _file_mode(target))
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
