@@ -315,9 +315,12 @@ class KnowledgeBase:
         """Lower-cased id, labels and alternative labels of every named entity → IRI."""
         names: dict = {}
         g = self.graph
-        for s in set(g.subjects(RDF.type, None)):
-            if not isinstance(s, URIRef) or not str(s).startswith(str(ID)):
-                continue
+        # Entities of the map first (sorted, so a label two things share always names the
+        # same one), then anything else labelled: the user's own IRIs, vocabulary terms.
+        typed = {s for s in g.subjects(RDF.type, None) if isinstance(s, URIRef)}
+        labelled = {s for s in g.subjects(RDFS.label, None) if isinstance(s, URIRef)}
+        ordered = sorted(typed | labelled, key=lambda s: (not str(s).startswith(str(ID)), self.node_id(s)))
+        for s in ordered:
             keys = [self.node_id(s)]
             keys += [str(o) for o in g.objects(s, RDFS.label)]
             keys += [str(o) for o in g.objects(s, SKOS.altLabel)]
