@@ -1,12 +1,17 @@
 """From the RDF map to a NetworkX ``MultiDiGraph``, and back.
 
-Nodes are keyed by entity id (the slug, e.g. ``fan-group``) and carry ``iri``,
-``type`` (most specific class, prefixed), ``kind`` (product, programme, need, value,
-domain, scene, advantage, case, practice, fact, other), ``labels`` ``{"zh", "en"}``,
-``domains``, ``needs`` and ``values`` served, and the entity's own ``evidence``.
-Edges are keyed by relation (the predicate's local name, e.g. ``userFlowsTo``) and
-carry ``iri``, ``evidence`` (list of ``{"source", "line", "quote"}``), ``inferred``
-and ``rationale``.
+Nodes are keyed by entity id (the slug, e.g. ``fan-group``; entities outside the map's
+namespace keep a prefixed name) and carry ``iri``, ``type`` (most specific class,
+prefixed), ``type_iri`` (the same class as a full IRI), ``kind`` (product, programme,
+need, value, domain, scene, advantage, case, practice, fact, other), ``labels``
+``{"zh", "en"}``, ``domains``, ``needs`` and ``values`` served, and the entity's own
+``evidence``.  Edges are keyed by relation (the predicate's local name for the ccare
+vocabulary, e.g. ``userFlowsTo``, else a prefixed name such as ``skos:broader``) and
+carry ``relation`` (the key again), ``iri``, ``evidence`` (list of ``{"source", "line",
+"quote"}``), ``inferred`` and ``rationale``.
+
+The queries of :mod:`ccare.graph` read only these attributes, so they run as well on a
+hand-made graph of the same shape as on the shipped map.
 
 Examples
 --------
@@ -18,18 +23,29 @@ Examples
 True
 >>> sorted(flow_graph(G).successors("payment"))
 ['qipan-miyun']
+>>> node_entity(G, "payment")["labels"]
+{'zh': '支付', 'en': 'payment'}
 """
 
 from __future__ import annotations
 
 import networkx as nx
 from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.namespace import RDFS, SKOS
+from rdflib.namespace import SKOS
 
 from ccare.kb import NEED_CODES, KnowledgeBase
 from ccare.ontology import CC, ID, QUDT
 
-__all__ = ["KINDS", "FLOW_RELATIONS", "to_networkx", "flow_graph", "to_rdf_triples", "relation_iri"]
+__all__ = [
+    "KINDS",
+    "FLOW_RELATIONS",
+    "to_networkx",
+    "flow_graph",
+    "to_rdf_triples",
+    "relation_iri",
+    "node_entity",
+    "products",
+]
 
 #: node kind by class, most specific first
 KINDS = (
@@ -76,23 +92,30 @@ def _kind(kb: KnowledgeBase, node) -> str:
     return "other"
 
 
+def _is_node(kb: KnowledgeBase, s) -> bool:
+    if not isinstance(s, URIRef) or any(kb.is_a(s, c) for c in _NOT_NODES):
+        return False
+    # the map's own entities, and the user's entities of a kind the map knows
+    return str(s).startswith(str(ID)) or any(kb.is_a(s, cls) for cls, _ in KINDS)
+
+
 def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
-    """The map as a ``MultiDiGraph`` (see the module docstring). ``kb`` is not modified."""
+    """The map as a ``MultiDiGraph`` (see the module docstring).
+
+    Reads ``kb.graph`` only; neither ``kb`` nor its RDF graph is modified.  Nodes and
+    edges are added in a fixed order (by id, then relation), so two builds of the same
+    map iterate alike.
+    """
     g: Graph = kb.graph
     G = nx.MultiDiGraph()
-    nodes = {}
-    for s in set(g.subjects(RDF.type, None)):
-        if not isinstance(s, URIRef) or not str(s).startswith(str(ID)):
-            continue
-        if any(kb.is_a(s, c) for c in _NOT_NODES):
-            continue
-        nodes[s] = kb.node_id(s)
+    nodes = {s: kb.node_id(s) for s in set(g.subjects(RDF.type, None)) if _is_node(kb, s)}
     for s, nid in sorted(nodes.items(), key=lambda kv: kv[1]):
         ent = kb.entity(s)
         kind = _kind(kb, s)
         attrs = {
             "iri": ent.iri,
             "type": kb.node_id(URIRef(ent.type)) if ent.type else None,
+            "type_iri": ent.type,
             "kind": kind,
             "labels": dict(ent.labels),
             "evidence": [e.to_json() for e in kb.entity_evidence(s)],
@@ -112,36 +135,57 @@ def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
             attrs["counts"] = kb.node_id(counts) if counts is not None else None
             attrs["bound"] = kb.node_id(bound) if bound is not None else "exactly"
         G.add_node(nid, **attrs)
+    edges = []
     for s, nid in nodes.items():
         for p, o in g.predicate_objects(s):
             if p in _SKIP or o not in nodes:
                 continue
-            st = kb.statement(s, p, o)
-            G.add_edge(
-                nid,
-                nodes[o],
-                key=_key(kb, p),
-                relation=_key(kb, p),
-                iri=str(p),
-                evidence=[e.to_json() for e in st.evidence],
-                inferred=st.inferred,
-                rationale=st.rationale,
-            )
+            edges.append((nid, nodes[o], _key(kb, p), s, p, o))
+    for u, v, key, s, p, o in sorted(edges, key=lambda e: e[:3]):
+        st = kb.statement(s, p, o)
+        G.add_edge(
+            u,
+            v,
+            key=key,
+            relation=key,
+            iri=str(p),
+            evidence=[e.to_json() for e in st.evidence],
+            inferred=st.inferred,
+            rationale=st.rationale,
+        )
     return G
 
 
 def flow_graph(G: nx.MultiDiGraph, relations=FLOW_RELATIONS) -> nx.MultiDiGraph:
     """A read-only view of ``G``: products and the user- and data-flow edges between them."""
-    products = {n for n, k in G.nodes(data="kind") if k == "product"}
+    keep = set(products(G))
     rels = set(relations)
     return nx.subgraph_view(
         G,
-        filter_node=products.__contains__,
+        filter_node=keep.__contains__,
         filter_edge=lambda u, v, k: k in rels,
     )
 
 
-def to_rdf_triples(kb: KnowledgeBase, G: nx.MultiDiGraph) -> set:
-    """The RDF triples the edges of ``G`` stand for (for round-trip checks)."""
+def products(G: nx.MultiDiGraph) -> list[str]:
+    """Ids of the product nodes of ``G``, sorted."""
+    return sorted(n for n, k in G.nodes(data="kind") if k == "product")
+
+
+def node_entity(G: nx.MultiDiGraph, n: str) -> dict:
+    """Node ``n`` as entity JSON: ``{"id", "iri", "type", "labels"}`` (``type`` a full IRI).
+
+    The same shape as :meth:`ccare.kb.Entity.to_json`.
+    """
+    d = G.nodes[n]
+    return {"id": n, "iri": d.get("iri"), "type": d.get("type_iri"), "labels": dict(d.get("labels") or {})}
+
+
+def to_rdf_triples(G: nx.MultiDiGraph) -> set:
+    """The RDF triples ``(subject, predicate, object)`` the edges of ``G`` stand for.
+
+    The inverse of the edges :func:`to_networkx` builds: a round trip gives back every
+    relation between two entities of the map (see ``tests/test_graph_build.py``).
+    """
     iri = {n: URIRef(d["iri"]) for n, d in G.nodes(data=True)}
     return {(iri[u], URIRef(d["iri"]), iri[v]) for u, v, d in G.edges(data=True)}

@@ -1,0 +1,309 @@
+"""Prescriptions: the fewest products a merchant must add to close its operating loop.
+
+"Alipay's products are like medicinal herbs; I write a prescription according to the
+merchant's needs" (line 43).  Given the products a merchant already runs (``has``),
+:func:`prescriptions` yields sets of products to *add* such that ``has`` plus the
+additions contain an operating loop (:mod:`ccare.graph.loops`) that passes through at
+least one of the merchant's products.  Smallest sets come first; every set yielded is
+*minimal*: no proper subset of it closes such a loop.  An empty set means the loop
+already closes.
+
+How it searches: each product costs 1 unless the merchant has it (cost 0), and the
+constrained cycle search (:class:`~ccare.graph.search.CycleSearch`) is run for total
+cost 0, 1, 2, ... in turn, anchored on the merchant's products.  The loops of cost
+``c`` give the candidate sets of size ``c``; a candidate containing a set found at a
+smaller cost is not minimal and is dropped.
+
+Ranking among sets of the same size, and which loop each set is shown with:
+
+1. **Scale / stage fit** (only when ``scale`` or ``stage`` is given): loops with more
+   products backed by an offering that ``suits`` the merchant's profile come first.  A
+   product is backed when the offering is the product itself, or the offering
+   ``incentivises`` or ``supports`` it.  On the shipped map Fanxing Plan 3.0 suits
+   small and medium merchants (line 33) and incentivises the merchant fan group, so
+   small and medium merchants are steered to loops through the fan group.  Nothing is
+   hard-coded: ``suits`` facts in the user's ``--data`` count the same way.
+2. **Stage**: line 14 says priorities follow scale and digitalisation stage, and that
+   fully unfolded C-CARE covers every side of digital operation.  A *mature* merchant
+   ranks loops serving more of the eight values first (breadth); an *exploring*
+   merchant, like the default, ranks the most compact loop first (fewest products,
+   then fewer inferred steps, then more quotes) and breadth only breaks ties.
+3. Then the ids of the added products.
+
+Each prescription says why each added product is there (:class:`Reason`): the
+requested needs it serves (and whether it is the loop's only source of one), payment
+as the loop's required hub, the domain it alone brings, the flow steps it carries,
+and the offerings suiting the merchant that back it, all with evidence.
+
+Examples
+--------
+>>> from ccare.kb import load
+>>> from ccare.graph.build import to_networkx
+>>> G = to_networkx(load())
+>>> spec = LoopSpec(needs=("SCALE", "ACTIVE", "WORTH"))
+>>> first = next(prescriptions(G, ["mini-program"], spec))
+>>> first.add
+('alipay-live', 'payment', 'qipan-miyun')
+>>> first.loop.nodes
+('payment', 'qipan-miyun', 'alipay-live', 'mini-program')
+>>> [r.kind for r in first.why["payment"]]
+['payment', 'need', 'need', 'flow', 'flow']
+>>> next(prescriptions(G, ["mini-program", "payment", "qipan-miyun", "zhima-credit"])).add
+()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+import networkx as nx
+
+from ccare.graph.build import node_entity
+from ccare.graph.coverage import need_of_values
+from ccare.graph.loops import PRIVATE, PUBLIC, LoopSpec, loop_search
+from ccare.graph.walks import Step, Walk, rotate, walk
+from ccare.limits import Budget
+
+__all__ = [
+    "SCALES",
+    "STAGES",
+    "BACKING",
+    "LoopSpec",
+    "Support",
+    "Reason",
+    "Prescription",
+    "profile_nodes",
+    "profile_support",
+    "prescriptions",
+]
+
+#: Merchant scales and digitalisation stages, as the map names them (``scale-small``, ...).
+SCALES = ("small", "medium", "large")
+STAGES = ("exploring", "mature")
+
+#: Relations by which an offering backs a product.
+BACKING = ("incentivises", "supports")
+
+
+def profile_nodes(G: nx.MultiDiGraph, scale: str | None = None, stage: str | None = None) -> list[str]:
+    """The map's nodes for a merchant's scale and stage (those present in ``G``)."""
+    names = ([f"scale-{scale}"] if scale else []) + ([f"stage-{stage}"] if stage else [])
+    return [n for n in names if n in G]
+
+
+@dataclass(frozen=True)
+class Support:
+    """``offering`` suits the merchant's ``profile`` and backs ``product`` by ``relation``.
+
+    ``relation`` is None when the offering is the product itself.
+    """
+
+    offering: str
+    profile: str
+    product: str
+    relation: str | None
+    evidence: tuple
+    inferred: bool
+
+    def to_json(self) -> dict:
+        return {"offering": self.offering, "profile": self.profile, "product": self.product,
+                "relation": self.relation, "evidence": [dict(e) for e in self.evidence],
+                "inferred": self.inferred}
+
+
+def profile_support(G: nx.MultiDiGraph, product: str, profiles: Sequence[str]) -> list[Support]:
+    """How offerings that ``suits`` one of ``profiles`` back ``product`` (see module docs)."""
+    out = []
+    for prof in profiles:
+        for o, _, key, suits in sorted(G.in_edges(prof, keys=True, data=True), key=lambda e: e[:3]):
+            if key != "suits":
+                continue
+            ev = list(suits.get("evidence") or ())
+            if o == product:
+                out.append(Support(o, prof, product, None, tuple(ev), bool(suits.get("inferred"))))
+                continue
+            for rel, d in sorted((G.get_edge_data(o, product) or {}).items()):
+                if rel in BACKING:
+                    out.append(Support(o, prof, product, rel, tuple(ev + list(d.get("evidence") or ())),
+                                       bool(suits.get("inferred")) or bool(d.get("inferred"))))
+    return out
+
+
+def _label(G, n, lang):
+    labels = G.nodes[n].get("labels") or {} if n in G else {}
+    return labels.get(lang) or labels.get("en") or labels.get("zh") or n
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a product is in a prescription.
+
+    ``kind`` is ``payment``, ``need``, ``domain``, ``flow`` or ``profile``; the other
+    fields say which need, value, domain, step or support, and ``evidence`` backs it.
+    """
+
+    kind: str
+    product: str
+    evidence: tuple
+    inferred: bool
+    need: str | None = None
+    value: str | None = None
+    only: bool = False
+    domain: str | None = None
+    step: Step | None = None
+    support: Support | None = None
+
+    def text(self, G: nx.MultiDiGraph, lang: str = "en") -> str:
+        """The reason as a sentence in ``lang`` (``en`` or ``zh``)."""
+        L = lambda n: _label(G, n, lang)  # noqa: E731
+        zh = lang == "zh"
+        if self.kind == "payment":
+            return f"经营闭环都要经过{L(self.product)}" if zh else f"every operating loop passes through {L(self.product)}"
+        if self.kind == "need":
+            via = f"{L(self.value)}" if self.value else ""
+            if zh:
+                return f"以{via}服务{self.need}" + (f",是闭环中唯一服务{self.need}的产品" if self.only else "")
+            return f"serves {self.need}" + (f" through {via}" if via else "") + (
+                f", the loop's only source of {self.need}" if self.only else "")
+        if self.kind == "domain":
+            return f"闭环中唯一位于{L(self.domain)}的产品" if zh else f"the loop's only product in the {L(self.domain)}"
+        if self.kind == "flow":
+            s = self.step
+            return f"{L(s.source)} → {L(s.target)} ({s.relation})"
+        s = self.support
+        if s.relation is None:
+            return f"适合{L(s.profile)}" if zh else f"suits the {L(s.profile)}"
+        if zh:
+            return f"{L(s.offering)}适合{L(s.profile)},并{s.relation}它"
+        return f"{L(s.offering)} suits the {L(s.profile)} and {s.relation} it"
+
+    def to_json(self, G: nx.MultiDiGraph) -> dict:
+        d = {"kind": self.kind, "text": self.text(G, "en"), "evidence": [dict(e) for e in self.evidence],
+             "inferred": self.inferred}
+        if self.kind == "need":
+            d.update(need=self.need, value=self.value, only=self.only)
+        if self.kind == "domain":
+            d["domain"] = self.domain
+        if self.kind == "flow":
+            d["step"] = self.step.to_json()
+        if self.kind == "profile":
+            d["support"] = self.support.to_json()
+        return d
+
+
+@dataclass(frozen=True)
+class Prescription:
+    """Products to ``add`` (ids), the ``loop`` they close, and ``why`` each is there."""
+
+    add: tuple
+    loop: Walk
+    why: dict
+    support: tuple
+
+    def to_json(self, G: nx.MultiDiGraph) -> dict:
+        """``{"add": [entity, ...], "loop": loop, "why": {id: [reason, ...]}, "support": [...]}``."""
+        return {
+            "add": [node_entity(G, n) for n in self.add],
+            "loop": self.loop.to_json(G),
+            "why": {n: [r.to_json(G) for r in rs] for n, rs in self.why.items()},
+            "support": [s.to_json() for s in self.support],
+        }
+
+
+def _reasons(G, p, loop: Walk, spec: LoopSpec, profiles, value_need) -> tuple:
+    out = []
+    d = G.nodes[p]
+    if spec.payment and p == spec.hub:
+        out.append(Reason("payment", p, tuple(d.get("evidence") or ()), False))
+    others = [n for n in loop.nodes if n != p]
+    for code in spec.needs:
+        if code not in d.get("needs", ()):
+            continue
+        only = not any(code in G.nodes[n].get("needs", ()) for n in others)
+        values = [v for v in d.get("values", ()) if value_need.get(v) == code]
+        for v in values or [None]:
+            edge = (G.get_edge_data(p, v) or {}).get("serves", {}) if v else {}
+            out.append(Reason("need", p, tuple(edge.get("evidence") or ()), bool(edge.get("inferred")),
+                              need=code, value=v, only=only))
+    if spec.domains:
+        for dom in (PUBLIC, PRIVATE):
+            if dom in d.get("domains", ()) and not any(dom in G.nodes[n].get("domains", ()) for n in others):
+                edge = (G.get_edge_data(p, dom) or {}).get("livesIn", {})
+                out.append(Reason("domain", p, tuple(edge.get("evidence") or ()), bool(edge.get("inferred")),
+                                  domain=dom))
+    for st in loop.steps:
+        if p in (st.source, st.target):
+            out.append(Reason("flow", p, st.evidence, st.inferred, step=st))
+    for s in profile_support(G, p, profiles):
+        out.append(Reason("profile", p, s.evidence, s.inferred, support=s))
+    return tuple(out)
+
+
+def _loop_key(G, w: Walk, stage, supported: int) -> tuple:
+    breadth = len({v for n in w.nodes for v in G.nodes[n].get("values", ())})
+    compact = (w.length, w.inferred_steps, -w.quotes)
+    key = (-breadth, *compact) if stage == "mature" else (*compact, -breadth)
+    return (-supported, *key, w.nodes)
+
+
+def prescriptions(
+    G: nx.MultiDiGraph,
+    has: Sequence[str],
+    spec: LoopSpec = LoopSpec(),
+    scale: str | None = None,
+    stage: str | None = None,
+    budget: Budget | None = None,
+) -> Iterator[Prescription]:
+    """Yield minimal sets of products to add so the merchant's loop closes, ranked.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The map graph; not modified.
+    has : sequence of str
+        Ids of the products the merchant runs; the loop must pass through one of them
+        (any loop counts when empty).
+    spec : LoopSpec
+        What counts as an operating loop (needs, payment, domains, length bound, ...).
+    scale, stage : str, optional
+        The merchant's scale (``small``, ``medium``, ``large``) and stage
+        (``exploring``, ``mature``); they order sets of the same size (module docs).
+    budget : ccare.limits.Budget, optional
+        Stops the search early, setting ``budget.cut_short``.
+
+    Yields
+    ------
+    Prescription
+        Smallest sets first; an empty ``add`` when the loop already closes (then
+        nothing else is yielded, since every set would contain it).
+    """
+    budget = budget if budget is not None else Budget(timeout=None)
+    H = set(has)
+    profiles = profile_nodes(G, scale, stage)
+    value_need = need_of_values(G)
+    weight = {n: (0 if n in H else 1) for n in G}
+    search = loop_search(G, spec, weight, extra_anchors=[H] if H else [])
+    found: list = []
+    for cost in range(0, spec.max_length + 1):
+        groups: dict = {}
+        for c in search.cycles(max_length=spec.max_length, max_cost=cost, min_cost=cost, budget=budget):
+            add = frozenset(c) - H
+            if any(f <= add for f in found):
+                continue  # contains a smaller set that already closes a loop
+            groups.setdefault(add, []).append(walk(G, rotate(c, spec.hub), closed=True, relations=spec.relations))
+        ranked = []
+        for add, loops in groups.items():
+            keyed = []
+            for w in loops:
+                supported = sum(1 for n in w.nodes if profile_support(G, n, profiles))
+                keyed.append((_loop_key(G, w, stage, supported), w))
+            key, best = min(keyed, key=lambda kw: kw[0])
+            ranked.append((key[:-1] + (tuple(sorted(add)),), add, best))
+        found.extend(groups)
+        for _, add, loop in sorted(ranked, key=lambda r: r[0]):
+            why = {p: _reasons(G, p, loop, spec, profiles, value_need) for p in sorted(add)}
+            support = tuple(s for n in loop.nodes for s in profile_support(G, n, profiles))
+            yield Prescription(tuple(sorted(add)), loop, why, support)
+        if budget.cut_short or frozenset() in groups:
+            return

@@ -1,0 +1,244 @@
+"""Constrained enumeration of directed simple cycles, pruned while it searches.
+
+:class:`CycleSearch` finds the simple cycles of a directed graph that
+
+- collect every *required item* (e.g. a need, a domain) from the nodes they pass,
+- pass through at least one node of each *anchor* set (e.g. ``{"payment"}``),
+- have between ``min_length`` and ``max_length`` nodes, and optionally a total node
+  *weight* in a range (used to count products a merchant would have to add).
+
+It does not list all simple cycles and filter them.  Like Johnson's algorithm it
+starts each cycle at a canonical node, so every cycle is found exactly once and never
+as a rotation of another: the starts are the nodes of the smallest anchor set (all
+nodes when there is none), in sorted order, and a search from start ``s`` never visits
+an earlier start.  A depth-first search from ``s`` then cuts a branch as soon as
+
+- the items still missing cannot be covered by as few nodes as the length bound
+  leaves (a set-cover lower bound, computed once by dynamic programming over subsets
+  of the required items), or cannot be covered within the weight bound;
+- the way back to ``s`` is longer than the nodes left (breadth-first distances to
+  ``s`` over the nodes the search may still use);
+- some required item is offered by no node the search from ``s`` may use.
+
+Each expanded node is one step of the shared :class:`~ccare.limits.Budget`; when the
+budget runs out the search stops and ``budget.cut_short`` says so.
+
+Examples
+--------
+>>> succ = {"a": ["b"], "b": ["c", "a"], "c": ["a"]}
+>>> provides = {"a": {"x"}, "b": set(), "c": {"y"}}
+>>> s = CycleSearch(succ, provides, required={"x", "y"})
+>>> list(s.cycles(max_length=3))
+[('a', 'b', 'c')]
+>>> s = CycleSearch(succ, provides, required={"x"}, anchors=[{"b"}])
+>>> sorted(s.cycles(max_length=3))
+[('b', 'a'), ('b', 'c', 'a')]
+>>> sorted(CycleSearch(succ, provides, weight={"c": 1}).cycles(max_length=3, max_cost=0))
+[('a', 'b')]
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Hashable, Iterable, Iterator, Mapping
+
+from ccare.limits import Budget
+
+__all__ = ["CycleSearch"]
+
+_INF = float("inf")
+
+#: Above this many required items (bits), the exact set-cover bound is replaced by a
+#: coarser one, so the table stays small.
+_MAX_DP_BITS = 14
+
+
+class CycleSearch:
+    """Cycles of ``succ`` that collect ``required`` items and meet every anchor set.
+
+    Parameters
+    ----------
+    succ : mapping node -> iterable of nodes
+        The directed graph (successor lists).  Nodes missing as keys have no successors.
+    provides : mapping node -> set of items
+        What each node contributes to the cycle (any hashable items).
+    required : iterable of items
+        Items the cycle's nodes must together provide.
+    anchors : iterable of sets of nodes
+        The cycle must pass through at least one node of each set.
+    weight : mapping node -> non-negative int, optional
+        Node weights for ``min_cost``/``max_cost`` (default 0 for every node).
+    """
+
+    def __init__(
+        self,
+        succ: Mapping[Hashable, Iterable[Hashable]],
+        provides: Mapping[Hashable, Iterable[Hashable]] | None = None,
+        required: Iterable[Hashable] = (),
+        anchors: Iterable[Iterable[Hashable]] = (),
+        weight: Mapping[Hashable, int] | None = None,
+    ):
+        provides = provides or {}
+        nodes = set(succ) | {v for vs in succ.values() for v in vs} | set(provides)
+        self.order = sorted(nodes, key=str)
+        self.rank = {n: i for i, n in enumerate(self.order)}
+        self.succ = {n: sorted(set(succ.get(n, ())), key=self.rank.__getitem__) for n in self.order}
+        self.pred: dict = {n: [] for n in self.order}
+        for u, vs in self.succ.items():
+            for v in vs:
+                self.pred[v].append(u)
+        anchors = [set(a) & nodes for a in anchors]
+        items = sorted({*required}, key=repr)
+        bit = {it: 1 << i for i, it in enumerate(items)}
+        nb = len(items)
+        self.anchor_bits = []
+        for j, a in enumerate(anchors):
+            self.anchor_bits.append(1 << (nb + j))
+        self.required = (1 << (nb + len(anchors))) - 1
+        self.mask = {}
+        for n in self.order:
+            m = 0
+            for it in provides.get(n, ()):
+                m |= bit.get(it, 0)
+            for j, a in enumerate(anchors):
+                if n in a:
+                    m |= self.anchor_bits[j]
+            self.mask[n] = m
+        self.weight = {n: int((weight or {}).get(n, 0)) for n in self.order}
+        self.anchors = anchors
+        self._min_count = self._cover_table(lambda n: 1)
+        self._min_cost = self._cover_table(self.weight.__getitem__)
+
+    # ------------------------------------------------------------------ bounds
+
+    def _cover_table(self, cost) -> dict | None:
+        """Least total ``cost`` of nodes covering each subset of the required bits."""
+        R = self.required
+        if R.bit_count() > _MAX_DP_BITS:
+            return None
+        best_q: dict = {}
+        for n in self.order:
+            q = self.mask[n] & R
+            if q:
+                best_q[q] = min(best_q.get(q, _INF), cost(n))
+        table = {0: 0}
+        # submasks of R in increasing order: every proper submask comes first
+        subs = []
+        sub = R
+        while True:
+            subs.append(sub)
+            if sub == 0:
+                break
+            sub = (sub - 1) & R
+        for m in reversed(subs):
+            if m == 0:
+                continue
+            low = m & -m  # some node must cover the lowest missing bit
+            best = _INF
+            for q, c in best_q.items():
+                if q & low:
+                    best = min(best, c + table[m & ~q])
+            table[m] = best
+        return table
+
+    def min_nodes(self, missing: int) -> float:
+        """Lower bound on the nodes needed to provide the ``missing`` bits."""
+        if self._min_count is not None:
+            return self._min_count[missing]
+        widest = max((self.mask[n] & self.required).bit_count() for n in self.order) or 1
+        return -(-missing.bit_count() // widest)
+
+    def _min_weight(self, missing: int) -> float:
+        return self._min_cost[missing] if self._min_cost is not None else 0
+
+    def _distances_to(self, s, allowed: set) -> dict:
+        dist = {s: 0}
+        queue = deque([s])
+        while queue:
+            v = queue.popleft()
+            for u in self.pred[v]:
+                if u in allowed and u not in dist:
+                    dist[u] = dist[v] + 1
+                    queue.append(u)
+        return dist
+
+    # ------------------------------------------------------------------ search
+
+    def starts(self) -> list:
+        """The canonical start nodes: the smallest anchor set, else every node."""
+        if self.anchors:
+            smallest = min(self.anchors, key=lambda a: (len(a), sorted(map(str, a))))
+            return sorted(smallest, key=self.rank.__getitem__)
+        return list(self.order)
+
+    def cycles(
+        self,
+        max_length: int,
+        min_length: int = 1,
+        max_cost: float | None = None,
+        min_cost: float | None = None,
+        budget: Budget | None = None,
+    ) -> Iterator[tuple]:
+        """Yield each qualifying cycle once, as a node tuple beginning at its canonical start.
+
+        The order is that of the depth-first search (by start, then by sorted successors);
+        callers that rank results collect and sort them.  Stops early, with
+        ``budget.cut_short`` set, when ``budget`` runs out.
+        """
+        budget = budget if budget is not None else Budget(timeout=None)
+        R = self.required
+        if any(not a for a in self.anchors) or self.min_nodes(R) > max_length:
+            return
+        if max_cost is not None and self._min_weight(R) > max_cost:
+            return
+        starts = self.starts()
+        for i, s in enumerate(starts):
+            if budget.cut_short:
+                return
+            allowed = set(self.order) - set(starts[:i])
+            avail = 0
+            for n in allowed:
+                avail |= self.mask[n]
+            if R & ~avail:
+                continue
+            dist = self._distances_to(s, allowed)
+            if s not in dist:
+                continue
+            yield from self._dfs(s, allowed, dist, max_length, min_length, max_cost, min_cost, budget)
+
+    def _dfs(self, s, allowed, dist, hi, lo, cmax, cmin, budget) -> Iterator[tuple]:
+        R = self.required
+        path = [s]
+        on_path = {s}
+        # stack of (successor iterator, mask, cost) per path position
+        stack = [(iter(self.succ[s]), self.mask[s], self.weight[s])]
+        while stack:
+            it, mask, cost = stack[-1]
+            w = next(it, None)
+            if w is None:
+                stack.pop()
+                on_path.discard(path.pop())
+                continue
+            if not budget.tick():
+                return
+            m = len(path)
+            if w == s:
+                if lo <= m and (mask & R) == R and (cmin is None or cost >= cmin):
+                    yield tuple(path)
+                continue
+            if w in on_path or w not in allowed or w not in dist:
+                continue
+            m2 = m + 1
+            left = hi - m2  # nodes that may still be added after w
+            if left < 0 or dist[w] - 1 > left:
+                continue
+            mask2 = mask | self.mask[w]
+            missing = R & ~mask2
+            if missing and self.min_nodes(missing) > left:
+                continue
+            cost2 = cost + self.weight[w]
+            if cmax is not None and cost2 + (self._min_weight(missing) if missing else 0) > cmax:
+                continue
+            path.append(w)
+            on_path.add(w)
+            stack.append((iter(self.succ[w]), mask2, cost2))
