@@ -24,5 +24,14 @@ def test_wheel_contents(tmp_path):
     assert any(n.startswith("ccare/ontology/kb/") and n.endswith(".ttl") for n in names)
     assert "ccare/ontology/sources/alipay-openday-c-care-2023.zh.txt" in names
     assert not [n for n in names if "/tests/" in n or n.startswith("tests/")]
+    # every module of the source tree ships (a subpackage missing from pyproject's list
+    # would work in an editable install and break in a real one)
+    skip = {"tests", "bench", "examples", ".venv", "build", "dist"}
+    sources = {
+        "ccare/" + p.relative_to(ROOT).as_posix()
+        for p in ROOT.rglob("*.py")
+        if not (set(p.relative_to(ROOT).parts) & skip) and not any(part.startswith(".") for part in p.relative_to(ROOT).parts)
+    }
+    assert sources - set(names) == set()
     # the root is the package: no bare top-level modules named graph or cli
     assert not [n for n in names if n.startswith(("graph/", "cli.py", "exports/"))]
