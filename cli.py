@@ -25,6 +25,13 @@ COMMANDS = {
     "show": "ccare.commands.core:show",
     "list": "ccare.commands.core:list_cmd",
     "validate": "ccare.commands.core:validate_cmd",
+    "path": "ccare.commands.queries:path",
+    "loops": "ccare.commands.queries:loops",
+    "prescribe": "ccare.commands.queries:prescribe",
+    "gaps": "ccare.commands.queries:gaps",
+    "coverage": "ccare.commands.queries:coverage",
+    "rank": "ccare.commands.queries:rank",
+    "whatif": "ccare.commands.queries:whatif",
 }
 
 #: Exit code when the user interrupts a run (Ctrl-C), as shells report SIGINT.

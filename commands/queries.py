@@ -1,0 +1,472 @@
+"""Graph queries: ``path``, ``loops``, ``prescribe``, ``gaps``, ``coverage``, ``rank``, ``whatif``.
+
+Each command loads the map, builds its graph (:mod:`ccare.graph.build`), calls one
+function of :mod:`ccare.graph` and renders the result.  Searches share a
+:class:`~ccare.limits.Budget` (``--timeout``); when it runs out, what was found is
+printed, stderr says why the answer was cut short, and the exit code is
+:data:`~ccare.limits.EXIT_CUT_SHORT`.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+from itertools import islice
+
+import click
+
+from ccare.commands.common import NeedList, common_options, echo_json, echo_table, load_kb
+from ccare.graph.build import to_networkx
+from ccare.graph.coverage import coverage as coverage_rows, values_by_need
+from ccare.graph.gaps import gaps as find_gaps
+from ccare.graph.loops import DEFAULT_MAX_LENGTH, MAX_LENGTH, LoopSpec, operating_loops
+from ccare.graph.paths import product_paths
+from ccare.graph.prescribe import SCALES, STAGES, prescriptions
+from ccare.graph.rank import MEASURES, explain, rank as rank_products
+from ccare.graph.whatif import whatif as drop_product
+from ccare.kb import NEED_CODES
+from ccare.limits import DEFAULT_TIMEOUT, EXIT_CUT_SHORT, Budget
+from ccare.ontology import CC
+
+__all__ = ["path", "loops", "prescribe", "gaps", "coverage", "rank", "whatif"]
+
+
+# ---------------------------------------------------------------------- options
+
+
+def timeout_options(f):
+    f = click.option("--max-steps", type=click.IntRange(min=1), default=None, hidden=True,
+                     help="Stop the search after this many steps (for reproducible limits).")(f)
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=DEFAULT_TIMEOUT,
+        show_default=True,
+        metavar="SECONDS",
+        help="Stop searching after this long; what was found is shown and the exit code is 3.",
+    )(f)
+
+
+def loop_options(f):
+    """``--needs``, ``--payment/--no-payment``, ``--domains/--any-domain``, ``--max-length``."""
+    f = click.option("--max-length", type=click.IntRange(1, MAX_LENGTH), default=DEFAULT_MAX_LENGTH,
+                     show_default=True, help=f"Most products on a loop (1 to {MAX_LENGTH}).")(f)
+    f = click.option("--domains/--any-domain", default=True, show_default=True,
+                     help="Require the loop to touch both the public and the private domain.")(f)
+    f = click.option("--payment/--no-payment", default=True, show_default=True,
+                     help="Require the loop to pass through payment.")(f)
+    return click.option("--needs", type=NeedList(), default=",".join(NEED_CODES), show_default=True,
+                        help="Needs the loop's products must together serve (comma-separated).")(f)
+
+
+def _names(values) -> list[str]:
+    """Products given as repeatable and/or comma-separated options."""
+    return [part.strip() for v in values for part in str(v).split(",") if part.strip()]
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+@functools.lru_cache(maxsize=4)
+def _graph(data: tuple):
+    kb = load_kb(data)
+    return kb, to_networkx(kb)
+
+
+def _product(kb, name: str) -> str:
+    """The node id of the product called ``name`` (unknown: exit 1 with near matches)."""
+    return kb.node_id(kb.resolve(name, CC.Product, kind="product"))
+
+
+def _budget(timeout, max_steps) -> Budget:
+    return Budget(timeout=timeout, max_steps=max_steps)
+
+
+def _finish(budget: Budget) -> None:
+    if budget.cut_short:
+        click.echo(f"Cut short: {budget.reason}; the answer above may be incomplete.", err=True)
+        raise click.exceptions.Exit(EXIT_CUT_SHORT)
+
+
+def _label(G, n, lang) -> str:
+    labels = G.nodes[n].get("labels") or {}
+    return labels.get(lang) or labels.get("en") or n
+
+
+def _ev(evidence, inferred=False) -> str:
+    text = "; ".join(f"L{e['line']} “{e['quote']}”" if e.get("line") else f"{e['source']} “{e['quote']}”"
+                     for e in evidence) or "(no evidence)"
+    return text + (" [inferred]" if inferred else "")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _echo_csv(headers, rows) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(headers)
+    w.writerows(rows)
+    click.echo(buf.getvalue(), nl=False)
+
+
+def _spec(needs, payment, domains, max_length, through=(), without=()) -> LoopSpec:
+    return LoopSpec(needs=tuple(needs), payment=payment, domains=domains, max_length=max_length,
+                    through=tuple(through), without=tuple(without))
+
+
+def _describe_spec(spec: LoopSpec, G, lang) -> str:
+    bits = [f"serving {', '.join(spec.needs)}" if spec.needs else "of any needs"]
+    if spec.payment:
+        bits.append(f"through {_label(G, spec.hub, lang) if spec.hub in G else spec.hub}")
+    for p in spec.through:
+        bits.append(f"through {_label(G, p, lang)}")
+    if spec.domains:
+        bits.append("across the public and the private domain")
+    for p in spec.without:
+        bits.append(f"without {_label(G, p, lang)}")
+    return "; ".join(bits + [f"within {spec.max_length} products"])
+
+
+def _arrow(G, nodes, lang, closed) -> str:
+    names = [_label(G, n, lang) for n in nodes]
+    if closed and names:
+        names.append(names[0])
+    return " → ".join(names)
+
+
+def _print_steps(G, w, lang) -> None:
+    """A loop or path step by step: product, needs it contributes, relation, next, evidence."""
+    rows = []
+    for i, st in enumerate(w.steps, 1):
+        rows.append([str(i), f"{_label(G, st.source, lang)} [{st.source}]",
+                     " ".join(G.nodes[st.source].get("needs", ())) or "-",
+                     st.relation, f"{_label(G, st.target, lang)} [{st.target}]", _ev(st.evidence, st.inferred)])
+    if not w.closed and w.nodes:
+        last = w.nodes[-1]
+        rows.append([str(len(w.steps) + 1), f"{_label(G, last, lang)} [{last}]",
+                     " ".join(G.nodes[last].get("needs", ())) or "-", "", "", ""])
+    echo_table(["step", "product", "needs", "relation", "next", "evidence"], rows)
+
+
+def _print_loop(G, w, lang, title) -> None:
+    inferred = w.inferred_steps
+    click.echo(f"{title}: {_arrow(G, w.nodes, lang, True)}")
+    click.echo(f"  {w.length} products; needs {', '.join(w.needs) or '-'}; "
+               f"{inferred} of {len(w.steps)} steps inferred")
+    _print_steps(G, w, lang)
+
+
+# ---------------------------------------------------------------------- path
+
+
+@click.command()
+@click.argument("source", metavar="FROM")
+@click.argument("target", metavar="TO")
+@click.option("--k", "k", type=click.IntRange(0, 50), default=3, show_default=True,
+              help="Alternatives to show after the shortest path.")
+@click.option("--via", "via", multiple=True, metavar="REL",
+              help="Follow only these relations (edge names, e.g. userFlowsTo; comma-separated or repeated). "
+                   "Default: user and data flows between products.")
+@timeout_options
+@common_options()
+def path(source, target, k, via, timeout, max_steps, data, lang, fmt):
+    """The shortest path from FROM to TO, and up to K alternatives, each step with evidence.
+
+    \b
+    Examples:
+      ccare path zhima-credit payment
+      ccare path 芝麻信用 支付 --k 1 --lang zh
+    """
+    kb, G = _graph(tuple(data))
+    a, b = kb.node_id(kb.resolve(source)), kb.node_id(kb.resolve(target))
+    relations = _names(via)
+    budget = _budget(timeout, max_steps)
+    found = list(product_paths(G, a, b, k=k, via=relations or None, budget=budget)) if a in G and b in G else []
+    if fmt == "json":
+        echo_json([w.to_json(G) for w in found])
+    elif not found:
+        over = ", ".join(relations) if relations else "user or data flows"
+        click.echo(f"No path from {_label(G, a, lang) if a in G else a} to {_label(G, b, lang) if b in G else b} "
+                   f"over {over}.")
+    else:
+        for i, w in enumerate(found):
+            if i:
+                click.echo()
+            title = "Shortest path" if i == 0 else f"Alternative {i}"
+            click.echo(f"{title} ({_plural(len(w.steps), 'step')}): {_arrow(G, w.nodes, lang, False)}")
+            _print_steps(G, w, lang)
+    _finish(budget)
+
+
+# ---------------------------------------------------------------------- loops
+
+
+@click.command()
+@loop_options
+@click.option("--through", multiple=True, metavar="P", help="Only loops through this product (repeatable).")
+@click.option("--without", multiple=True, metavar="P", help="Only loops avoiding this product (repeatable).")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show at most this many loops.")
+@timeout_options
+@common_options()
+def loops(needs, payment, domains, max_length, through, without, limit, timeout, max_steps, data, lang, fmt):
+    """Operating loops: directed cycles of user and data flows that close the merchant's loop.
+
+    A loop's products together serve every requested need; by default it passes through
+    payment and touches both the public and the private domain.  Fewest products first,
+    then stronger evidence (stated before inferred).
+
+    \b
+    Examples:
+      ccare loops
+      ccare loops --needs SCALE,WORTH --without alipay-live
+    """
+    kb, G = _graph(tuple(data))
+    spec = _spec(needs, payment, domains, max_length,
+                 [_product(kb, p) for p in _names(through)], [_product(kb, p) for p in _names(without)])
+    budget = _budget(timeout, max_steps)
+    found = list(islice(operating_loops(G, spec, budget), limit + 1))
+    more = len(found) > limit
+    found = found[:limit]
+    if fmt == "json":
+        echo_json([w.to_json(G) for w in found])
+    elif not found:
+        click.echo(f"No operating loop found ({_describe_spec(spec, G, lang)}).")
+    else:
+        for i, w in enumerate(found, 1):
+            if i > 1:
+                click.echo()
+            _print_loop(G, w, lang, f"Loop {i}")
+    if more:
+        click.echo(f"Showing the first {_plural(limit, 'loop')}; there are more (raise --limit).", err=True)
+    _finish(budget)
+
+
+# ---------------------------------------------------------------------- prescribe
+
+
+def _print_why(G, p, lang) -> None:
+    rows = []
+    for product, reasons in p.why.items():
+        for j, r in enumerate(reasons):
+            rows.append([f"{_label(G, product, lang)} [{product}]" if j == 0 else "", r.text(G, lang),
+                         _ev(r.evidence, r.inferred)])
+    echo_table(["added", "why", "evidence"], rows)
+
+
+@click.command()
+@click.option("--has", "has", multiple=True, required=True, metavar="P[,P...]",
+              help="Products the merchant already runs (comma-separated or repeated).")
+@loop_options
+@click.option("--scale", type=click.Choice(SCALES), help="The merchant's scale: favours loops backed by offerings that suit it.")
+@click.option("--stage", type=click.Choice(STAGES),
+              help="The merchant's digitalisation stage: mature favours broader loops, exploring compact ones.")
+@click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, help="Show at most this many prescriptions.")
+@timeout_options
+@common_options()
+def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, timeout, max_steps, data, lang, fmt):
+    """The fewest products to add so the merchant's products close an operating loop, and why each.
+
+    Smallest sets first; each set is minimal (no part of it would do) and comes with the
+    loop it closes.  Among sets of one size, --scale and --stage decide the order.
+
+    \b
+    Examples:
+      ccare prescribe --has mini-program --needs SCALE,ACTIVE,WORTH
+      ccare prescribe --has 商家粉丝群 --scale small --lang zh
+    """
+    kb, G = _graph(tuple(data))
+    mine = sorted({_product(kb, p) for p in _names(has)})
+    spec = _spec(needs, payment, domains, max_length)
+    budget = _budget(timeout, max_steps)
+    found = list(islice(prescriptions(G, mine, spec, scale=scale, stage=stage, budget=budget), limit))
+    if fmt == "json":
+        echo_json([p.to_json(G) for p in found])
+    elif not found:
+        click.echo(f"No operating loop can be closed through {', '.join(_label(G, n, lang) for n in mine)} "
+                   f"({_describe_spec(spec, G, lang)}).")
+    else:
+        for i, p in enumerate(found, 1):
+            if i > 1:
+                click.echo()
+            if not p.add:
+                click.echo("Nothing to add: your products already close an operating loop.")
+            else:
+                click.echo(f"Prescription {i}: add {', '.join(_label(G, n, lang) for n in p.add)} "
+                           f"({_plural(len(p.add), 'product')})")
+                _print_why(G, p, lang)
+            _print_loop(G, p.loop, lang, "Loop it closes" if p.add else "Loop")
+    _finish(budget)
+
+
+# ---------------------------------------------------------------------- gaps
+
+
+@click.command()
+@click.option("--has", "has", multiple=True, required=True, metavar="P[,P...]",
+              help="Products the merchant already runs (comma-separated or repeated).")
+@loop_options
+@timeout_options
+@common_options()
+def gaps(has, needs, payment, domains, max_length, timeout, max_steps, data, lang, fmt):
+    """Needs and values the merchant's products leave unserved, and the flows its loop still lacks.
+
+    \b
+    Examples:
+      ccare gaps --has mini-program,fan-group
+    """
+    kb, G = _graph(tuple(data))
+    mine = sorted({_product(kb, p) for p in _names(has)})
+    spec = _spec(needs, payment, domains, max_length)
+    budget = _budget(timeout, max_steps)
+    g = find_gaps(G, mine, spec, budget)
+    if fmt == "json":
+        echo_json(g.to_json(G))
+        _finish(budget)
+        return
+    L = functools.partial(_label, G, lang=lang)
+    click.echo(f"Products: {', '.join(L(n) for n in g.has)}")
+    click.echo(f"Needs served: {', '.join(c for c in g.needs if g.served[c]) or 'none'}; "
+               f"unserved: {', '.join(g.unserved_needs) or 'none'}")
+    if g.unserved_values:
+        click.echo("\nValues left unserved:")
+        echo_table(["value", "need", "offered by"],
+                   [[L(v), c, ", ".join(L(o) for o in offered) or "-"] for v, c, offered in g.unserved_values])
+    else:
+        click.echo("Every value of the requested needs is served.")
+    if g.flows:
+        click.echo("\nFlows between your products:")
+        echo_table(["from", "relation", "to", "evidence"],
+                   [[L(s.source), s.relation, L(s.target), _ev(s.evidence, s.inferred)] for s in g.flows])
+    if g.closing is None:
+        click.echo(f"\nNo operating loop can be closed through these products ({_describe_spec(spec, G, lang)}).")
+    elif g.closed:
+        click.echo(f"\nThe loop already closes: {_arrow(G, g.closing.loop.nodes, lang, True)}")
+    else:
+        click.echo(f"\nThe loop stays open. Add {', '.join(L(n) for n in g.closing.add)} to close "
+                   f"{_arrow(G, g.closing.loop.nodes, lang, True)}; the missing flows:")
+        echo_table(["from", "relation", "to", "evidence"],
+                   [[L(s.source), s.relation, L(s.target), _ev(s.evidence, s.inferred)] for s in g.missing])
+    _finish(budget)
+
+
+# ---------------------------------------------------------------------- coverage
+
+
+@click.command()
+@click.argument("products", nargs=-1, metavar="[P...]")
+@timeout_options
+@common_options("table", "json", "csv")
+def coverage(products, timeout, max_steps, data, lang, fmt):
+    """Product × need/value matrix: which product serves which of the eight values.
+
+    In the table, x marks a stated assertion and ~ an inferred one.
+
+    \b
+    Examples:
+      ccare coverage
+      ccare coverage mini-program fan-group --format csv
+    """
+    kb, G = _graph(tuple(data))
+    which = [_product(kb, p) for p in _names(products)] or None
+    rows = coverage_rows(G, which)
+    by_need = values_by_need(G)
+    cols = [(c, v) for c in NEED_CODES for v in by_need.get(c, [])]
+    if fmt == "json":
+        echo_json([r.to_json(G) for r in rows])
+    elif fmt == "csv":
+        _echo_csv(["id", "label", "needs", *[f"{c}/{v}" for c, v in cols]],
+                  [[r.product, _label(G, r.product, lang), " ".join(r.needs), *[r.values[v] or "" for _, v in cols]]
+                   for r in rows])
+    else:
+        mark = {"stated": "x", "inferred": "~", None: ""}
+        echo_table(["product", "needs", *[f"{c}/{_label(G, v, lang)}" for c, v in cols]],
+                   [[f"{_label(G, r.product, lang)} [{r.product}]", " ".join(r.needs) or "-",
+                     *[mark[r.values[v]] for _, v in cols]] for r in rows])
+        click.echo("x: stated by the source; ~: inferred (see `ccare show PRODUCT` for the evidence).")
+    _finish(_budget(timeout, max_steps))
+
+
+# ---------------------------------------------------------------------- rank
+
+
+@click.command()
+@click.option("--by", type=click.Choice(MEASURES), default="betweenness", show_default=True,
+              help="Centrality measure on the product flow graph.")
+@timeout_options
+@common_options("table", "json", "csv")
+def rank(by, timeout, max_steps, data, lang, fmt):
+    """Products ranked by their role in the flow graph, and why the top one matters.
+
+    \b
+    Examples:
+      ccare rank
+      ccare rank --by pagerank --format csv
+    """
+    kb, G = _graph(tuple(data))
+    budget = _budget(timeout, max_steps)
+    ranked = rank_products(G, by)
+    loops_all = list(operating_loops(G, LoopSpec(), budget))
+    if fmt == "json":
+        out = []
+        for r in ranked:
+            d = r.to_json(G)
+            d["why"] = explain(G, r.product, by, loops_all, lang="en")
+            out.append(d)
+        echo_json(out)
+    elif fmt == "csv":
+        _echo_csv(["rank", "id", "label", by], [[i, r.product, _label(G, r.product, lang), f"{r.score:.6g}"]
+                                                 for i, r in enumerate(ranked, 1)])
+    elif not ranked:
+        click.echo("The map has no products to rank.")
+    else:
+        echo_table(["rank", "product", by],
+                   [[str(i), f"{_label(G, r.product, lang)} [{r.product}]", f"{r.score:.3f}"]
+                    for i, r in enumerate(ranked, 1)])
+        click.echo("\n" + explain(G, ranked[0].product, by, loops_all, lang=lang))
+    _finish(budget)
+
+
+# ---------------------------------------------------------------------- whatif
+
+
+@click.command()
+@click.option("--drop", required=True, metavar="P", help="The product to remove.")
+@loop_options
+@timeout_options
+@common_options()
+def whatif(drop, needs, payment, domains, max_length, timeout, max_steps, data, lang, fmt):
+    """What breaks if a product is dropped: operating loops lost and kept.
+
+    \b
+    Examples:
+      ccare whatif --drop alipay-live
+    """
+    kb, G = _graph(tuple(data))
+    p = _product(kb, drop)
+    spec = _spec(needs, payment, domains, max_length)
+    budget = _budget(timeout, max_steps)
+    w = drop_product(G, p, spec, budget)
+    if fmt == "json":
+        echo_json(w.to_json(G))
+        _finish(budget)
+        return
+    total = len(w.lost) + len(w.kept)
+    if not total:
+        click.echo(f"The map has no operating loop ({_describe_spec(spec, G, lang)}), so dropping "
+                   f"{_label(G, p, lang)} breaks none.")
+    else:
+        click.echo(f"Dropping {_label(G, p, lang)} loses {len(w.lost)} of {total} operating loops "
+                   f"and keeps {len(w.kept)}.")
+    for title, group in (("Lost", w.lost), ("Kept", w.kept)):
+        if group:
+            click.echo(f"\n{title}:")
+            echo_table(["#", "loop", "needs", "inferred steps"],
+                       [[str(i), _arrow(G, x.nodes, lang, True), " ".join(x.needs), f"{x.inferred_steps}/{len(x.steps)}"]
+                        for i, x in enumerate(group, 1)])
+    if w.stranded:
+        hub = _label(G, spec.hub, lang) if spec.hub in G else spec.hub
+        click.echo(f"\nNo longer reach {hub}: {', '.join(_label(G, n, lang) for n in w.stranded)}.")
+    _finish(budget)
