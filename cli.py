@@ -25,6 +25,7 @@ COMMANDS = {
     "show": "ccare.commands.core:show",
     "list": "ccare.commands.core:list_cmd",
     "validate": "ccare.commands.core:validate_cmd",
+    "sparql": "ccare.commands.sparql:sparql_cmd",
     "path": "ccare.commands.queries:path",
     "loops": "ccare.commands.queries:loops",
     "prescribe": "ccare.commands.queries:prescribe",
@@ -84,6 +85,19 @@ def cli(debug):
 
     Every answer cites its evidence: the line of the source and a verbatim quote.
     """
+    if not debug:
+        _quiet_libraries()
+
+
+def _quiet_libraries():
+    """Keep library log records and warnings (rdflib logs a traceback for every ill-typed
+    literal it reads) off the user's terminal; ``--debug`` shows them."""
+    import logging
+    import warnings
+
+    for name in ("rdflib", "pyshacl", "owlrl"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    warnings.filterwarnings("ignore", module=r"(rdflib|pyshacl|owlrl)(\.|$)")
 
 
 def main(argv=None):

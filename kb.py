@@ -267,20 +267,31 @@ class KnowledgeBase:
 
     @cached_property
     def _superclasses(self) -> dict:
+        """Class -> all its superclasses: iterative (no recursion limit), cycle-safe, bounded."""
         sup: dict = {}
         for c, p in self.graph.subject_objects(RDFS.subClassOf):
             sup.setdefault(c, set()).add(p)
         closed: dict = {}
-
-        def up(c, seen):
-            for p in sup.get(c, ()):
-                if p not in seen:
-                    seen.add(p)
-                    up(p, seen)
-            return seen
-
+        budget = 2_000_000  # superclass links in all; a 2,000-class chain needs 2 million
         for c in sup:
-            closed[c] = up(c, set())
+            seen: set = set()
+            todo = list(sup[c])
+            while todo:
+                p = todo.pop()
+                if p in seen:
+                    continue
+                seen.add(p)
+                if p in closed:  # already closed: take its superclasses whole
+                    seen |= closed[p]
+                else:
+                    todo.extend(sup.get(p, ()))
+            budget -= len(seen)
+            if budget < 0:
+                from ccare.errors import DataError
+
+                raise DataError("rdfs:subClassOf", "the class hierarchy is too large to close "
+                                "(over 2,000,000 superclass links; is a long chain of classes intended?)")
+            closed[c] = seen
         return closed
 
     def is_a(self, node: Node, cls: URIRef) -> bool:

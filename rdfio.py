@@ -1,8 +1,15 @@
-"""Reading RDF files into rdflib graphs, with errors that name the file and line.
+"""Reading untrusted RDF files into rdflib graphs, with errors that name the file and line.
 
-Parsing goes through Oxigraph's parsers (``pyoxigraph``): they are fast, never fetch
-anything, and report the line and column of a syntax error for every format.  The
-triples are then added to an ordinary :class:`rdflib.Graph`.
+Parsing goes through Oxigraph's parsers (``pyoxigraph``): they are fast and never fetch
+anything (a JSON-LD ``@context`` naming another document is an error, not a download).
+Before a parser sees the bytes, :func:`check_input` refuses what would make it hang, eat
+memory or crash (see :mod:`ccare.prescan`), within :class:`Limits` the user can raise
+through environment variables.  The triples are then added to an ordinary
+:class:`rdflib.Graph`, all at once: a file that fails adds nothing.
+
+Every failure is a :class:`~ccare.errors.DataError` with the file, the line (and the
+column when known) and what was wrong.  Where the parser gives no position (some RDF/XML
+and JSON-LD errors), the file is read again line by line to find the line it stopped on.
 
 Examples
 --------
@@ -15,20 +22,41 @@ Examples
 ... except DataError as e:
 ...     print(e.path, e.line)
 bad.ttl 1
+>>> try:
+...     parse_text(g, '<http://ex/a> <http://ex/b> "long" .', "turtle", name="big.ttl",
+...                limits=Limits(max_literal=3))
+... except DataError as e:
+...     print(e)
+big.ttl, line 1: a literal of 4 characters, over the limit of 3 (set CCARE_MAX_LITERAL to raise it)
 """
 
 from __future__ import annotations
 
+import io
 import os
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.util import guess_format
 
-from ccare.errors import DataError
+from ccare import prescan
+from ccare.errors import DataError, UsageError
 
-__all__ = ["FORMATS", "format_for", "parse_file", "parse_text", "to_rdflib"]
+__all__ = [
+    "FORMATS",
+    "Limits",
+    "format_for",
+    "check_input",
+    "explain",
+    "parse_file",
+    "parse_text",
+    "parse_bytes",
+    "read_bounded",
+    "to_rdflib",
+]
 
 #: rdflib's format names (as ``rdflib.util.guess_format`` returns them) mapped to the
 #: Oxigraph parser that reads them.
@@ -45,6 +73,52 @@ FORMATS = {
     "xml": ox.RdfFormat.RDF_XML,
 }
 
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def _size(value: str, var: str) -> int:
+    text = value.strip().upper().removesuffix("B").removesuffix("I")
+    unit = text[-1:] if text[-1:] in _UNITS else ""
+    number = text[: len(text) - len(unit)].strip()
+    try:
+        n = int(float(number) * _UNITS[unit])
+    except ValueError:
+        n = 0
+    if n <= 0:
+        raise UsageError(f"{var} must be a positive number, optionally with K, M or G (got {value!r})")
+    return n
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one input file; the defaults leave room for maps of a million triples.
+
+    ``max_file_size`` in bytes; ``max_literal`` in characters (literals and IRIs);
+    ``max_depth``: nesting of JSON objects and arrays (JSON-LD) or XML elements (RDF/XML),
+    whose parsers slow down with the square of the depth.
+
+    >>> Limits.from_env({"CCARE_MAX_FILE_SIZE": "2G", "CCARE_MAX_DEPTH": "500"}).max_file_size
+    2147483648
+    """
+
+    max_file_size: int = 512 * 1024**2
+    max_literal: int = 1024**2
+    max_depth: int = 128
+
+    #: Environment variables that override each limit.
+    ENV = {"max_file_size": "CCARE_MAX_FILE_SIZE", "max_literal": "CCARE_MAX_LITERAL", "max_depth": "CCARE_MAX_DEPTH"}
+
+    @classmethod
+    def from_env(cls, environ=None) -> "Limits":
+        """The defaults, overridden by ``CCARE_MAX_FILE_SIZE``, ``CCARE_MAX_LITERAL``, ``CCARE_MAX_DEPTH``."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for field, var in cls.ENV.items():
+            raw = environ.get(var, "").strip()
+            if raw:
+                values[field] = _size(raw, var)
+        return cls(**values)
+
 
 def format_for(path: str | os.PathLike, fmt: str | None = None) -> ox.RdfFormat:
     """The parser for ``path``: ``fmt`` if given, else guessed from the file extension.
@@ -55,8 +129,16 @@ def format_for(path: str | os.PathLike, fmt: str | None = None) -> ox.RdfFormat:
     try:
         return FORMATS[name]
     except KeyError:
-        allowed = ", ".join(sorted(FORMATS))
-        raise DataError(path, f"unknown RDF format {name!r} (allowed: {allowed})") from None
+        raise DataError(path, f"unknown RDF format {name!r} (allowed: {', '.join(sorted(FORMATS))})") from None
+
+
+def _oxformat(fmt, name) -> ox.RdfFormat:
+    if isinstance(fmt, ox.RdfFormat):
+        return fmt
+    oxfmt = FORMATS.get(fmt)
+    if oxfmt is None:
+        raise DataError(name, f"unknown RDF format {fmt!r} (allowed: {', '.join(sorted(FORMATS))})")
+    return oxfmt
 
 
 def to_rdflib(term, bnodes: dict):
@@ -78,61 +160,201 @@ def to_rdflib(term, bnodes: dict):
     raise TypeError(f"unsupported RDF term {term!r}")
 
 
-def _add(graph: Graph, quads, name: str) -> int:
+class _TermError(Exception):
+    """A term ccare refuses (too long, or of a kind rdflib cannot hold)."""
+
+
+def _too_long(what: str, length: int, limit: int) -> _TermError:
+    return _TermError(
+        f"{what} of {length:,} characters, over the limit of {limit:,} (set CCARE_MAX_LITERAL to raise it)"
+    )
+
+
+def _triples(quads, limits: Limits):
+    """rdflib triples of Oxigraph ``quads``; :class:`_TermError` for a term ccare refuses."""
     bnodes: dict = {}
-    n = 0
-    add = graph.add
+    longest = limits.max_literal
+    for q in quads:
+        s, p, o = q.subject, q.predicate, q.object
+        if isinstance(o, ox.Literal):
+            if len(o.value) > longest:
+                raise _too_long("a literal", len(o.value), longest)
+        elif isinstance(o, ox.NamedNode) and len(o.value) > longest:
+            raise _too_long("an IRI", len(o.value), longest)
+        if isinstance(s, ox.NamedNode) and len(s.value) > longest:
+            raise _too_long("an IRI", len(s.value), longest)
+        if isinstance(s, ox.Triple) or isinstance(o, ox.Triple):
+            raise _TermError("quoted triples (RDF-star, << ... >>) are not supported")
+        yield to_rdflib(s, bnodes), to_rdflib(p, bnodes), to_rdflib(o, bnodes)
+
+
+def check_input(data: bytes | str, fmt, *, name: str, limits: Limits | None = None) -> bytes:
+    """The bytes a parser may read, after the checks of :mod:`ccare.prescan`.
+
+    Call this before handing untrusted RDF to any parser: it refuses files over the size
+    limit, UTF-16/32, NUL bytes, RDF/XML that is not well-formed, not UTF-8 or has a
+    DOCTYPE, and JSON-LD or RDF/XML nested deeper than the limit; it drops a UTF-8
+    byte-order mark.  ``fmt`` is an rdflib format name or a :class:`pyoxigraph.RdfFormat`.
+    """
+    limits = limits or Limits.from_env()
+    oxfmt = _oxformat(fmt, name)
+    if isinstance(data, str):
+        data = data.encode("utf-8", errors="surrogatepass")
+    if len(data) > limits.max_file_size:
+        raise DataError(name, _too_big(len(data), limits.max_file_size))
+    data = prescan.check_text(data, name)
     try:
-        for q in quads:
-            add((to_rdflib(q.subject, bnodes), to_rdflib(q.predicate, bnodes), to_rdflib(q.object, bnodes)))
-            n += 1
-    except SyntaxError as e:
-        raise _syntax_error(name, e) from None
-    except TypeError as e:
-        raise DataError(name, str(e)) from None
-    return n
+        if oxfmt == ox.RdfFormat.RDF_XML:
+            prescan.check_xml(data, name, limits.max_depth)
+        elif oxfmt == ox.RdfFormat.JSON_LD:
+            prescan.check_json_depth(data, name, limits.max_depth)
+    except DataError:
+        prescan.check_utf8(data, name)  # bytes that are not UTF-8 explain most broken files
+        raise
+    return data
+
+
+def _too_big(size: int, limit: int) -> str:
+    return (
+        f"the file is {size:,} bytes, over the limit of {limit:,} bytes "
+        "(set CCARE_MAX_FILE_SIZE to raise it, e.g. CCARE_MAX_FILE_SIZE=2G)"
+    )
+
+
+class _LineReader(io.RawIOBase):
+    """Hands ``data`` to a parser one line per read, so that ``pos`` shows how far it got."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.pos >= len(self.data):
+            return 0
+        end = self.data.find(b"\n", self.pos)
+        end = len(self.data) if end < 0 else end + 1
+        end = min(end, self.pos + len(buffer))
+        n = end - self.pos
+        buffer[:n] = self.data[self.pos:end]
+        self.pos = end
+        return n
+
+    def line(self) -> int:
+        return self.data.count(b"\n", 0, max(0, self.pos - 1)) + 1
+
+
+def _locate(data: bytes, oxfmt, base_iri, limits: Limits) -> int | None:
+    """The line a parser stops on when it reads ``data`` line by line (error path only)."""
+    reader = _LineReader(data)
+    try:
+        for _ in _triples(ox.parse(reader, format=oxfmt, base_iri=base_iri), limits):
+            pass
+    except (SyntaxError, _TermError):
+        return reader.line()
+    return None
+
+
+def _reason(e: SyntaxError) -> str:
+    msg = e.msg if isinstance(e.msg, str) else str(e)
+    # Oxigraph prefixes "Parser error at line L column C: " - keep the reason only.
+    return msg.split(": ", 1)[1] if msg.startswith("Parser error") and ": " in msg else msg
 
 
 def _syntax_error(name: str, e: SyntaxError) -> DataError:
-    msg = e.msg if isinstance(e.msg, str) else str(e)
-    # Oxigraph prefixes "Parser error at line L column C: " - keep the reason only.
-    reason = msg.split(": ", 1)[1] if msg.startswith("Parser error") and ": " in msg else msg
-    return DataError(name, reason, line=e.lineno, column=e.offset)
+    """The :class:`DataError` for a parser's ``SyntaxError``, with its line and column."""
+    return DataError(name, _reason(e), line=e.lineno, column=e.offset)
 
 
-def parse_text(graph: Graph, text: str | bytes, fmt: str, *, name: str = "<input>", base_iri: str | None = None) -> int:
-    """Parse ``text`` in rdflib format ``fmt`` into ``graph``; return the number of triples read."""
-    oxfmt = FORMATS.get(fmt)
-    if oxfmt is None:
-        raise DataError(name, f"unknown RDF format {fmt!r} (allowed: {', '.join(sorted(FORMATS))})")
-    try:
-        quads = ox.parse(text, format=oxfmt, base_iri=base_iri)
-    except SyntaxError as e:
-        raise _syntax_error(name, e) from None
-    return _add(graph, quads, name)
+def explain(data: bytes, fmt, error: Exception, *, name: str, base_iri: str | None = None,
+            limits: Limits | None = None) -> DataError:
+    """The :class:`DataError` that tells the user why ``data`` failed to parse, and where.
 
-
-def parse_file(graph: Graph, path: str | os.PathLike, fmt: str | None = None) -> int:
-    """Parse the RDF file at ``path`` into ``graph``; return the number of triples read.
-
-    Raises :class:`~ccare.errors.DataError` naming the file (and the line and column when
-    the parser gives them) if the file cannot be read or is not valid RDF.
+    ``error`` is the parser's ``SyntaxError`` (or ccare's own check).  Bytes that are not
+    UTF-8 are named first; a JSON-LD context naming another document is named with its
+    position; an error without a position is located by reading the file again.
     """
-    p = Path(path)
-    oxfmt = format_for(p, fmt)
+    limits = limits or Limits.from_env()
+    oxfmt = _oxformat(fmt, name)
+    prescan.check_utf8(data, name)
+    if isinstance(error, SyntaxError) and error.lineno is not None:
+        return _syntax_error(name, error)
+    if oxfmt == ox.RdfFormat.JSON_LD and "LoadDocumentCallback" in str(error):
+        remote = prescan.json_remote_context(data)
+        if remote is not None:
+            url, offset = remote
+            line, column = prescan.position(data, offset)
+            return DataError(
+                name,
+                f"JSON-LD @context {url!r} names another document; ccare never fetches contexts "
+                "(no network, no other files): put the context in the file as a JSON object",
+                line=line,
+                column=column,
+            )
+    reason = _reason(error) if isinstance(error, SyntaxError) else str(error)
+    return DataError(name, reason, line=_locate(data, oxfmt, base_iri, limits))
+
+
+def parse_bytes(graph: Graph, data: bytes | str, fmt, *, name: str, base_iri: str | None = None,
+                limits: Limits | None = None) -> int:
+    """Check and parse ``data`` into ``graph``; return the number of triples read.
+
+    ``fmt`` is an rdflib format name or a :class:`pyoxigraph.RdfFormat`.  Nothing is added
+    to ``graph`` unless the whole input parses.
+    """
+    limits = limits or Limits.from_env()
+    oxfmt = _oxformat(fmt, name)
+    data = check_input(data, oxfmt, name=name, limits=limits)
     try:
-        data = p.read_bytes()
+        triples = list(_triples(ox.parse(data, format=oxfmt, base_iri=base_iri), limits))
+    except (SyntaxError, _TermError) as e:
+        raise explain(data, oxfmt, e, name=name, base_iri=base_iri, limits=limits) from None
+    add = graph.add
+    for t in triples:
+        add(t)
+    return len(triples)
+
+
+def parse_text(graph: Graph, text: str | bytes, fmt: str, *, name: str = "<input>", base_iri: str | None = None,
+               limits: Limits | None = None) -> int:
+    """Parse ``text`` in rdflib format ``fmt`` into ``graph``; return the number of triples read."""
+    return parse_bytes(graph, text, fmt, name=name, base_iri=base_iri, limits=limits)
+
+
+def read_bounded(path: str | os.PathLike, limits: Limits | None = None) -> bytes:
+    """The bytes of the file at ``path``, refusing directories, devices and oversized files."""
+    limits = limits or Limits.from_env()
+    p = Path(path)
+    try:
+        with open(p, "rb") as f:
+            mode = os.fstat(f.fileno()).st_mode
+            if stat.S_ISDIR(mode):
+                raise DataError(p, "is a directory, not an RDF file")
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+                raise DataError(p, "is a device, not an RDF file")
+            if stat.S_ISREG(mode) and os.fstat(f.fileno()).st_size > limits.max_file_size:
+                raise DataError(p, _too_big(os.fstat(f.fileno()).st_size, limits.max_file_size))
+            data = f.read(limits.max_file_size + 1)
     except FileNotFoundError:
         raise DataError(p, "no such file") from None
     except IsADirectoryError:
         raise DataError(p, "is a directory, not an RDF file") from None
     except OSError as e:
         raise DataError(p, e.strerror or str(e)) from None
-    base = p.resolve().as_uri()
-    try:
-        quads = ox.parse(data, format=oxfmt, base_iri=base)
-    except SyntaxError as e:
-        raise _syntax_error(str(p), e) from None
-    return _add(graph, quads, str(p))
+    if len(data) > limits.max_file_size:
+        raise DataError(p, _too_big(len(data), limits.max_file_size))
+    return data
 
 
+def parse_file(graph: Graph, path: str | os.PathLike, fmt: str | None = None, *, limits: Limits | None = None) -> int:
+    """Parse the RDF file at ``path`` into ``graph``; return the number of triples read.
+
+    Raises :class:`~ccare.errors.DataError` naming the file (and the line and column when
+    known) if the file cannot be read, breaks a limit or is not valid RDF.
+    """
+    p = Path(path)
+    oxfmt = format_for(p, fmt)
+    data = read_bounded(p, limits)
+    return parse_bytes(graph, data, oxfmt, name=str(p), base_iri=p.resolve().as_uri(), limits=limits)

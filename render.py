@@ -14,7 +14,21 @@ from __future__ import annotations
 import json
 import unicodedata
 
-__all__ = ["width", "pad", "table", "to_json"]
+__all__ = ["width", "pad", "printable", "table", "to_json"]
+
+# Control characters (C0 but tab and newline, DEL, C1) and the bidirectional embeddings,
+# overrides and isolates ("Trojan Source"): data text must not drive the terminal.
+_UNSAFE = {c: f"\\u{c:04x}" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0),
+                                     *range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+
+
+def printable(text: str) -> str:
+    """``text`` with characters that would drive a terminal shown as ``\\uXXXX`` escapes.
+
+    >>> printable("red\\x1b[31m \\u202eevil")
+    'red\\\\u001b[31m \\\\u202eevil'
+    """
+    return text.translate(_UNSAFE)
 
 
 def width(text: str) -> int:
@@ -33,7 +47,7 @@ def pad(text: str, cells: int) -> str:
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
     """Render ``rows`` under ``headers`` as aligned columns (the last one is not padded)."""
-    rows = [[("" if c is None else str(c)).replace("\n", " ") for c in r] for r in rows]
+    rows = [[printable(("" if c is None else str(c)).replace("\n", " ")) for c in r] for r in rows]
     widths = [width(h) for h in headers]
     for r in rows:
         for i, c in enumerate(r):

@@ -20,7 +20,7 @@ from ccare import ontology
 from ccare.kb import KnowledgeBase
 from ccare.rdfio import parse_text
 
-__all__ = ["Violation", "Report", "shapes_graph", "validate"]
+__all__ = ["Violation", "Report", "PYSHACL_OPTIONS", "DEFAULT_TIMEOUT", "shapes_graph", "validate"]
 
 _IRI = re.compile(r"https?://[^\s<>\"{}|^`]+")
 
@@ -81,25 +81,40 @@ def _rule_name(results: Graph, result, shapes: Graph) -> str:
     return str(comp).rsplit("#", 1)[-1] if comp is not None else "constraint"
 
 
-def validate(kb: KnowledgeBase) -> Report:
+#: How pyshacl runs: no inference, no SHACL advanced features (SPARQL targets, rules,
+#: functions), no ``owl:imports`` followed, no JavaScript, the data graph left untouched.
+PYSHACL_OPTIONS = {
+    "inference": "none",
+    "advanced": False,
+    "allow_warnings": False,
+    "do_owl_imports": False,
+    "js": False,
+    "inplace": False,
+}
+
+#: Seconds ``ccare validate`` may run unless the user says otherwise (``--timeout``).
+DEFAULT_TIMEOUT = 120.0
+
+
+def validate(kb: KnowledgeBase, timeout: float | None = None) -> Report:
     """Validate the loaded map against the shipped shapes.
 
-    pyshacl runs without inference, without SHACL advanced features (no SPARQL
-    targets, no rules) and without following ``owl:imports``: it reads only the
-    graph it is given.
+    pyshacl runs with :data:`PYSHACL_OPTIONS`: it reads only the graph it is given.
+    With a ``timeout`` (seconds) it runs in a child process that is stopped when the time
+    is up (:func:`ccare.bounded.call_bounded`), raising :class:`~ccare.bounded.CutShort`.
     """
+    if timeout is not None:
+        from ccare.bounded import call_bounded
+
+        return call_bounded(lambda: _validate(kb), timeout=timeout, what="validation")
+    return _validate(kb)
+
+
+def _validate(kb: KnowledgeBase) -> Report:
     import pyshacl  # heavy; only the validate command needs it
 
     shapes = shapes_graph()
-    conforms, results, _text = pyshacl.validate(
-        kb.graph,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=False,
-        allow_warnings=False,
-        do_owl_imports=False,
-        inplace=False,
-    )
+    conforms, results, _text = pyshacl.validate(kb.graph, shacl_graph=shapes, **PYSHACL_OPTIONS)
     if not isinstance(results, Graph):  # pyshacl could not run the shapes at all
         raise RuntimeError(f"SHACL validation failed to run: {_text.strip()}")
     def short(text: str) -> str:  # IRIs substituted into messages, as readable ids

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ccare.kb import KINDS
+from ccare.render import printable
 from ccare.commands.common import (
     NeedCode,
     common_options,
@@ -142,7 +143,7 @@ def show(name, data, lang, fmt):
     q = d.get("quantity")
     if q:
         lines.append(f"value: {_num(q['value'])} {q['unit']} ({q['bound']}; counts {q['counts'] or '-'})")
-    click.echo("\n".join(lines))
+    click.echo(printable("\n".join(lines)))
     for title, key in (("relations out", "out"), ("relations in", "in")):
         if d[key]:
             click.echo(f"\n{title}:")
@@ -180,18 +181,20 @@ def _num(v) -> str:
 
 @click.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+              help="Seconds the validation may run; then it is stopped (exit 3).")
 @lang_option
 @format_option("table", "json")
-def validate_cmd(files, lang, fmt):
+def validate_cmd(files, timeout, lang, fmt):
     """Check RDF FILES, merged with the shipped map, against the map's SHACL rules.
 
     Prints each violation (focus node, rule, message). Exit code 0: the merged
-    map conforms; 1: it does not (or a file could not be read).
+    map conforms; 1: it does not (or a file could not be read); 3: stopped by --timeout.
     """
     from ccare.validation import validate
 
     kb = load_kb(files)
-    report = validate(kb)
+    report = validate(kb, timeout=timeout)
     if fmt == "json":
         echo_json(report.to_json())
     elif report.conforms:

@@ -1,0 +1,317 @@
+"""Read-only SPARQL over the loaded map: checked on the parsed query, run within bounds.
+
+:func:`prepare` parses a query with rdflib's SPARQL parser and checks the parsed
+algebra, never the text:
+
+- only a query (``SELECT``, ``ASK``, ``CONSTRUCT``, ``DESCRIBE``) is evaluated; text that
+  parses as an update (``INSERT``, ``DELETE``, ``LOAD``, ``CLEAR``, ...) is refused;
+- ``SERVICE`` anywhere in the query (sub-queries and ``EXISTS`` included) is refused:
+  rdflib would send the query to that endpoint;
+- ``FROM`` and ``FROM NAMED`` are refused: the query runs on the loaded map and nothing
+  else (rdflib would load such graphs from the web or the disk on a dataset);
+- ``GRAPH`` is refused with an explanation: the map is one graph, without named graphs.
+
+:func:`run` evaluates the query with rdflib's evaluator on the map's graph (never a
+store's own engine, so what runs is exactly what was checked) in a child process
+(:mod:`ccare.bounded`) that is killed when the time is up, cannot reach the network,
+and has a memory ceiling; results arrive in batches, so a query that is cut short still
+shows the rows it found.
+
+Examples
+--------
+>>> from ccare.kb import load
+>>> g = load().graph
+>>> r = run(g, "SELECT ?v WHERE { ccid:fan-group cc:serves ?v } ORDER BY ?v", timeout=30)
+>>> r.kind, r.vars, [str(row[0]).rsplit("/", 1)[1] for row in r.rows]
+('SELECT', ['v'], ['interactive', 'value-adding'])
+>>> run(g, "ASK { ccid:fan-group a cc:CoreProduct }", timeout=30).boolean
+True
+>>> try:
+...     prepare("DELETE WHERE { ?s ?p ?o }", {})
+... except QueryRefused as e:
+...     print(e)
+refused: SPARQL updates (DeleteWhere) are not allowed; ccare sparql only reads the map
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass, field
+
+import pyparsing
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Query
+
+from ccare.bounded import run_bounded
+from ccare.errors import QueryError
+from ccare.rdfio import _size
+
+__all__ = [
+    "QueryRefused",
+    "QuerySyntaxError",
+    "SparqlResult",
+    "prepare",
+    "check",
+    "run",
+    "DEFAULT_MAX_ROWS",
+    "MAX_QUERY_BYTES",
+    "memory_limit",
+    "to_csv",
+    "to_json",
+    "graph_of",
+]
+
+#: Rows (or triples) a query returns unless the user raises ``--max-rows``.
+DEFAULT_MAX_ROWS = 10_000
+#: A query longer than this is refused before parsing.
+MAX_QUERY_BYTES = 1024**2
+#: Memory a query may use beyond the loaded map, unless ``CCARE_MAX_MEMORY`` says otherwise.
+DEFAULT_MEMORY = 4 * 1024**3
+
+_UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+
+
+class QueryRefused(QueryError):
+    """A well-formed query asks for something ccare refuses (an update, SERVICE, FROM)."""
+
+
+class QuerySyntaxError(QueryError):
+    """The SPARQL parser's message, with the line and column where it stopped."""
+
+    def __init__(self, reason: str, line: int | None = None, column: int | None = None, text: str = ""):
+        self.reason, self.line, self.column, self.text = reason, line, column, text
+        where = f" at line {line}, column {column}" if line is not None else ""
+        message = f"SPARQL syntax error{where}: {reason}"
+        if line is not None and text:
+            lines = text.splitlines() or [""]
+            if 1 <= line <= len(lines):
+                src = lines[line - 1]
+                message += f"\n  {src}\n  {' ' * (max(column or 1, 1) - 1)}^"
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (type(self), (self.reason, self.line, self.column, self.text))
+
+
+def memory_limit(environ=None) -> int:
+    """Bytes a query (or validation) may add to the process: ``CCARE_MAX_MEMORY`` or 4 GiB."""
+    environ = os.environ if environ is None else environ
+    raw = environ.get("CCARE_MAX_MEMORY", "").strip()
+    return _size(raw, "CCARE_MAX_MEMORY") if raw else DEFAULT_MEMORY
+
+
+def _walk(node):
+    """Every :class:`CompValue` in a parsed query or its algebra, iteratively."""
+    stack, seen = [node], set()
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if isinstance(n, CompValue):
+            yield n
+            stack.extend(dict.values(n))
+        elif isinstance(n, dict):
+            stack.extend(n.values())
+        elif isinstance(n, (list, tuple, set, frozenset, pyparsing.ParseResults)):
+            stack.extend(n)
+
+
+def _update_operations(text: str) -> list[str] | None:
+    try:
+        parsed = parseUpdate(text)
+    except (pyparsing.ParseException, RecursionError):
+        return None
+    ops = [getattr(op, "name", "update") for op in (parsed.request or [])]
+    return ops or None
+
+
+def check(query: Query) -> None:
+    """Refuse what a parsed query must not do here (see the module docstring)."""
+    for node in _walk([query.algebra, query.prologue]):
+        if node.name == "ServiceGraphPattern":
+            raise QueryRefused(
+                f"refused: SERVICE <{node.get('term')}> would send the query to another endpoint; "
+                "ccare sparql queries the loaded map only"
+            )
+        if node.name == "DatasetClause":
+            src = node.get("default") or node.get("named")
+            kw = "FROM NAMED" if node.get("named") is not None else "FROM"
+            raise QueryRefused(
+                f"refused: {kw} <{src}> would load another graph; ccare sparql queries the loaded "
+                "map only (add files with --data)"
+            )
+        if node.name == "Graph":
+            raise QueryError("GRAPH is not supported: the loaded map is one graph, without named graphs")
+
+
+def prepare(text: str, namespaces: dict) -> Query:
+    """Parse and check ``text``; ``namespaces`` are prefixes the query may use undeclared.
+
+    Raises :class:`QuerySyntaxError` (with line and column), :class:`QueryRefused`, or
+    :class:`~ccare.errors.QueryError` (an unknown prefix, an empty query).
+    """
+    if not text.strip():
+        raise QueryError("the query is empty")
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
+        raise QueryError(f"the query is longer than {MAX_QUERY_BYTES:,} bytes")
+    try:
+        parsed = parseQuery(text)
+    except pyparsing.ParseException as e:
+        ops = _update_operations(text)
+        first = text[e.loc:].split(None, 1)[0].upper() if text[e.loc:].split() else ""
+        if ops or (e.loc == len(text) - len(text.lstrip()) and first in _UPDATE_WORDS):
+            raise QueryRefused(
+                f"refused: SPARQL updates ({', '.join(ops or [first])}) are not allowed; "
+                "ccare sparql only reads the map"
+            ) from None
+        raise QuerySyntaxError(e.msg, e.lineno, e.col, text) from None
+    except RecursionError:
+        raise QueryError("the query is nested too deeply to parse") from None
+    try:
+        query = translateQuery(parsed, initNs=namespaces)
+    except RecursionError:
+        raise QueryError("the query is nested too deeply to translate") from None
+    except Exception as e:  # rdflib raises plain Exception, e.g. for an unknown prefix
+        msg = str(e)
+        if msg.startswith("Unknown namespace prefix"):
+            prefix = msg.rsplit(":", 1)[-1].strip()
+            known = ", ".join(sorted(p for p in namespaces if p))
+            msg = f"unknown prefix {prefix!r}: declare it with PREFIX {prefix}: <...> (known: {known})"
+        raise QueryError(msg) from None
+    check(query)
+    return query
+
+
+@dataclass
+class SparqlResult:
+    """Rows of a SELECT, the answer of an ASK, or the triples of a CONSTRUCT/DESCRIBE.
+
+    ``complete`` is False when a limit stopped the query; ``reason`` says which.
+    """
+
+    kind: str | None
+    vars: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    boolean: bool | None = None
+    complete: bool = True
+    reason: str | None = None
+
+
+def _evaluate(graph: Graph, text: str, namespaces: dict):
+    """Child side: the head ``(kind, vars)``, then rows, the boolean, or triples."""
+    import rdflib.plugins.sparql as rdflib_sparql
+    from rdflib.plugins.sparql.evaluate import evalQuery
+
+    rdflib_sparql.SPARQL_LOAD_GRAPHS = False  # never load a graph named in a query
+    query = prepare(text, namespaces)
+    res = evalQuery(graph, query)
+    kind = res["type_"]
+    if kind == "SELECT":
+        variables = list(res["vars_"])
+        yield kind, [str(v) for v in variables]
+        for b in res["bindings"]:
+            yield tuple(b.get(v) for v in variables)
+    elif kind == "ASK":
+        yield kind, []
+        yield bool(res["askAnswer"])
+    else:
+        yield kind, []
+        yield from res["graph"]
+
+
+def run(graph: Graph, text: str, *, timeout: float | None, max_rows: int = DEFAULT_MAX_ROWS,
+        memory: int | None = None, namespaces: dict | None = None) -> SparqlResult:
+    """Check and evaluate ``text`` on ``graph`` within ``timeout`` seconds and ``max_rows``.
+
+    Errors in the query are raised; a limit gives a result with ``complete=False``.
+    """
+    ns = dict(graph.namespaces()) if namespaces is None else namespaces
+    ns = {str(k): str(v) for k, v in ns.items()}
+    out = run_bounded(lambda: _evaluate(graph, text, ns), timeout=timeout, max_items=max_rows + 1, memory=memory)
+    if not out.items:
+        return SparqlResult(kind=None, complete=out.complete, reason=out.reason)
+    (kind, variables), body = out.items[0], out.items[1:]
+    result = SparqlResult(kind=kind, vars=variables, complete=out.complete, reason=out.reason)
+    if out.reason and out.reason.startswith("result limit"):
+        result.reason = f"row limit {max_rows} reached"
+    if kind == "ASK":
+        result.boolean = body[0] if body else None
+    else:
+        result.rows = body
+    return result
+
+
+class _BNodeLabels(dict):
+    """Short, stable labels for the blank nodes of one result: b1, b2, ..."""
+
+    def __missing__(self, node):
+        label = self[node] = f"b{len(self) + 1}"
+        return label
+
+
+def _csv_cell(term, bnodes: _BNodeLabels) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{bnodes[term]}"
+    return str(term)
+
+
+def to_csv(result: SparqlResult) -> str:
+    """SPARQL 1.1 CSV results (CRLF line ends); triples as ``subject,predicate,object``; ASK as ``true``/``false``."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    bnodes = _BNodeLabels()
+    if result.kind == "ASK":
+        return ("true" if result.boolean else "false") + "\r\n"
+    w.writerow(result.vars if result.kind == "SELECT" else ["subject", "predicate", "object"])
+    for row in result.rows:
+        w.writerow([_csv_cell(t, bnodes) for t in row])
+    return buf.getvalue()
+
+
+def _json_term(term, bnodes: _BNodeLabels) -> dict:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": bnodes[term]}
+    d = {"type": "literal", "value": str(term)}
+    if isinstance(term, Literal):
+        if term.language:
+            d["xml:lang"] = term.language
+        elif term.datatype is not None:
+            d["datatype"] = str(term.datatype)
+    return d
+
+
+def to_json(result: SparqlResult) -> dict:
+    """SPARQL 1.1 Query Results JSON for SELECT and ASK.
+
+    CONSTRUCT and DESCRIBE give the same shape with the variables ``subject``,
+    ``predicate`` and ``object``, one binding per triple.
+    """
+    if result.kind == "ASK":
+        return {"head": {}, "boolean": bool(result.boolean)}
+    variables = result.vars if result.kind == "SELECT" else ["subject", "predicate", "object"]
+    bnodes = _BNodeLabels()
+    bindings = [
+        {v: _json_term(t, bnodes) for v, t in zip(variables, row) if t is not None}
+        for row in result.rows
+    ]
+    return {"head": {"vars": variables}, "results": {"bindings": bindings}}
+
+
+def graph_of(result: SparqlResult, namespaces: dict | None = None) -> Graph:
+    """The triples of a CONSTRUCT or DESCRIBE result as a graph, with ``namespaces`` bound."""
+    g = Graph()
+    for prefix, ns in (namespaces or {}).items():
+        g.bind(prefix, ns)
+    for t in result.rows:
+        g.add(t)
+    return g
