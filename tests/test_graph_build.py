@@ -91,3 +91,18 @@ def test_entities_outside_the_map_namespace_become_nodes(tmp_path):
     (kiosk,) = [n for n, d in G.nodes(data=True) if d["iri"] == "http://example.org/shop/kiosk"]
     assert G.nodes[kiosk]["kind"] == "product"
     assert G.has_edge(kiosk, "payment", key="userFlowsTo")
+
+
+def test_graph_package_is_a_library_without_click():
+    import importlib
+    import pkgutil
+
+    import ccare.graph
+
+    names = [m.name for m in pkgutil.iter_modules(ccare.graph.__path__, "ccare.graph.")]
+    assert len(names) >= 10
+    for name in names:
+        mod = importlib.import_module(name)
+        source = open(mod.__file__, encoding="utf-8").read()
+        assert "import click" not in source and "print(" not in source, name
+        assert mod.__all__ and all(hasattr(mod, a) for a in mod.__all__), name
