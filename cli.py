@@ -25,6 +25,7 @@ COMMANDS = {
     "show": "ccare.commands.core:show",
     "list": "ccare.commands.core:list_cmd",
     "validate": "ccare.commands.core:validate_cmd",
+    "export": "ccare.commands.export:export",
     "sparql": "ccare.commands.sparql:sparql_cmd",
     "path": "ccare.commands.queries:path",
     "loops": "ccare.commands.queries:loops",

@@ -1,0 +1,289 @@
+"""``ccare export``: the map page, RDF, GraphML/GEXF and CSV files; and the ``--html`` /
+``--report`` options the query commands take.
+
+Each subcommand loads the map, calls one function of :mod:`ccare.exports` and writes
+the result with :func:`ccare.exports.files.write` (atomically; ``-o -`` is standard output).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from ccare.commands.common import data_option, lang_option, load_kb
+from ccare.errors import UsageError
+
+__all__ = ["export", "query_export_options", "write_query_exports", "relation_labels"]
+
+#: query commands whose JSON result ``export html --highlight`` can draw
+HIGHLIGHT_COMMANDS = ("loops", "path", "prescribe")
+
+
+
+def _output_option(f):
+    return click.option(
+        "-o", "--output", "output", required=True, metavar="FILE|-",
+        help="Write here (atomically: whole or not at all; the directory must exist). '-' is standard output.",
+    )(f)
+
+
+def _graph(data):
+    from ccare.graph.build import to_networkx
+
+    kb = load_kb(data)
+    return kb, to_networkx(kb)
+
+
+def relation_labels(kb, G) -> dict:
+    """Edge key -> ``{"zh", "en"}`` labels of the relation's property, where the map has them."""
+    from ccare.graph.build import relation_iri
+
+    out = {}
+    for key in sorted({k for _, _, k in G.edges(keys=True)}):
+        labels = kb.entity(relation_iri(kb, key)).labels
+        if labels:
+            out[key] = dict(labels)
+    return out
+
+
+def _write(output, content, what: str) -> None:
+    from ccare.exports.files import write
+
+    where = write(output, content)
+    if where != "-":
+        click.echo(f"Wrote {what} to {where}.", err=True)
+
+
+@click.group()
+def export():
+    """Write the map for other tools: an offline HTML page, RDF, GraphML, GEXF, CSV.
+
+    \b
+    Examples:
+      ccare export html -o map.html --lang zh
+      ccare export ttl -o map.ttl
+      ccare export graphml -o map.graphml
+      ccare export csv -o tables/          (nodes.csv and edges.csv)
+    """
+
+
+# ---------------------------------------------------------------------- html
+
+
+def _load_highlight(path: str):
+    """The JSON in ``path`` (``-``: standard input) as a :class:`Highlight`, plus the raw result."""
+    from ccare.errors import DataError
+    from ccare.exports.highlight import from_result
+
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise DataError(path, e.strerror or str(e)) from None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise DataError(path, f"not JSON: {e.msg}", line=e.lineno, column=e.colno) from None
+    return from_result(obj, where=path), obj
+
+
+def _run_query(query: str, data) -> list:
+    """Run ``ccare QUERY --format json`` in this process and return its parsed JSON."""
+    from ccare import cli as cli_module
+
+    try:
+        args = shlex.split(query)
+    except ValueError as e:
+        raise UsageError(f"--highlight: {e}") from None
+    if not args or args[0] not in HIGHLIGHT_COMMANDS:
+        raise UsageError(f"--highlight takes a query of {', '.join(HIGHLIGHT_COMMANDS)} "
+                         f"(e.g. \"prescribe --has mini-program\"), not {query!r}")
+    target = cli_module.COMMANDS.get(args[0])
+    if target is None:
+        raise UsageError(f"--highlight: this ccare has no {args[0]!r} command")
+    module, attr = target.split(":")
+    cmd = getattr(importlib.import_module(module), attr)
+    if any(a == "--format" or a.startswith("--format=") for a in args):
+        raise UsageError("--highlight: leave out --format (the query is run with --format json)")
+    extra = [x for d in data for x in ("--data", str(d))]
+    buf = io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(buf):
+        try:
+            cmd.main(args=[*args[1:], "--format", "json", *extra], prog_name=f"ccare {args[0]}", standalone_mode=False)
+        except click.exceptions.Exit as e:
+            code = e.exit_code
+    if code not in (0, None):
+        click.echo(f"--highlight: {args[0]} stopped early (exit code {code}); drawing what it found.", err=True)
+    try:
+        return json.loads(buf.getvalue())
+    except json.JSONDecodeError:
+        raise UsageError(f"--highlight: {args[0]} printed no JSON result") from None
+
+
+@export.command("html")
+@_output_option
+@click.option("--highlight", "highlight", metavar="QUERY",
+              help='Draw a query result on top of the map: a loops, path or prescribe query, '
+                   'e.g. "prescribe --has mini-program" (its first, best result).')
+@click.option("--highlight-json", "highlight_json", metavar="FILE|-",
+              help="Draw a result saved with --format json from loops, path or prescribe (its first result).")
+@click.option("--title", help="Page title (default: the map's name).")
+@lang_option
+@data_option
+def html_cmd(output, highlight, highlight_json, title, lang, data):
+    """The interactive map as one self-contained HTML file that opens offline.
+
+    Every script and style is inside the file; it makes no network request. Nodes are
+    coloured and shaped by type, with a legend, a search box (Chinese or English),
+    filters by type and need, and tooltips with evidence. --lang sets the language the
+    page opens in (it has a switch).
+    """
+    from ccare.exports.highlight import from_result
+    from ccare.exports.html import map_html
+
+    if highlight and highlight_json:
+        raise UsageError("give --highlight or --highlight-json, not both")
+    kb, G = _graph(data)
+    h = None
+    if highlight_json:
+        h, _ = _load_highlight(highlight_json)
+    elif highlight:
+        result = _run_query(highlight, data)
+        if not result:
+            raise UsageError(f"--highlight: {highlight!r} found nothing to draw")
+        h = from_result(result, where=highlight)
+    from ccare.exports.html import DEFAULT_TITLES
+
+    page = map_html(G, title=title or DEFAULT_TITLES, lang=lang, highlight=h, relation_labels=relation_labels(kb, G))
+    _write(output, page, "the map page")
+
+
+# ---------------------------------------------------------------------- rdf
+
+
+def _rdf_command(fmt: str, name: str):
+    @click.command(fmt, help=f"The merged map as {name}: deterministic bytes, blank nodes labelled canonically.\n\n"
+                             "--inferred adds what the vocabulary entails (superclass types, super-properties, "
+                             "domains and ranges, symmetric and inverse properties).")
+    @_output_option
+    @click.option("--inferred", is_flag=True, help="Include the triples the vocabulary entails.")
+    @data_option
+    def cmd(output, inferred, data):
+        from ccare.exports.rdf import serialize
+
+        kb = load_kb(data)
+        _write(output, serialize(kb.graph, fmt, inferred=inferred), name)
+
+    return cmd
+
+
+for _fmt, _name in (("ttl", "Turtle"), ("nt", "N-Triples"), ("jsonld", "JSON-LD"), ("xml", "RDF/XML")):
+    export.add_command(_rdf_command(_fmt, _name))
+
+
+# ---------------------------------------------------------------------- graph files
+
+
+@export.command("graphml")
+@_output_option
+@lang_option
+@data_option
+def graphml_cmd(output, lang, data):
+    """The map graph as GraphML (yEd, Cytoscape, Gephi): scalar attributes, labels in both languages.
+
+    --lang picks the language of the 'label' attribute; label_zh and label_en are always there.
+    """
+    from ccare.exports.tables import graphml_bytes
+
+    _, G = _graph(data)
+    _write(output, graphml_bytes(G, lang), "GraphML")
+
+
+@export.command("gexf")
+@_output_option
+@lang_option
+@data_option
+def gexf_cmd(output, lang, data):
+    """The map graph as GEXF 1.2 (Gephi): scalar attributes, labels in both languages."""
+    from ccare.exports.tables import gexf_bytes
+
+    _, G = _graph(data)
+    _write(output, gexf_bytes(G, lang), "GEXF")
+
+
+@export.command("csv")
+@_output_option
+@click.option("--table", type=click.Choice(["nodes", "edges"]),
+              help="Write this one table to FILE or '-'. Without it, -o names a directory that gets both.")
+@click.option("--bom", is_flag=True, help="Start each file with a UTF-8 byte-order mark (for Excel).")
+@data_option
+def csv_cmd(output, table, bom, data):
+    """Nodes and edges tables for spreadsheets.
+
+    \b
+    ccare export csv -o DIR                 DIR/nodes.csv and DIR/edges.csv
+    ccare export csv --table edges -o -     one table to standard output
+    """
+    from ccare.exports.files import write_tables
+    from ccare.exports.tables import csv_text
+
+    _, G = _graph(data)
+    mark = "\ufeff" if bom and output != "-" else ""
+    if table:
+        if Path(output).is_dir():
+            raise UsageError(f"-o {output} is a directory; with --table give a file name or '-'")
+        _write(output, mark + csv_text(G, table), f"the {table} table")
+        return
+    if output == "-" or not Path(output).is_dir():
+        raise UsageError(f"-o {output}: without --table, give an existing directory (it gets nodes.csv and "
+                         "edges.csv), or add --table nodes|edges")
+    paths = write_tables(output, {f"{t}.csv": mark + csv_text(G, t) for t in ("nodes", "edges")})
+    click.echo(f"Wrote {', '.join(str(p) for p in paths)}.", err=True)
+
+
+# ---------------------------------------------------------------------- query commands
+
+
+def query_export_options(report: bool = True):
+    """``--html FILE`` (the map with the first result drawn on it) and ``--report FILE``."""
+
+    def deco(f):
+        if report:
+            f = click.option("--report", "report", metavar="FILE.html",
+                             help="Also write a one-page report of the results (self-contained HTML).")(f)
+        return click.option("--html", "html", metavar="FILE.html",
+                            help="Also write the map page with the first result drawn on it.")(f)
+
+    return deco
+
+
+def write_query_exports(kb, G, results: list, *, html=None, report=None, lang="en", title="", question="") -> None:
+    """Write the ``--html`` map and the ``--report`` page for a query's JSON ``results``.
+
+    Nothing is written when there is no result (the command says so itself).
+    """
+    if not (html or report) or not results:
+        if (html or report) and not results:
+            click.echo("Nothing found, so no page was written.", err=True)
+        return
+    labels = relation_labels(kb, G)
+    if html:
+        from ccare.exports.highlight import from_result
+        from ccare.exports.html import DEFAULT_TITLES, map_html
+
+        titles = {k: f"{v} · {title}" for k, v in DEFAULT_TITLES.items()} if title else DEFAULT_TITLES
+        page = map_html(G, title=titles, lang=lang,
+                        highlight=from_result(results), relation_labels=labels)
+        _write(html, page, "the map page")
+    if report:
+        from ccare.exports.report import report_html
+
+        _write(report, report_html(results, G, lang=lang, title=title, question=question, relation_labels=labels),
+               "the report")

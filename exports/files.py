@@ -1,0 +1,43 @@
+"""Writing exports: whole or not at all, UTF-8, ``-`` for standard output.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> write(d / "map.nt", b"<a:b> <a:c> <a:d> .\\n")
+PosixPath('...map.nt')
+>>> write_tables(d, {"nodes.csv": "id\\r\\n", "edges.csv": "source\\r\\n"})
+[PosixPath('...nodes.csv'), PosixPath('...edges.csv')]
+>>> sorted(p.name for p in d.iterdir())
+['edges.csv', 'map.nt', 'nodes.csv']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ccare.atomicio import OutputError, atomic_write
+
+__all__ = ["write", "write_tables"]
+
+
+def write(path, content: bytes | str):
+    """Write ``content`` to ``path`` atomically (``"-"``: standard output); return the path.
+
+    A failure (disk full, no permission) raises :class:`~ccare.atomicio.OutputError` naming
+    the file; any earlier file at ``path`` is left as it was and no partial file remains.
+    """
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        with atomic_write(path, "wb") as f:
+            f.write(data)
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        raise OutputError(f"{path}: {e.strerror or e}") from None
+    return Path(path) if str(path) != "-" else "-"
+
+
+def write_tables(directory, tables: dict) -> list:
+    """Write each ``{file name: text}`` into ``directory`` (which must exist), each atomically."""
+    return [write(Path(directory) / name, text) for name, text in tables.items()]

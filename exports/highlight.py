@@ -1,0 +1,168 @@
+"""Query results (a loop, a path, a prescription) as something a page can draw on the map.
+
+The input is the JSON the query commands print (see the README's JSON shapes): a path or
+loop ``{"nodes": [entity, ...], "steps": [{"from", "to", "relation", "evidence",
+"inferred"}], "needs": [...]}``, a prescription ``{"add": [entity, ...], "loop": loop}``, or
+a list of either (ranked; the first is taken).  :func:`from_result` checks the shape,
+:func:`check_against` that every node and step is in the map being drawn.
+
+Examples
+--------
+>>> loop = {"nodes": [{"id": "a"}, {"id": "b"}], "needs": ["SCALE"],
+...         "steps": [{"from": "a", "to": "b", "relation": "userFlowsTo", "evidence": [], "inferred": False},
+...                   {"from": "b", "to": "a", "relation": "dataFlowsTo", "evidence": [], "inferred": True}]}
+>>> h = from_result({"add": [{"id": "b"}], "loop": loop})
+>>> h.kind, h.nodes, h.added, [s.relation for s in h.steps]
+('prescription', ('a', 'b'), ('b',), ['userFlowsTo', 'dataFlowsTo'])
+>>> from_result(loop).kind, from_result({**loop, "steps": loop["steps"][:1]}).kind
+('loop', 'path')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from ccare.errors import CcareError
+
+__all__ = ["Step", "Highlight", "HighlightError", "from_result", "check_against"]
+
+
+class HighlightError(CcareError):
+    """A query result is malformed, or names nodes or relations the map does not have."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a loop or path: ``source --relation--> target`` with its evidence."""
+
+    source: str
+    target: str
+    relation: str
+    evidence: tuple = ()
+    inferred: bool = False
+    rationale: str | None = None
+
+    def to_json(self) -> dict:
+        return {"from": self.source, "to": self.target, "relation": self.relation,
+                "evidence": [dict(e) for e in self.evidence], "inferred": self.inferred,
+                "rationale": self.rationale}
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """What to emphasise: ``nodes`` in order, the ``steps`` between them, products ``added``."""
+
+    kind: str
+    nodes: tuple
+    steps: tuple
+    needs: tuple = ()
+    added: tuple = ()
+    entities: dict = field(default_factory=dict, compare=False)
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "nodes": list(self.nodes), "steps": [s.to_json() for s in self.steps],
+                "needs": list(self.needs), "added": list(self.added)}
+
+
+def _entity_id(e, where: str) -> str:
+    if isinstance(e, str):
+        return e
+    if isinstance(e, dict) and isinstance(e.get("id"), str):
+        return e["id"]
+    raise HighlightError(f"{where}: expected an entity with an 'id', got {type(e).__name__}")
+
+
+def _evidence(items, where: str) -> tuple:
+    out = []
+    for ev in items or ():
+        if not isinstance(ev, dict):
+            raise HighlightError(f"{where}: evidence must be objects with source, line, quote")
+        line = ev.get("line")
+        out.append({"source": str(ev.get("source") or ""),
+                    "line": line if isinstance(line, int) and not isinstance(line, bool) else None,
+                    "quote": str(ev.get("quote") or "")})
+    return tuple(out)
+
+
+def _walk(obj: dict, where: str):
+    nodes_raw = obj.get("nodes")
+    steps_raw = obj.get("steps")
+    if not isinstance(nodes_raw, list) or not isinstance(steps_raw, list):
+        raise HighlightError(f"{where}: a loop or path needs 'nodes' and 'steps' lists")
+    entities = {}
+    nodes = []
+    for i, e in enumerate(nodes_raw):
+        nid = _entity_id(e, f"{where}: nodes[{i}]")
+        nodes.append(nid)
+        if isinstance(e, dict):
+            entities[nid] = e
+    steps = []
+    for i, s in enumerate(steps_raw):
+        w = f"{where}: steps[{i}]"
+        if not isinstance(s, dict):
+            raise HighlightError(f"{w}: expected an object")
+        try:
+            src, dst, rel = (s[k] for k in ("from", "to", "relation"))
+        except KeyError as e:
+            raise HighlightError(f"{w}: missing {e.args[0]!r}") from None
+        if not all(isinstance(x, str) for x in (src, dst, rel)):
+            raise HighlightError(f"{w}: 'from', 'to' and 'relation' must be strings")
+        steps.append(Step(src, dst, rel, _evidence(s.get("evidence"), w), bool(s.get("inferred")),
+                          s.get("rationale") if isinstance(s.get("rationale"), str) else None))
+    known = set(nodes)
+    for i, s in enumerate(steps):
+        if s.source not in known or s.target not in known:
+            raise HighlightError(f"{where}: steps[{i}] goes {s.source} -> {s.target}, not between its nodes")
+    needs = tuple(str(n) for n in obj.get("needs") or ())
+    is_loop = bool(steps) and len(steps) == len(nodes) and steps[-1].target == nodes[0]
+    return tuple(nodes), tuple(steps), needs, entities, "loop" if is_loop else "path"
+
+
+def from_result(obj, where: str = "result") -> Highlight:
+    """The :class:`Highlight` of a query result (loop, path, prescription, or a ranked list)."""
+    if isinstance(obj, list):
+        if not obj:
+            raise HighlightError(f"{where}: the result list is empty: nothing to highlight")
+        return from_result(obj[0], f"{where}[0]")
+    if not isinstance(obj, dict):
+        raise HighlightError(f"{where}: expected a loop, path or prescription object")
+    if "add" in obj or ("loop" in obj and "nodes" not in obj):
+        loop = obj.get("loop")
+        if not isinstance(loop, dict):
+            raise HighlightError(f"{where}: a prescription needs a 'loop' object")
+        add = obj.get("add") or []
+        if not isinstance(add, list):
+            raise HighlightError(f"{where}: 'add' must be a list of entities")
+        nodes, steps, needs, entities, _ = _walk(loop, f"{where}.loop")
+        added = tuple(_entity_id(e, f"{where}.add[{i}]") for i, e in enumerate(add))
+        for e in add:
+            if isinstance(e, dict):
+                entities.setdefault(e["id"], e)
+        return Highlight("prescription", nodes, steps, needs, added, entities)
+    nodes, steps, needs, entities, kind = _walk(obj, where)
+    return Highlight(kind, nodes, steps, needs, (), entities)
+
+
+def check_against(h: Highlight, G: nx.MultiDiGraph) -> Highlight:
+    """``h`` with each step's rationale filled from ``G``; raises if ``G`` lacks a node or edge.
+
+    A result saved from one map and drawn on another (say, without the same ``--data``
+    files) would otherwise emphasise nothing and list steps the page cannot show.
+    """
+    missing = [n for n in (*h.nodes, *h.added) if n not in G]
+    if missing:
+        raise HighlightError(
+            "the result names nodes the map does not have: " + ", ".join(dict.fromkeys(missing))
+            + " (was it computed with other --data files?)"
+        )
+    steps = []
+    for s in h.steps:
+        data = G.get_edge_data(s.source, s.target, key=s.relation)
+        if data is None:
+            raise HighlightError(f"the map has no {s.relation} edge from {s.source} to {s.target}")
+        rationale = s.rationale if s.rationale is not None else data.get("rationale")
+        evidence = s.evidence or tuple(data.get("evidence") or ())
+        steps.append(Step(s.source, s.target, s.relation, evidence, s.inferred, rationale))
+    return Highlight(h.kind, h.nodes, tuple(steps), h.needs, h.added, h.entities)

@@ -1,0 +1,166 @@
+"""The interactive map page: one self-contained UTF-8 HTML file that works offline.
+
+Everything is inline: vis-network (from the copy pyvis bundles, see
+:mod:`ccare.exports.assets`), ccare's own script and style sheet, and the map as JSON in a
+``<script type="application/json">`` element.  A Content-Security-Policy forbids every
+fetch, so the page cannot reach the network even by accident.  Positions come from
+:func:`ccare.exports.layout.radial_layout`; physics is off, so the page draws at once.
+
+Why not pyvis's ``Network``/``write_html``: its ``in_line`` template still loads Bootstrap
+from a CDN, its default physics does not settle on large maps, ``from_nx`` is quadratic and
+rewrites the caller's graph, ``write_html`` uses the locale's encoding, headings go into the
+page unescaped and a title containing ``href`` switches tooltips to ``innerHTML``.  ccare
+borrows only pyvis's bundled vis-network and builds the data itself.
+
+Examples
+--------
+>>> import networkx as nx
+>>> G = nx.MultiDiGraph()
+>>> G.add_node("p", kind="product", labels={"zh": "产品", "en": "<b>p</b>"}, evidence=[])
+>>> page = map_html(G, title="a <map>")
+>>> page.startswith("<!DOCTYPE html>") and "<title>a &lt;map&gt;</title>" in page
+True
+>>> "<b>p</b>" in page, "\\\\u003cb\\\\u003ep\\\\u003c/b\\\\u003e" in page
+(False, True)
+"""
+
+from __future__ import annotations
+
+import re
+
+import networkx as nx
+
+from ccare.exports import assets, safe
+from ccare.exports.highlight import Highlight, check_against
+from ccare.exports.layout import CENTRE_TYPES, radial_layout
+from ccare.exports.style import KIND_ORDER, KIND_STYLE, UI_FONT
+
+__all__ = ["page_data", "map_html", "DEFAULT_TITLES", "SMOOTH_EDGES_UP_TO", "CSP"]
+
+#: curved edges (parallel relations drawn apart) only up to this many edges; beyond it
+#: straight lines keep drawing fast
+SMOOTH_EDGES_UP_TO = 2000
+
+#: nothing may be fetched: scripts and styles are inline, images only data: URIs
+CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+       "img-src data:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
+
+_NEED_ORDER = ("SCALE", "ACTIVE", "WORTH", "EFFICIENCY")
+
+
+def _ev(items) -> list:
+    return [[e.get("source") or "", e.get("line"), e.get("quote") or ""] for e in items or ()]
+
+
+def _filter_needs(G: nx.MultiDiGraph, n, d: dict) -> list:
+    """Needs a node belongs to for the page's need filter: served, its own, or its value's."""
+    if d.get("kind") == "need":
+        return [d["code"]] if d.get("code") else []
+    if d.get("kind") == "value":
+        return sorted({G.nodes[m].get("code") for m in G.successors(n)
+                       if G.nodes[m].get("kind") == "need" and G.nodes[m].get("code")})
+    return list(d.get("needs") or [])
+
+
+def page_data(
+    G: nx.MultiDiGraph,
+    *,
+    title: str | dict = "",
+    lang: str = "en",
+    highlight: Highlight | None = None,
+    relation_labels: dict | None = None,
+    positions: dict | None = None,
+) -> dict:
+    """The JSON the page script reads: nodes, edges, legend, needs, highlight.
+
+    Nodes are arrays ``[id, kind index, type, zh, en, needs, values, domains, evidence,
+    x, y, filter needs]``; edges ``[from index, to index, relation, inferred, rationale,
+    evidence, step]`` where ``step`` is the index of the highlighted step the edge is, or -1.
+    """
+    if highlight is not None:
+        highlight = check_against(highlight, G)
+    pos = positions if positions is not None else radial_layout(G)
+    kinds = [k for k in KIND_ORDER]
+    kind_index = {k: i for i, k in enumerate(kinds)}
+    index = {}
+    nodes = []
+    counts = dict.fromkeys(kinds, 0)
+    for n, d in sorted(G.nodes(data=True), key=lambda nd: str(nd[0])):
+        kind = d.get("kind") if d.get("kind") in kind_index else "other"
+        if d.get("type") in CENTRE_TYPES:
+            kind = "centre"
+        counts[kind] += 1
+        labels = d.get("labels") or {}
+        x, y = pos.get(n, (0.0, 0.0))
+        index[n] = len(nodes)
+        nodes.append([
+            str(n), kind_index[kind], d.get("type") or "", labels.get("zh") or "", labels.get("en") or "",
+            list(d.get("needs") or []), list(d.get("values") or []), list(d.get("domains") or []),
+            _ev(d.get("evidence")), x, y, _filter_needs(G, n, d),
+        ])
+    step_of = {}
+    if highlight is not None:
+        for i, s in enumerate(highlight.steps):
+            step_of.setdefault((s.source, s.target, s.relation), i)
+    edges = []
+    for u, v, k, d in sorted(G.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2]))):
+        edges.append([
+            index[u], index[v], str(k), 1 if d.get("inferred") else 0, d.get("rationale"),
+            _ev(d.get("evidence")), step_of.get((u, v, k), -1),
+        ])
+    need_nodes = {d.get("code"): d.get("labels") or {} for _, d in G.nodes(data=True) if d.get("kind") == "need"}
+    codes = [c for c in _NEED_ORDER if c in need_nodes] + sorted(c for c in need_nodes if c and c not in _NEED_ORDER)
+    return {
+        "title": title.get(lang, "") if isinstance(title, dict) else title,
+        # a title per language follows the page's language switch
+        "titles": dict(title) if isinstance(title, dict) else None,
+        "lang": lang,
+        "font": UI_FONT,
+        "smooth": len(edges) <= SMOOTH_EDGES_UP_TO,
+        "kinds": [dict(kind=k, count=counts[k], **KIND_STYLE[k]) for k in kinds],
+        "needs": [{"code": c, "zh": need_nodes[c].get("zh") or c, "en": need_nodes[c].get("en") or c} for c in codes],
+        "relations": {k: dict(v) for k, v in sorted((relation_labels or {}).items())},
+        "nodes": nodes,
+        "edges": edges,
+        "highlight": None if highlight is None else highlight.to_json(),
+    }
+
+
+_MARK = re.compile(r"\{\{(title|lang|csp|style|vis|data|script)\}\}")
+
+
+#: the map page's title in each language
+DEFAULT_TITLES = {"en": "C-CARE open-product map", "zh": "C-CARE 开放产品地图"}
+
+
+def map_html(
+    G: nx.MultiDiGraph,
+    *,
+    title: str | dict = DEFAULT_TITLES,
+    lang: str = "en",
+    highlight: Highlight | None = None,
+    relation_labels: dict | None = None,
+    positions: dict | None = None,
+) -> str:
+    """The page for ``G`` (a :func:`ccare.graph.build.to_networkx` graph) as one string.
+
+    ``title`` is one string, or ``{"zh", "en"}`` to follow the page's language switch.
+    ``lang`` is the language the page opens in (it has a switch); ``highlight`` a query
+    result drawn on top; ``relation_labels`` maps an edge key to ``{"zh", "en"}``.
+    Raises :class:`~ccare.exports.highlight.HighlightError` when the highlight is not in ``G``.
+    """
+    if lang not in ("zh", "en"):
+        raise ValueError("lang must be 'zh' or 'en'")
+    data = page_data(G, title=title, lang=lang, highlight=highlight,
+                     relation_labels=relation_labels, positions=positions)
+    parts = {
+        "title": safe.text(data["title"]),
+        "lang": "zh-CN" if lang == "zh" else "en",
+        "csp": safe.text(CSP),
+        "style": safe.inline_style(assets.own("map.css"), "map.css"),
+        "vis": safe.inline_script(assets.vis_network_js(), "vis-network"),
+        "data": f'<script type="application/json" id="ccare-data">{safe.script_json(data)}</script>',
+        "script": safe.inline_script(assets.own("map.js"), "map.js"),
+    }
+    # one pass: text put in by one marker is never searched for another
+    return _MARK.sub(lambda m: parts[m.group(1)], assets.own("map.html"))

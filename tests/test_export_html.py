@@ -1,0 +1,311 @@
+"""The map page and the report as files: self-contained, UTF-8, data kept as data.
+
+What they do in a browser is tested in ``test_browser.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from html.parser import HTMLParser
+from itertools import islice
+from pathlib import Path
+
+import pytest
+
+from ccare.exports.highlight import HighlightError, check_against, from_result
+from ccare.exports.html import map_html, page_data
+from ccare.exports.report import report_html
+from ccare.exports.safe import script_json
+from ccare.graph.build import to_networkx
+from ccare.graph.loops import operating_loops
+from ccare.graph.prescribe import prescriptions
+from ccare.kb import load
+
+DATA = Path(__file__).resolve().parent / "data" / "exports"
+XSS = DATA / "xss.ttl"
+XSS_TEXTS = ("<img src=x onerror=alert(1)>", "</script><script>alert(2)</script>", "<svg onload=alert(4)>",
+             '<a href="javascript:alert(3)">', '<iframe src="https://example.com/">', "<style>body{display:none}</style>")
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes, and the text of every <script>."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.scripts, self._in = [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self._in = dict(attrs)
+            self.scripts.append([dict(attrs), ""])
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in is not None:
+            self.scripts[-1][1] += data
+
+
+def parse(page: str) -> Tags:
+    t = Tags()
+    t.feed(page)
+    return t
+
+
+def page_json(page: str) -> dict:
+    (data,) = [text for attrs, text in parse(page).scripts if attrs.get("id") == "ccare-data"]
+    return json.loads(data)
+
+
+@pytest.fixture(scope="module")
+def G(kb):
+    return to_networkx(kb)
+
+
+@pytest.fixture(scope="module")
+def xss_graph():
+    kb = load([XSS])
+    return kb, to_networkx(kb)
+
+
+@pytest.fixture(scope="module")
+def best_prescription(G):
+    return next(prescriptions(G, ["mini-program"])).to_json(G)
+
+
+# ---------------------------------------------------------------------- self-contained
+
+
+def test_page_is_one_self_contained_file(ccare, tmp_path, G):
+    out = tmp_path / "map.html"
+    r = ccare("export", "html", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    raw = out.read_bytes()
+    page = raw.decode("utf-8")  # UTF-8 whatever the locale
+    assert page.startswith("<!DOCTYPE html>")
+    t = parse(page)
+    # nothing is loaded from anywhere: no external script, style sheet, image, frame, font
+    assert not [(tag, a) for tag, a in t.tags if "src" in a or tag in ("link", "img", "iframe", "object", "embed")]
+    assert not [a for _, a in t.tags if any(str(v).startswith(("http:", "https:", "//")) for v in a.values())]
+    assert "bootstrap" not in page.lower() and "cdn" not in page.lower()
+    metas = [a for tag, a in t.tags if tag == "meta"]
+    assert {"charset": "utf-8"} in metas
+    (csp,) = [a["content"] for a in metas if a.get("http-equiv") == "Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "connect-src 'none'" in csp
+    # vis-network inline, then the data, then the page script
+    kinds = [a.get("type", "js") for a, _ in t.scripts]
+    assert kinds == ["js", "application/json", "js"]
+    assert "vis-network" in t.scripts[0][1][:300]
+    nodes = [n[0] for n in page_json(page)["nodes"]]
+    assert sorted(nodes) == sorted(G.nodes)
+
+
+def test_page_is_deterministic_and_leaves_the_graph_alone(G):
+    before = copy.deepcopy(dict(G.nodes(data=True))), copy.deepcopy(list(G.edges(keys=True, data=True)))
+    assert map_html(G) == map_html(G)
+    assert (dict(G.nodes(data=True)), list(G.edges(keys=True, data=True))) == before
+
+
+def test_positions_are_baked_in(G):
+    data = page_data(G)
+    xy = {(n[9], n[10]) for n in data["nodes"]}
+    assert len(xy) == len(data["nodes"])  # every node has its own place
+    assert data["smooth"] is True
+
+
+def test_language_and_title(ccare, tmp_path):
+    out = tmp_path / "zh.html"
+    r = ccare("export", "html", "-o", str(out), "--lang", "zh")
+    assert r.exit_code == 0, r.output
+    page = out.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page and "<title>C-CARE 开放产品地图</title>" in page
+    assert page_json(page)["lang"] == "zh"
+    r = ccare("export", "html", "-o", str(out), "--lang", "fr")
+    assert r.exit_code == 2
+
+
+def test_relation_labels_are_bilingual(ccare):
+    r = ccare("export", "html", "-o", "-")
+    assert r.exit_code == 0
+    rel = page_json(r.stdout)["relations"]
+    assert rel["userFlowsTo"] == {"zh": "用户流向", "en": "users flow to"}
+
+
+# ---------------------------------------------------------------------- data stays data
+
+
+def test_script_json_escapes_what_could_end_the_element():
+    text = script_json({"a": "</script><!--<script>\u2028\u2029&"})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert "\u2028" not in text and "\u2029" not in text
+    assert json.loads(text) == {"a": "</script><!--<script>\u2028\u2029&"}
+
+
+def test_hostile_labels_never_reach_the_markup(ccare, tmp_path):
+    out = tmp_path / "xss.html"
+    r = ccare("export", "html", "-o", str(out), "--data", str(XSS), "--title", "<b onmouseover=alert(5)>{{data}}")
+    assert r.exit_code == 0, r.output
+    page = out.read_text(encoding="utf-8")
+    for text in (*XSS_TEXTS, "<b onmouseover", "\u2028", "\u2029"):
+        assert text not in page, text
+    assert "&lt;b onmouseover=alert(5)&gt;{{data}}" in page  # title as text, marker not expanded
+    t = parse(page)
+    assert len(t.scripts) == 3
+    data = page_json(page)
+    (node,) = [n for n in data["nodes"] if n[0] == "xss-product"]
+    assert node[4] == "<img src=x onerror=alert(1)>"
+    assert node[3].startswith("</script><script>alert(2)</script>") and "\u2028" in node[3]
+    rationales = {e[4] for e in data["edges"]}
+    assert "<svg onload=alert(4)> ${alert(5)} {{title}}" in rationales
+
+
+def test_page_script_never_writes_html():
+    from ccare.exports.assets import own
+
+    js = own("map.js")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in js, sink
+
+
+# ---------------------------------------------------------------------- highlight
+
+
+def test_highlight_from_a_saved_result(ccare, tmp_path, G):
+    saved = tmp_path / "loops.json"
+    loops = [w.to_json(G) for w in islice(operating_loops(G), 3)]
+    saved.write_text(json.dumps(loops, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "loop.html"
+    r = ccare("export", "html", "-o", str(out), "--highlight-json", str(saved))
+    assert r.exit_code == 0, r.output
+    data = page_json(out.read_text(encoding="utf-8"))
+    hl = data["highlight"]
+    assert hl["kind"] == "loop"
+    assert hl["nodes"] == [n["id"] for n in loops[0]["nodes"]]
+    marked = sorted((data["nodes"][e[0]][0], data["nodes"][e[1]][0], e[2], e[6]) for e in data["edges"] if e[6] >= 0)
+    expected = sorted((s["from"], s["to"], s["relation"], i) for i, s in enumerate(loops[0]["steps"]))
+    assert marked == expected
+
+
+def test_highlight_from_stdin(ccare, tmp_path, best_prescription):
+    out = tmp_path / "p.html"
+    r = ccare("export", "html", "-o", str(out), "--highlight-json", "-",
+              input=json.dumps([best_prescription], ensure_ascii=False))
+    assert r.exit_code == 0, r.output
+    hl = page_json(out.read_text(encoding="utf-8"))["highlight"]
+    assert hl["kind"] == "prescription"
+    assert hl["added"] == [e["id"] for e in best_prescription["add"]]
+
+
+def test_highlight_of_another_map_is_refused(ccare, tmp_path, xss_graph):
+    kb, G2 = xss_graph
+    loop = {"nodes": [{"id": "xss-product"}, {"id": "payment"}], "needs": [],
+            "steps": [{"from": "xss-product", "to": "payment", "relation": "userFlowsTo", "evidence": [], "inferred": True},
+                      {"from": "payment", "to": "xss-product", "relation": "userFlowsTo", "evidence": [], "inferred": True}]}
+    saved = tmp_path / "loop.json"
+    saved.write_text(json.dumps(loop), encoding="utf-8")
+    r = ccare("export", "html", "-o", str(tmp_path / "x.html"), "--highlight-json", str(saved))
+    assert r.exit_code == 1
+    assert "Error: the result names nodes the map does not have: xss-product (was it computed with other --data files?)" in r.output
+    assert not (tmp_path / "x.html").exists()
+    r = ccare("export", "html", "-o", str(tmp_path / "x.html"), "--highlight-json", str(saved), "--data", str(XSS))
+    assert r.exit_code == 0, r.output
+
+
+def test_highlight_of_a_missing_edge_is_refused(G):
+    h = from_result({"nodes": ["payment", "fan-group"], "needs": [],
+                     "steps": [{"from": "payment", "to": "fan-group", "relation": "userFlowsTo"}]})
+    with pytest.raises(HighlightError, match="no userFlowsTo edge from payment to fan-group"):
+        check_against(h, G)
+
+
+@pytest.mark.parametrize("payload,message", [
+    ("{", "not JSON"),
+    ("[]", "the result list is empty"),
+    ('{"nodes": 3, "steps": []}', "needs 'nodes' and 'steps' lists"),
+    ('{"nodes": ["a"], "steps": [{"from": "a"}]}', "missing 'to'"),
+    ('{"add": [], "loop": 1}', "a prescription needs a 'loop' object"),
+])
+def test_malformed_results(ccare, tmp_path, payload, message):
+    saved = tmp_path / "bad.json"
+    saved.write_text(payload, encoding="utf-8")
+    r = ccare("export", "html", "-o", "-", "--highlight-json", str(saved))
+    assert r.exit_code == 1
+    assert message in r.output
+
+
+def test_highlight_options_exclude_each_other(ccare, tmp_path):
+    saved = tmp_path / "r.json"
+    saved.write_text("[]", encoding="utf-8")
+    r = ccare("export", "html", "-o", "-", "--highlight-json", str(saved), "--highlight", "loops")
+    assert r.exit_code == 2
+    assert "not both" in r.output
+
+
+def test_highlight_query_must_be_a_loop_path_or_prescription(ccare):
+    r = ccare("export", "html", "-o", "-", "--highlight", "rank --by degree")
+    assert r.exit_code == 2
+    assert "--highlight takes a query of loops, path, prescribe" in r.output
+
+
+# ---------------------------------------------------------------------- report
+
+
+def test_report_of_a_prescription(G, best_prescription):
+    page = report_html([best_prescription], G, title="Prescription for a mini-program merchant")
+    t = parse(page)
+    assert not t.scripts and not [a for _, a in t.tags if "src" in a or "href" in a]
+    assert page.count("<svg") == 1
+    for e in best_prescription["add"]:
+        assert e["labels"]["en"] in page
+    for step in best_prescription["loop"]["steps"]:
+        for ev in step["evidence"]:
+            assert f"L{ev['line']}</span> “{ev['quote']}”" in page
+    for product, reasons in best_prescription["why"].items():
+        for r in reasons:
+            for ev in r["evidence"]:
+                assert f"“{ev['quote']}”" in page
+    # the coverage matrix: one row per loop product plus the total, one column per value
+    (matrix,) = re.findall(r'<table class="matrix">.*?</table>', page)
+    assert matrix.count('<tr class="row') == len(best_prescription["loop"]["nodes"])
+    assert matrix.count('class="val"') == 8
+    # the total row: a value is served by the loop when some product of it serves the value
+    total = re.findall(r'<td class="(st|inf|gap)">', matrix.split('class="total"')[1])
+    columns = re.findall(r'<th class="val">(.*?)</th>', matrix)
+    label_to_value = {G.nodes[v]["labels"]["en"]: v for v in G.nodes if G.nodes[v]["kind"] == "value"}
+    loop_nodes = [n["id"] for n in best_prescription["loop"]["nodes"]]
+    for col, cls in zip(columns, total):
+        served = any(G.has_edge(p, label_to_value[col], key="serves") for p in loop_nodes)
+        assert (cls != "gap") == served, col
+    assert len(total) == 8
+    # every quote backing what the loop's products serve
+    for n in best_prescription["loop"]["nodes"]:
+        for v in G.nodes[n["id"]]["values"]:
+            for ev in G.edges[n["id"], v, "serves"]["evidence"]:
+                assert f"“{ev['quote']}”" in page
+
+
+def test_report_in_chinese_lists_alternatives(G):
+    found = [p.to_json(G) for p in islice(prescriptions(G, ["fan-group"]), 3)]
+    assert len(found) >= 2
+    page = report_html(found, G, lang="zh", question="商家已有:商家粉丝群")
+    assert '<html lang="zh-CN">' in page and "其他方案" in page and "商家已有:商家粉丝群" in page
+    assert page.count("<svg") == 1
+
+
+def test_report_keeps_hostile_text_as_text(xss_graph):
+    kb, G2 = xss_graph
+    loop = {"nodes": [{"id": "xss-product"}, {"id": "payment"}], "needs": [],
+            "steps": [{"from": "xss-product", "to": "payment", "relation": "userFlowsTo", "inferred": True,
+                       "evidence": G2.edges["xss-product", "payment", "userFlowsTo"]["evidence"]},
+                      {"from": "payment", "to": "xss-product", "relation": "userFlowsTo", "inferred": True,
+                       "evidence": G2.edges["payment", "xss-product", "userFlowsTo"]["evidence"]}]}
+    page = report_html([{"add": [{"id": "xss-product"}], "loop": loop}], G2, title="<script>alert(6)</script>")
+    for text in (*XSS_TEXTS, "<script"):
+        assert text not in page, text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "&lt;svg onload=alert(4)&gt;" in page
