@@ -12,11 +12,13 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import weakref
 from itertools import islice
 
 import click
 
 from ccare.commands.common import NeedList, common_options, echo_json, echo_table, load_kb
+from ccare.commands.export import query_export_options, write_query_exports
 from ccare.graph.build import to_networkx
 from ccare.graph.coverage import coverage as coverage_rows, values_by_need
 from ccare.graph.gaps import gaps as find_gaps
@@ -68,10 +70,17 @@ def _names(values) -> list[str]:
 # ---------------------------------------------------------------------- helpers
 
 
-@functools.lru_cache(maxsize=4)
+#: NetworkX graph of each loaded knowledge base, built once per knowledge base.
+_GRAPHS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def _graph(data: tuple):
+    """``(kb, G)`` for ``--data`` (and whatever else :func:`load_kb` honours)."""
     kb = load_kb(data)
-    return kb, to_networkx(kb)
+    G = _GRAPHS.get(kb)
+    if G is None:
+        G = _GRAPHS[kb] = to_networkx(kb)
+    return kb, G
 
 
 def _product(kb, name: str) -> str:
@@ -171,8 +180,9 @@ def _print_loop(G, w, lang, title) -> None:
               help="Follow only these relations (edge names, e.g. userFlowsTo; comma-separated or repeated). "
                    "Default: user and data flows between products.")
 @timeout_options
+@query_export_options()
 @common_options()
-def path(source, target, k, via, timeout, max_steps, data, lang, fmt):
+def path(source, target, k, via, timeout, max_steps, data, lang, fmt, html, report):
     """The shortest path from FROM to TO, and up to K alternatives, each step with evidence.
 
     \b
@@ -185,8 +195,9 @@ def path(source, target, k, via, timeout, max_steps, data, lang, fmt):
     relations = _names(via)
     budget = _budget(timeout, max_steps)
     found = list(product_paths(G, a, b, k=k, via=relations or None, budget=budget)) if a in G and b in G else []
+    results = [w.to_json(G) for w in found]
     if fmt == "json":
-        echo_json([w.to_json(G) for w in found])
+        echo_json(results)
     elif not found:
         over = ", ".join(relations) if relations else "user or data flows"
         click.echo(f"No path from {_label(G, a, lang) if a in G else a} to {_label(G, b, lang) if b in G else b} "
@@ -198,6 +209,8 @@ def path(source, target, k, via, timeout, max_steps, data, lang, fmt):
             title = "Shortest path" if i == 0 else f"Alternative {i}"
             click.echo(f"{title} ({_plural(len(w.steps), 'step')}): {_arrow(G, w.nodes, lang, False)}")
             _print_steps(G, w, lang)
+    write_query_exports(kb, G, results, html=html, report=report, lang=lang,
+                        title=f"{_label(G, a, lang) if a in G else a} → {_label(G, b, lang) if b in G else b}")
     _finish(budget)
 
 
@@ -210,8 +223,9 @@ def path(source, target, k, via, timeout, max_steps, data, lang, fmt):
 @click.option("--without", multiple=True, metavar="P", help="Only loops avoiding this product (repeatable).")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show at most this many loops.")
 @timeout_options
+@query_export_options()
 @common_options()
-def loops(needs, payment, domains, max_length, through, without, limit, timeout, max_steps, data, lang, fmt):
+def loops(needs, payment, domains, max_length, through, without, limit, timeout, max_steps, data, lang, fmt, html, report):
     """Operating loops: directed cycles of user and data flows that close the merchant's loop.
 
     A loop's products together serve every requested need; by default it passes through
@@ -230,8 +244,9 @@ def loops(needs, payment, domains, max_length, through, without, limit, timeout,
     found = list(islice(operating_loops(G, spec, budget), limit + 1))
     more = len(found) > limit
     found = found[:limit]
+    results = [w.to_json(G) for w in found]
     if fmt == "json":
-        echo_json([w.to_json(G) for w in found])
+        echo_json(results)
     elif not found:
         click.echo(f"No operating loop found ({_describe_spec(spec, G, lang)}).")
     else:
@@ -241,6 +256,9 @@ def loops(needs, payment, domains, max_length, through, without, limit, timeout,
             _print_loop(G, w, lang, f"Loop {i}")
     if more:
         click.echo(f"Showing the first {_plural(limit, 'loop')}; there are more (raise --limit).", err=True)
+    write_query_exports(kb, G, results, html=html, report=report, lang=lang,
+                        title="经营闭环" if lang == "zh" else "Operating loops",
+                        question=_describe_spec(spec, G, lang))
     _finish(budget)
 
 
@@ -265,8 +283,10 @@ def _print_why(G, p, lang) -> None:
               help="The merchant's digitalisation stage: mature favours broader loops, exploring compact ones.")
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, help="Show at most this many prescriptions.")
 @timeout_options
+@query_export_options()
 @common_options()
-def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, timeout, max_steps, data, lang, fmt):
+def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, timeout, max_steps, data, lang, fmt,
+              html, report):
     """The fewest products to add so the merchant's products close an operating loop, and why each.
 
     Smallest sets first; each set is minimal (no part of it would do) and comes with the
@@ -282,8 +302,9 @@ def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, tim
     spec = _spec(needs, payment, domains, max_length)
     budget = _budget(timeout, max_steps)
     found = list(islice(prescriptions(G, mine, spec, scale=scale, stage=stage, budget=budget), limit))
+    results = [p.to_json(G) for p in found]
     if fmt == "json":
-        echo_json([p.to_json(G) for p in found])
+        echo_json(results)
     elif not found:
         click.echo(f"No operating loop can be closed through {', '.join(_label(G, n, lang) for n in mine)} "
                    f"({_describe_spec(spec, G, lang)}).")
@@ -298,6 +319,10 @@ def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, tim
                            f"({_plural(len(p.add), 'product')})")
                 _print_why(G, p, lang)
             _print_loop(G, p.loop, lang, "Loop it closes" if p.add else "Loop")
+    names = ", ".join(_label(G, n, lang) for n in mine)
+    write_query_exports(kb, G, results, html=html, report=report, lang=lang,
+                        title=f"给已有{names}的商家开的处方" if lang == "zh" else f"Prescription for a merchant with {names}",
+                        question=_describe_spec(spec, G, lang))
     _finish(budget)
 
 
