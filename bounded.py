@@ -44,6 +44,7 @@ import select
 import signal
 import struct
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -53,7 +54,10 @@ from typing import Callable, Iterable
 from ccare.errors import CcareError
 from ccare.limits import EXIT_CUT_SHORT
 
-__all__ = ["Outcome", "run_bounded", "call_bounded", "CutShort", "NetworkRefused", "WorkerDied"]
+__all__ = ["Outcome", "run_bounded", "call_bounded", "memory_limit", "CutShort", "NetworkRefused", "WorkerDied"]
+
+#: Memory a worker may add to the process unless ``CCARE_MAX_MEMORY`` says otherwise.
+DEFAULT_MEMORY = 4 * 1024**3
 
 _HEADER = struct.Struct(">Q")
 _BATCH = 256
@@ -66,6 +70,15 @@ _DENIED_EVENTS = frozenset({
     "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.startfile",
     "webbrowser.open",
 })
+
+
+def memory_limit(environ=None) -> int:
+    """Bytes a worker may add to the process: ``CCARE_MAX_MEMORY`` (``8G``, ``512M``) or 4 GiB."""
+    from ccare.rdfio import _size
+
+    environ = os.environ if environ is None else environ
+    raw = environ.get("CCARE_MAX_MEMORY", "").strip()
+    return _size(raw, "CCARE_MAX_MEMORY") if raw else DEFAULT_MEMORY
 
 
 class NetworkRefused(CcareError):
@@ -193,11 +206,10 @@ def _produce(work, sender: _Sender, max_items: int | None) -> None:
     sender.end(("done", None))
 
 
-def _child(work, wfd: int, max_items: int | None, memory: int | None) -> None:
+def _child(work, wfd: int, errfd: int, max_items: int | None, memory: int | None) -> None:
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C reaches the whole group: end quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)  # library warnings in the child must not reach the user's terminal
+        os.dup2(errfd, 2)  # library warnings in the child must not reach the user's terminal
         sys.addaudithook(_deny)
         _cap_memory(memory)
         sender = _Sender(wfd)
@@ -235,12 +247,13 @@ def run_bounded(
     if not hasattr(os, "fork"):
         return _run_in_thread(work, timeout=timeout, max_items=max_items)
     rfd, wfd = os.pipe()
+    errors = tempfile.TemporaryFile()  # the child's stderr: why it died, if it does
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, which never returns
         os.close(rfd)
-        _child(work, wfd, max_items, memory)
+        _child(work, wfd, errors.fileno(), max_items, memory)
     os.close(wfd)
     outcome = Outcome(complete=False)
     ended = False
@@ -283,13 +296,19 @@ def run_bounded(
         except ProcessLookupError:
             pass
         _, status = os.waitpid(pid, 0)
-    if not ended and outcome.reason is None:
-        sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-        raise WorkerDied(
-            "the work stopped unexpectedly"
-            + (f" (signal {signal.Signals(sig).name}" + (": out of memory?)" if sig == signal.SIGKILL else ")") if sig else "")
-        )
-    return outcome
+    with errors:
+        if ended or outcome.reason is not None:
+            return outcome
+        errors.seek(0)
+        said = errors.read(4096).decode("utf-8", "replace")
+    if memory and "memory allocation of" in said:  # native code (Rust) aborts when memory runs out
+        outcome.reason = f"memory limit of {memory // 2**20} MiB reached"
+        return outcome
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    raise WorkerDied(
+        "the work stopped unexpectedly"
+        + (f" (signal {signal.Signals(sig).name}" + (": out of memory?)" if sig == signal.SIGKILL else ")") if sig else "")
+    )
 
 
 def call_bounded(fn: Callable[[], object], *, timeout: float | None, what: str, memory: int | None = None):

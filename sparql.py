@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import dataclass, field
 
 import pyparsing
@@ -49,7 +48,7 @@ from rdflib.plugins.sparql.sparql import Query
 
 from ccare.bounded import run_bounded
 from ccare.errors import QueryError
-from ccare.rdfio import _size
+from ccare.ontology import PREFIXES
 
 __all__ = [
     "QueryRefused",
@@ -60,7 +59,6 @@ __all__ = [
     "run",
     "DEFAULT_MAX_ROWS",
     "MAX_QUERY_BYTES",
-    "memory_limit",
     "to_csv",
     "to_json",
     "graph_of",
@@ -70,8 +68,8 @@ __all__ = [
 DEFAULT_MAX_ROWS = 10_000
 #: A query longer than this is refused before parsing.
 MAX_QUERY_BYTES = 1024**2
-#: Memory a query may use beyond the loaded map, unless ``CCARE_MAX_MEMORY`` says otherwise.
-DEFAULT_MEMORY = 4 * 1024**3
+#: Prefixes worth naming when a query uses an unknown one (the graph knows rdflib's many more).
+_USUAL_PREFIXES = {*PREFIXES, "rdf", "rdfs", "owl", "xsd", "sh"}
 
 _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 
@@ -96,13 +94,6 @@ class QuerySyntaxError(QueryError):
 
     def __reduce__(self):
         return (type(self), (self.reason, self.line, self.column, self.text))
-
-
-def memory_limit(environ=None) -> int:
-    """Bytes a query (or validation) may add to the process: ``CCARE_MAX_MEMORY`` or 4 GiB."""
-    environ = os.environ if environ is None else environ
-    raw = environ.get("CCARE_MAX_MEMORY", "").strip()
-    return _size(raw, "CCARE_MAX_MEMORY") if raw else DEFAULT_MEMORY
 
 
 def _walk(node):
@@ -136,12 +127,13 @@ def check(query: Query) -> None:
     for node in _walk([query.algebra, query.prologue]):
         if node.name == "ServiceGraphPattern":
             raise QueryRefused(
-                f"refused: SERVICE <{node.get('term')}> would send the query to another endpoint; "
+                f"refused: SERVICE <{dict.get(node, 'term')}> would send the query to another endpoint; "
                 "ccare sparql queries the loaded map only"
             )
-        if node.name == "DatasetClause":
-            src = node.get("default") or node.get("named")
-            kw = "FROM NAMED" if node.get("named") is not None else "FROM"
+        if node.name == "DatasetClause":  # CompValue.get answers a missing key with the key
+            named = dict.get(node, "named")
+            src = named if named is not None else dict.get(node, "default")
+            kw = "FROM NAMED" if named is not None else "FROM"
             raise QueryRefused(
                 f"refused: {kw} <{src}> would load another graph; ccare sparql queries the loaded "
                 "map only (add files with --data)"
@@ -170,7 +162,8 @@ def prepare(text: str, namespaces: dict) -> Query:
                 f"refused: SPARQL updates ({', '.join(ops or [first])}) are not allowed; "
                 "ccare sparql only reads the map"
             ) from None
-        raise QuerySyntaxError(e.msg, e.lineno, e.col, text) from None
+        found = getattr(e, "found", "")
+        raise QuerySyntaxError(f"{e.msg}, found {found}" if found else e.msg, e.lineno, e.col, text) from None
     except RecursionError:
         raise QueryError("the query is nested too deeply to parse") from None
     try:
@@ -181,7 +174,7 @@ def prepare(text: str, namespaces: dict) -> Query:
         msg = str(e)
         if msg.startswith("Unknown namespace prefix"):
             prefix = msg.rsplit(":", 1)[-1].strip()
-            known = ", ".join(sorted(p for p in namespaces if p))
+            known = ", ".join(sorted(p for p in namespaces if p in _USUAL_PREFIXES))
             msg = f"unknown prefix {prefix!r}: declare it with PREFIX {prefix}: <...> (known: {known})"
         raise QueryError(msg) from None
     check(query)
@@ -210,18 +203,16 @@ def _evaluate(graph: Graph, text: str, namespaces: dict):
 
     rdflib_sparql.SPARQL_LOAD_GRAPHS = False  # never load a graph named in a query
     query = prepare(text, namespaces)
+    kind = query.algebra.name.removesuffix("Query").upper()  # SelectQuery -> SELECT
+    variables = list(query.algebra.get("PV") or []) if kind == "SELECT" else []
+    yield kind, [str(v) for v in variables]  # before evaluating: some operators work eagerly
     res = evalQuery(graph, query)
-    kind = res["type_"]
     if kind == "SELECT":
-        variables = list(res["vars_"])
-        yield kind, [str(v) for v in variables]
         for b in res["bindings"]:
             yield tuple(b.get(v) for v in variables)
     elif kind == "ASK":
-        yield kind, []
         yield bool(res["askAnswer"])
     else:
-        yield kind, []
         yield from res["graph"]
 
 

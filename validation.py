@@ -101,12 +101,13 @@ def validate(kb: KnowledgeBase, timeout: float | None = None) -> Report:
 
     pyshacl runs with :data:`PYSHACL_OPTIONS`: it reads only the graph it is given.
     With a ``timeout`` (seconds) it runs in a child process that is stopped when the time
-    is up (:func:`ccare.bounded.call_bounded`), raising :class:`~ccare.bounded.CutShort`.
+    is up or the memory limit is reached (:func:`ccare.bounded.call_bounded`), raising
+    :class:`~ccare.bounded.CutShort`.
     """
     if timeout is not None:
-        from ccare.bounded import call_bounded
+        from ccare.bounded import call_bounded, memory_limit
 
-        return call_bounded(lambda: _validate(kb), timeout=timeout, what="validation")
+        return call_bounded(lambda: _validate(kb), timeout=timeout, what="validation", memory=memory_limit())
     return _validate(kb)
 
 

@@ -101,13 +101,17 @@ def sparql_cmd(query, query_file, timeout, max_rows, output, data, lang, fmt):
       ccare sparql "SELECT ?p ?v WHERE { ?p cc:serves ?v } LIMIT 5"
       ccare sparql --file query.rq --format csv -o results.csv
     """
-    from ccare.sparql import memory_limit, run
+    from ccare.bounded import memory_limit
+    from ccare.sparql import run
 
     text = _read_query(query, query_file)
     kb = load_kb(data)
+    if getattr(kb, "endpoint", None) is not None:
+        # the local copy of an endpoint's map lacks its merchants: answering from it would be wrong
+        raise UsageError("ccare sparql queries the embedded map; with --endpoint, send the query to the endpoint itself")
     result = run(kb.graph, text, timeout=timeout, max_rows=max_rows, memory=memory_limit())
-    if result.kind is None:
-        click.echo(f"Cut short: {result.reason}, before the query gave any result.", err=True)
+    if result.kind is None or (not result.complete and not result.rows):
+        click.echo(f"Cut short: {result.reason}, before the query gave any result (raise --timeout).", err=True)
         raise click.exceptions.Exit(EXIT_CUT_SHORT)
     text_out = _render(result, fmt, kb, lang)
     try:
