@@ -251,14 +251,20 @@ def csv_cmd(output, table, bom, data):
 # ---------------------------------------------------------------------- query commands
 
 
+def _a_file(ctx, param, value):
+    if value == "-":
+        raise click.BadParameter("give a file name: standard output carries the command's answer", ctx, param)
+    return value
+
+
 def query_export_options(report: bool = True):
     """``--html FILE`` (the map with the first result drawn on it) and ``--report FILE``."""
 
     def deco(f):
         if report:
-            f = click.option("--report", "report", metavar="FILE.html",
+            f = click.option("--report", "report", metavar="FILE.html", callback=_a_file,
                              help="Also write a one-page report of the results (self-contained HTML).")(f)
-        return click.option("--html", "html", metavar="FILE.html",
+        return click.option("--html", "html", metavar="FILE.html", callback=_a_file,
                             help="Also write the map page with the first result drawn on it.")(f)
 
     return deco

@@ -85,12 +85,14 @@ def _quotes(evidence, ui) -> str:
     return "".join(out)
 
 
-def _reason_text(G, r: dict, lang: str, relation_labels) -> str:
+def _reason_text(G, product: str, r: dict, lang: str, relation_labels) -> str:
     if lang == "en" and r.get("text"):
         return r["text"]
     kind = r.get("kind")
     L = lambda n: _label(G, n, lang)  # noqa: E731
     zh = lang == "zh"
+    if kind == "payment":
+        return f"经营闭环都要经过{L(product)}" if zh else f"every operating loop passes through {L(product)}"
     if kind == "need" and r.get("need"):
         via = L(r["value"]) if r.get("value") else ""
         if zh:
@@ -202,7 +204,7 @@ def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels) -> str:
                     badge = f' <span class="badge">{safe.text(ui["inferred"])}</span>' if r.get("inferred") else ""
                     rows.append(
                         "<tr>" + (f'<th rowspan="{len(reasons)}">{safe.text(_label(G, p, lang))}</th>' if j == 0 else "")
-                        + f"<td>{safe.text(_reason_text(G, r, lang, relation_labels))}{badge}</td>"
+                        + f"<td>{safe.text(_reason_text(G, p, r, lang, relation_labels))}{badge}</td>"
                         + f"<td>{_quotes(r.get('evidence') or [], ui)}</td></tr>")
             parts.append(f'<table class="why"><thead><tr><th>{safe.text(ui["product"])}</th><th>{safe.text(ui["why"])}</th>'
                          f'<th>{safe.text(ui["evidence"])}</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')

@@ -309,3 +309,78 @@ def test_report_keeps_hostile_text_as_text(xss_graph):
         assert text not in page, text
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "&lt;svg onload=alert(4)&gt;" in page
+
+
+# ---------------------------------------------------------------------- from the query commands
+
+
+def test_prescribe_writes_report_and_map(ccare, tmp_path):
+    report, page = tmp_path / "r.html", tmp_path / "m.html"
+    r = ccare("prescribe", "--has", "mini-program", "--report", str(report), "--html", str(page))
+    assert r.exit_code == 0, r.output
+    assert f"Wrote the report to {report}." in r.stderr and f"Wrote the map page to {page}." in r.stderr
+    first = ccare.json("prescribe", "--has", "mini-program")[0]
+    hl = page_json(page.read_text(encoding="utf-8"))["highlight"]
+    assert hl["kind"] == "prescription"
+    assert hl["nodes"] == [n["id"] for n in first["loop"]["nodes"]]
+    assert hl["added"] == [n["id"] for n in first["add"]]
+    text = report.read_text(encoding="utf-8")
+    assert "<h1>Prescription for a merchant with mini-program</h1>" in text
+    assert "users flow to" in text  # relations by their labels
+    for step in first["loop"]["steps"]:
+        for ev in step["evidence"]:
+            assert f"“{ev['quote']}”" in text
+
+
+def test_prescribe_report_in_chinese(ccare, tmp_path):
+    report = tmp_path / "r.html"
+    r = ccare("prescribe", "--has", "商家粉丝群", "--lang", "zh", "--report", str(report))
+    assert r.exit_code == 0, r.output
+    text = report.read_text(encoding="utf-8")
+    assert "<h1>给已有商家粉丝群的商家开的处方</h1>" in text and "用户流向" in text
+    assert "every operating loop passes through" not in text
+
+
+def test_loops_report_keeps_json_on_stdout(ccare, tmp_path):
+    report = tmp_path / "loops.html"
+    r = ccare("loops", "--needs", "SCALE,WORTH", "--limit", "3", "--format", "json", "--report", str(report))
+    assert r.exit_code == 0, r.output
+    loops = json.loads(r.stdout)
+    text = report.read_text(encoding="utf-8")
+    assert "<h1>Operating loops</h1>" in text
+    assert text.count("<li>Operating loop ") == len(loops) - 1  # the first in full, the others as alternatives
+
+
+def test_path_map_highlights_the_path(ccare, tmp_path):
+    page = tmp_path / "p.html"
+    r = ccare("path", "zhima-credit", "payment", "--html", str(page))
+    assert r.exit_code == 0, r.output
+    hl = page_json(page.read_text(encoding="utf-8"))["highlight"]
+    assert hl["kind"] == "path" and hl["nodes"][0] == "zhima-credit" and hl["nodes"][-1] == "payment"
+
+
+def test_query_pages_need_a_file_name(ccare):
+    r = ccare("loops", "--report", "-")
+    assert r.exit_code == 2
+    assert "Invalid value for '--report': give a file name" in r.output
+
+
+def test_nothing_found_writes_nothing(ccare, tmp_path):
+    report = tmp_path / "none.html"
+    r = ccare("loops", "--max-length", "1", "--report", str(report))
+    assert r.exit_code == 0, r.output
+    assert "Nothing found, so no page was written." in r.stderr
+    assert not report.exists()
+
+
+def test_export_html_runs_the_highlight_query(ccare, tmp_path):
+    page = tmp_path / "m.html"
+    r = ccare("export", "html", "-o", str(page), "--highlight", "prescribe --has mini-program --needs SCALE,ACTIVE")
+    assert r.exit_code == 0, r.output
+    first = ccare.json("prescribe", "--has", "mini-program", "--needs", "SCALE,ACTIVE")[0]
+    hl = page_json(page.read_text(encoding="utf-8"))["highlight"]
+    assert hl["added"] == [n["id"] for n in first["add"]] and hl["needs"] == first["loop"]["needs"]
+    r = ccare("export", "html", "-o", str(page), "--highlight", "loops --format table")
+    assert r.exit_code == 2 and "leave out --format" in r.output
+    r = ccare("export", "html", "-o", str(page), "--highlight", "prescribe --has nowhere")
+    assert r.exit_code == 1 and "unknown product 'nowhere'" in r.output
