@@ -16,7 +16,7 @@ import click
 from ccare import __version__
 from ccare.errors import CcareError, UsageError
 
-__all__ = ["cli", "main", "COMMANDS"]
+__all__ = ["cli", "main", "COMMANDS", "SUMMARIES"]
 
 #: command name -> "module:attribute" of its click command
 COMMANDS = {
@@ -25,6 +25,8 @@ COMMANDS = {
     "show": "ccare.commands.core:show",
     "list": "ccare.commands.core:list_cmd",
     "validate": "ccare.commands.core:validate_cmd",
+    "synth": "ccare.commands.scale:synth",
+    "cache": "ccare.commands.scale:cache_cmd",
     "export": "ccare.commands.export:export",
     "sparql": "ccare.commands.sparql:sparql_cmd",
     "path": "ccare.commands.queries:path",
@@ -34,6 +36,31 @@ COMMANDS = {
     "coverage": "ccare.commands.queries:coverage",
     "rank": "ccare.commands.queries:rank",
     "whatif": "ccare.commands.queries:whatif",
+}
+
+#: The first line of each command's help, so that ``ccare --help`` lists the commands
+#: without importing them (and networkx, pyshacl, pyvis behind them).  A test checks
+#: that each matches its command; a command missing here is imported to list it.
+SUMMARIES = {
+    "info": "What is loaded: triples, products, needs, values, relations, sources.",
+    "products": "Products with the needs and values they serve, each with its evidence.",
+    "show": "One entity: labels, type, relations in and out, facts, with evidence.",
+    "list": "Entities of one KIND, with the evidence that introduces each and their relations.",
+    "validate": "Check RDF FILES, merged with the shipped map, against the map's SHACL rules.",
+    "synth": "Write a synthetic extension of the map: products and merchants that conform to the rules.",
+    "cache": "Where the parse cache is, and what it holds; --clear empties it.",
+    "import": "Turn a merchant portfolio (CSV) into RDF for --data.",
+    "portfolio": "Ask every merchant of a portfolio the map's questions.",
+    "load": "Load FILES (RDF, e.g. from `ccare import`) into a SPARQL 1.1 endpoint; no FILES: the shipped map.",
+    "sparql": "Run a read-only SPARQL QUERY over the shipped map merged with --data files.",
+    "export": "Write the map for other tools: an offline HTML page, RDF, GraphML, GEXF, CSV.",
+    "path": "The shortest path from FROM to TO, and up to K alternatives, each step with evidence.",
+    "loops": "Operating loops: directed cycles of user and data flows that close the merchant's loop.",
+    "prescribe": "The fewest products to add so the merchant's products close an operating loop, and why each.",
+    "gaps": "Needs and values the merchant's products leave unserved, and the flows its loop still lacks.",
+    "coverage": "Product × need/value matrix: which product serves which of the eight values.",
+    "rank": "Products ranked by their role in the flow graph, and why the top one matters.",
+    "whatif": "What breaks if a product is dropped: operating loops lost and kept.",
 }
 
 #: Exit code when the user interrupts a run (Ctrl-C), as shells report SIGINT.
@@ -52,6 +79,19 @@ class CcareGroup(click.Group):
             return super().get_command(ctx, name)
         module, attr = target.split(":")
         return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx, formatter):
+        """List the commands from :data:`SUMMARIES`, importing only those without one."""
+        rows = []
+        for name in self.list_commands(ctx):
+            summary = SUMMARIES.get(name) if name in COMMANDS else None
+            cmd = click.Command(name, help=summary) if summary else self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
 
     def invoke(self, ctx):
         debug = bool(ctx.params.get("debug"))
@@ -81,11 +121,18 @@ class CcareGroup(click.Group):
 @click.group(cls=CcareGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ccare")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks of errors (for bug reports).")
-def cli(debug):
+@click.option("--store", type=click.Choice(["oxigraph", "memory"]), default=None,
+              help="Store under the map: oxigraph (fast, default) or rdflib's memory store [env: CCARE_STORE].")
+@click.option("--no-cache", is_flag=True, default=None,
+              help="Parse every input again; neither read nor write the parse cache [env: CCARE_NO_CACHE].")
+@click.pass_context
+def cli(ctx, debug, store, no_cache):
     """Explore Alipay's C-CARE open-product map as a knowledge graph.
 
     Every answer cites its evidence: the line of the source and a verbatim quote.
     """
+    ctx.meta["ccare.store"] = store
+    ctx.meta["ccare.cache"] = False if no_cache else None
     if not debug:
         _quiet_libraries()
 

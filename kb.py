@@ -28,10 +28,10 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import OWL, SKOS
 from rdflib.term import Node
 
-from ccare import ontology
+from ccare.bulk import rows
 from ccare.errors import UnknownEntityError, UsageError
+from ccare.loader import build_graph, load_graph, materialise, shipped_inputs
 from ccare.ontology import CC, ID, QUDT
-from ccare.rdfio import parse_file, parse_text
 
 __all__ = [
     "NEED_CODES",
@@ -42,6 +42,7 @@ __all__ = [
     "ProductRow",
     "KnowledgeBase",
     "load",
+    "materialise",
     "shipped_graph",
 ]
 
@@ -170,42 +171,21 @@ class ProductRow:
         return d
 
 
-def _shipped_files():
-    return [*ontology.tbox_files(), *ontology.kb_files()]
+def shipped_graph(*, store: str | None = None) -> Graph:
+    """A new graph holding the shipped ontology and knowledge base (assertions materialised).
+
+    ``store`` names the store kind (see :mod:`ccare.store`); the parse cache is not used.
+    """
+    return build_graph(shipped_inputs(), store)
 
 
-def shipped_graph() -> Graph:
-    """A new graph holding the shipped ontology and knowledge base (assertions materialised)."""
-    g = _new_graph()
-    for f in _shipped_files():
-        parse_text(g, f.read_bytes(), "turtle", name=f"ccare/ontology/{f.name}", base_iri=str(ID))
-    materialise(g)
-    return g
-
-
-def _new_graph() -> Graph:
-    g = Graph()
-    for prefix, ns in ontology.PREFIXES.items():
-        g.bind(prefix, ns)
-    return g
-
-
-def materialise(graph: Graph) -> int:
-    """Add the triple each ``cc:Assertion`` in ``graph`` describes; return how many were new."""
-    new = 0
-    for a in list(graph.subjects(RDF.type, CC.Assertion)):
-        s = graph.value(a, RDF.subject)
-        p = graph.value(a, RDF.predicate)
-        o = graph.value(a, RDF.object)
-        if s is None or p is None or o is None or not isinstance(p, URIRef):
-            continue  # malformed; SHACL reports it
-        if (s, p, o) not in graph:
-            graph.add((s, p, o))
-            new += 1
-    return new
-
-
-def load(data: Sequence[str | os.PathLike] = (), *, shipped: bool = True) -> "KnowledgeBase":
+def load(
+    data: Sequence[str | os.PathLike] = (),
+    *,
+    shipped: bool = True,
+    store: str | None = None,
+    cache: bool | None = None,
+) -> "KnowledgeBase":
     """Load the shipped map merged with the RDF files in ``data``.
 
     Parameters
@@ -215,18 +195,60 @@ def load(data: Sequence[str | os.PathLike] = (), *, shipped: bool = True) -> "Kn
         (Turtle when unknown).
     shipped : bool
         Include the shipped ontology and knowledge base (default).
+    store : {"oxigraph", "memory"}, optional
+        The store under the graph (:mod:`ccare.store`); default ``$CCARE_STORE``, else
+        ``oxigraph``.
+    cache : bool, optional
+        Use the parse cache (:mod:`ccare.cache`); default: yes, unless ``$CCARE_NO_CACHE``
+        is set.
 
     Raises
     ------
     ccare.errors.DataError
         A file is missing or malformed; the message names the file and line.
+    ccare.errors.UsageError
+        ``store`` (or ``$CCARE_STORE``) names no store kind.
     """
-    g = shipped_graph() if shipped else _new_graph()
-    for path in data:
-        parse_file(g, path)
-    if data:
-        materialise(g)
+    g = load_graph(data, shipped=shipped, store=store, cache=cache)
     return KnowledgeBase(g, sources=[str(p) for p in data])
+
+
+_EVIDENCE_QUERY = """
+PREFIX cc: <https://w3id.org/ccare/ontology#>
+SELECT ?x ?ev ?src ?line ?quote WHERE {
+    ?x cc:evidence ?ev .
+    OPTIONAL { ?ev cc:source ?src }
+    OPTIONAL { ?ev cc:line ?line }
+    OPTIONAL { ?ev cc:quote ?quote }
+}
+"""
+
+_ASSERTION_QUERY = """
+PREFIX cc: <https://w3id.org/ccare/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT ?a ?s ?p ?o ?inferred ?rationale WHERE {
+    ?a a cc:Assertion .
+    OPTIONAL { ?a rdf:subject ?s }
+    OPTIONAL { ?a rdf:predicate ?p }
+    OPTIONAL { ?a rdf:object ?o }
+    OPTIONAL { ?a cc:inferred ?i BIND (sameTerm(?i, true) AS ?inferred) }
+    OPTIONAL { ?a cc:rationale ?rationale }
+}
+"""
+
+_NAMES_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?s ?p ?name WHERE {
+    VALUES ?p { rdfs:label skos:altLabel skos:notation }
+    ?s ?p ?name .
+    FILTER (isIRI(?s))
+}
+"""
+
+_TYPED_QUERY = """
+SELECT DISTINCT ?s WHERE { ?s a ?t . FILTER (isIRI(?s)) }
+"""
 
 
 def _lit_lang(graph: Graph, node: Node, prop: URIRef) -> dict:
@@ -302,7 +324,10 @@ class KnowledgeBase:
         return False
 
     def most_specific_type(self, node: Node) -> URIRef | None:
-        types = set(self.graph.objects(node, RDF.type))
+        return self.most_specific_of(set(self.graph.objects(node, RDF.type)))
+
+    def most_specific_of(self, types: set) -> URIRef | None:
+        """The most specific of the classes ``types`` (ccare's own first), or ``None``."""
         supers = set()
         for t in types:
             supers |= self._superclasses.get(t, set())
@@ -325,17 +350,17 @@ class KnowledgeBase:
     def _names(self) -> dict:
         """Lower-cased id, labels and alternative labels of every named entity → IRI."""
         names: dict = {}
-        g = self.graph
         # Entities of the map first (sorted, so a label two things share always names the
         # same one), then anything else labelled: the user's own IRIs, vocabulary terms.
-        typed = {s for s in g.subjects(RDF.type, None) if isinstance(s, URIRef)}
-        labelled = {s for s in g.subjects(RDFS.label, None) if isinstance(s, URIRef)}
+        order = {RDFS.label: 0, SKOS.altLabel: 1, SKOS.notation: 2}
+        found: dict = {}
+        for s, p, name in rows(self.graph, _NAMES_QUERY, lexical=True):
+            found.setdefault(s, []).append((order[p], str(name)))
+        typed = {s for (s,) in rows(self.graph, _TYPED_QUERY)}
+        labelled = {s for s, keys in found.items() if any(k == 0 for k, _ in keys)}
         ordered = sorted(typed | labelled, key=lambda s: (not str(s).startswith(str(ID)), self.node_id(s)))
         for s in ordered:
-            keys = [self.node_id(s)]
-            keys += [str(o) for o in g.objects(s, RDFS.label)]
-            keys += [str(o) for o in g.objects(s, SKOS.altLabel)]
-            keys += [str(o) for o in g.objects(s, SKOS.notation)]
+            keys = [self.node_id(s)] + [name for _, name in sorted(found.get(s, ()), key=lambda kn: kn[0])]
             for k in keys:
                 names.setdefault(k.strip().casefold(), s)
         return names
@@ -368,46 +393,74 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------ evidence
 
-    def _evidence_nodes(self, node: Node) -> list[Evidence]:
-        out = []
-        g = self.graph
-        for ev in g.objects(node, CC.evidence):
-            src = g.value(ev, CC.source)
-            line = g.value(ev, CC.line)
-            quote = g.value(ev, CC.quote)
-            out.append(
+    @cached_property
+    def _evidence(self) -> dict:
+        """Node -> its sorted evidence, for every node with ``cc:evidence`` (one query)."""
+        seen: dict = {}
+        for x, ev, src, line, quote in rows(self.graph, _EVIDENCE_QUERY, lexical=True):
+            seen.setdefault((x, ev), (src, line, quote))  # one source, line, quote per evidence
+        idx: dict = {}
+        ids: dict = {}
+        for (x, _ev), (src, line, quote) in seen.items():
+            if src is not None and src not in ids:
+                ids[src] = self.node_id(src)
+            idx.setdefault(x, []).append(
                 Evidence(
-                    source=self.node_id(src) if src is not None else "",
-                    line=int(line) if isinstance(line, Literal) and str(line).isdigit() else None,
+                    source=ids[src] if src is not None else "",
+                    line=int(line) if type(line) is str and line.isdigit() else None,
                     quote=str(quote) if quote is not None else "",
                 )
             )
-        out.sort(key=lambda e: (e.source, e.line or 0, e.quote))
-        return out
+        for evs in idx.values():
+            evs.sort(key=lambda e: (e.source, e.line or 0, e.quote))
+        return idx
+
+    def _evidence_nodes(self, node: Node) -> list[Evidence]:
+        return list(self._evidence.get(node, ()))
 
     def entity_evidence(self, node: Node) -> list[Evidence]:
         """Evidence for ``node``'s place in the map (the line that introduces it)."""
         return self._evidence_nodes(node)
 
     @cached_property
+    def _assertion_rows(self) -> list:
+        return rows(self.graph, _ASSERTION_QUERY, lexical=True)
+
+    @cached_property
     def _assertions(self) -> dict:
+        """``(s, p, o)`` -> the assertion nodes describing it."""
         idx: dict = {}
-        g = self.graph
-        for a in g.subjects(RDF.type, CC.Assertion):
-            key = (g.value(a, RDF.subject), g.value(a, RDF.predicate), g.value(a, RDF.object))
-            idx.setdefault(key, []).append(a)
+        seen = set()
+        for a, s, p, o, _inferred, _rationale in self._assertion_rows:
+            if (a, s, p, o) not in seen:
+                seen.add((a, s, p, o))
+                idx.setdefault((s, p, o), []).append(a)
         return idx
+
+    @cached_property
+    def _assertion_notes(self) -> dict:
+        """Assertion node -> (inferred, rationales): inferred only if ``cc:inferred true``."""
+        notes: dict = {}
+        for a, _s, _p, _o, inferred, rationale in self._assertion_rows:
+            flag, rats = notes.get(a, (None, []))
+            if flag is None and inferred is not None:
+                flag = inferred == "true"  # sameTerm(cc:inferred, true), see the query
+            if rationale is not None and str(rationale) not in rats:
+                rats.append(str(rationale))
+            notes[a] = (flag, rats)
+        return {a: (bool(flag), sorted(rats)) for a, (flag, rats) in notes.items()}
 
     def statement(self, s: Node, p: URIRef, o: Node) -> Statement:
         """The triple ``(s, p, o)`` with the evidence of the assertions describing it."""
-        g = self.graph
         nodes = self._assertions.get((s, p, o), [])
-        evidence = [e for a in nodes for e in self._evidence_nodes(a)]
+        evidence = sorted((e for a in nodes for e in self._evidence_nodes(a)),
+                          key=lambda e: (e.source, e.line or 0, e.quote))
         # stated if any assertion states it; a triple with no assertion is bare (no evidence)
-        inferred = bool(nodes) and all(g.value(a, CC.inferred) == Literal(True) for a in nodes)
+        notes = [self._assertion_notes.get(a, (False, [])) for a in nodes]
+        inferred = bool(nodes) and all(flag for flag, _ in notes)
         rationale = None
         if inferred:
-            rationale = next((str(r) for a in nodes for r in g.objects(a, CC.rationale)), None)
+            rationale = min((r for _, rats in notes for r in rats), default=None)
         return Statement(s, p, o, tuple(evidence), inferred, rationale)
 
     # ------------------------------------------------------------------ questions
@@ -593,7 +646,7 @@ class KnowledgeBase:
         g = self.graph
         flows = sum(1 for p in (CC.userFlowsTo, CC.dataFlowsTo) for _ in g.subject_objects(p))
         relations = sum(1 for p in RELATIONS for _ in g.subject_objects(p))
-        inferred = sum(1 for a in g.subjects(RDF.type, CC.Assertion) if g.value(a, CC.inferred) == Literal(True))
+        inferred = sum(1 for flag, _ in self._assertion_notes.values() if flag)
         assertions = sum(1 for _ in g.subjects(RDF.type, CC.Assertion))
         return {
             "triples": len(g),

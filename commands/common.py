@@ -15,6 +15,7 @@ __all__ = [
     "lang_option",
     "format_option",
     "load_kb",
+    "store_options",
     "echo_json",
     "echo_table",
     "fmt_evidence",
@@ -71,13 +72,24 @@ def common_options(*formats):
 
 
 @functools.lru_cache(maxsize=4)
-def _load(data: tuple) -> KnowledgeBase:
-    return load(data)
+def _load(data: tuple, store: str = "oxigraph", cache: bool = True) -> KnowledgeBase:
+    return load(data, store=store, cache=cache)
+
+
+def store_options() -> tuple[str, bool]:
+    """``(store kind, use the parse cache)`` for the running command: ``ccare --store`` and
+    ``--no-cache``, else ``CCARE_STORE`` and ``CCARE_NO_CACHE``, else oxigraph with cache."""
+    from ccare import cache
+    from ccare.store import store_kind
+
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    return store_kind(meta.get("ccare.store")), cache.enabled(meta.get("ccare.cache"))
 
 
 def load_kb(data) -> KnowledgeBase:
     """The shipped map merged with ``data`` (cached within one process)."""
-    return _load(tuple(data))
+    return _load(tuple(data), *store_options())
 
 
 def echo_json(obj) -> None:

@@ -33,6 +33,7 @@ import networkx as nx
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
+from ccare.bulk import iri_values, rows
 from ccare.kb import NEED_CODES, KnowledgeBase
 from ccare.ontology import CC, ID, QUDT
 
@@ -85,6 +86,65 @@ def relation_iri(kb: KnowledgeBase, key: str) -> URIRef:
     return URIRef(str(ns) + local) if ns is not None else URIRef(key)
 
 
+_TYPES_QUERY = """
+SELECT ?s ?t WHERE { ?s a ?t . FILTER (isIRI(?s)) }
+"""
+
+#: What the nodes point at: IRIs, and anything they serve or live in (``{nodes}`` is
+#: a VALUES block).
+_OUT_QUERY = """
+PREFIX cc: <https://w3id.org/ccare/ontology#>
+SELECT ?s ?p ?o WHERE { {nodes} ?s ?p ?o . FILTER (isIRI(?o) || ?p IN (cc:serves, cc:livesIn)) }
+"""
+
+#: Labels of the nodes, with their language.
+_LABEL_QUERY = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?s ?label (LANG(?label) AS ?lang) WHERE { {nodes} ?s rdfs:label ?label . FILTER (isLiteral(?label)) }
+"""
+
+
+class _Types:
+    """The classes of every typed IRI, read in one query, with ``is_a`` over the hierarchy.
+
+    Kinds and node-ness depend only on a node's set of classes, and maps have few
+    distinct sets: each is worked out once.
+    """
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        of: dict = {}
+        for s, t in rows(kb.graph, _TYPES_QUERY):
+            of.setdefault(s, set()).add(t)
+        self.of = {s: frozenset(ts) for s, ts in of.items()}
+        self.sup = kb._superclasses
+        self._kinds: dict = {}
+        self._nodes: dict = {}
+
+    def _is_a(self, types, cls) -> bool:
+        return any(t == cls or cls in self.sup.get(t, ()) for t in types)
+
+    def kind(self, node) -> str:
+        types = self.of.get(node, frozenset())
+        kind = self._kinds.get(types)
+        if kind is None:
+            kind = self._kinds[types] = next((k for cls, k in KINDS if self._is_a(types, cls)), "other")
+        return kind
+
+    def is_node(self, s) -> bool:
+        if not isinstance(s, URIRef):
+            return False
+        types = self.of.get(s, frozenset())
+        known = self._nodes.get(types)
+        if known is None:
+            excluded = any(self._is_a(types, c) for c in _NOT_NODES)
+            known = self._nodes[types] = (
+                "no" if excluded else "yes" if any(self._is_a(types, cls) for cls, _ in KINDS) else "in-map"
+            )
+        # the map's own entities, and the user's entities of a kind the map knows
+        return known == "yes" or (known == "in-map" and str(s).startswith(str(ID)))
+
+
 def _kind(kb: KnowledgeBase, node) -> str:
     for cls, kind in KINDS:
         if kb.is_a(node, cls):
@@ -92,37 +152,52 @@ def _kind(kb: KnowledgeBase, node) -> str:
     return "other"
 
 
-def _is_node(kb: KnowledgeBase, s) -> bool:
-    if not isinstance(s, URIRef) or any(kb.is_a(s, c) for c in _NOT_NODES):
-        return False
-    # the map's own entities, and the user's entities of a kind the map knows
-    return str(s).startswith(str(ID)) or any(kb.is_a(s, cls) for cls, _ in KINDS)
-
-
 def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
     """The map as a ``MultiDiGraph`` (see the module docstring).
 
     Reads ``kb.graph`` only; neither ``kb`` nor its RDF graph is modified.  Nodes and
     edges are added in a fixed order (by id, then relation), so two builds of the same
-    map iterate alike.
+    map iterate alike.  Facts about many nodes (types, what they serve, evidence) are
+    read in bulk, one query each, so that building stays fast on large maps.
     """
     g: Graph = kb.graph
     G = nx.MultiDiGraph()
-    nodes = {s: kb.node_id(s) for s in set(g.subjects(RDF.type, None)) if _is_node(kb, s)}
+    types = _Types(kb)
+    nodes = {s: kb.node_id(s) for s in types.of if types.is_node(s)}
+    values = iri_values("s", nodes)
+    out: dict = {}
+    for s, p, o in rows(g, _OUT_QUERY.replace("{nodes}", values)):
+        out.setdefault(s, []).append((p, o))
+    labels: dict = {}
+    for s, label, lang in rows(g, _LABEL_QUERY.replace("{nodes}", values), lexical=True):
+        lang = lang.lower()
+        key = "zh" if lang.startswith("zh") else "en" if lang.startswith("en") else None
+        if key:
+            labels.setdefault(s, {}).setdefault(key, label)
+    need_of: dict = {}
+
+    def need_code(v):
+        if v not in need_of:
+            n = kb.need_of(v)
+            need_of[v] = kb.need_code(n) if n is not None else None
+        return need_of[v]
+
     for s, nid in sorted(nodes.items(), key=lambda kv: kv[1]):
-        ent = kb.entity(s)
-        kind = _kind(kb, s)
+        kind = types.kind(s)
+        t = kb.most_specific_of(types.of[s])
+        linked = out.get(s, ())
+        served = {o for p, o in linked if p == CC.serves}
         attrs = {
-            "iri": ent.iri,
-            "type": kb.node_id(URIRef(ent.type)) if ent.type else None,
-            "type_iri": ent.type,
+            "iri": str(s),
+            "type": kb.node_id(t) if t is not None else None,
+            "type_iri": str(t) if t is not None else None,
             "kind": kind,
-            "labels": dict(ent.labels),
+            "labels": labels.get(s, {}),
             "evidence": [e.to_json() for e in kb.entity_evidence(s)],
-            "domains": sorted(kb.node_id(d) for d in g.objects(s, CC.livesIn)),
-            "values": sorted(kb.node_id(v) for v in g.objects(s, CC.serves)),
+            "domains": sorted({kb.node_id(o) for p, o in linked if p == CC.livesIn}),
+            "values": sorted(kb.node_id(v) for v in served),
         }
-        needs = {kb.need_code(kb.need_of(v)) for v in g.objects(s, CC.serves) if kb.need_of(v) is not None}
+        needs = {need_code(v) for v in served} - {None}
         attrs["needs"] = [c for c in NEED_CODES if c in needs]
         if kind == "need":
             attrs["code"] = str(g.value(s, SKOS.notation))
@@ -136,11 +211,14 @@ def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
             attrs["bound"] = kb.node_id(bound) if bound is not None else "exactly"
         G.add_node(nid, **attrs)
     edges = []
-    for s, nid in nodes.items():
-        for p, o in g.predicate_objects(s):
+    keys: dict = {}
+    for s, linked in out.items():
+        for p, o in linked:
             if p in _SKIP or o not in nodes:
                 continue
-            edges.append((nid, nodes[o], _key(kb, p), s, p, o))
+            if p not in keys:
+                keys[p] = _key(kb, p)
+            edges.append((nodes[s], nodes[o], keys[p], s, p, o))
     for u, v, key, s, p, o in sorted(edges, key=lambda e: e[:3]):
         st = kb.statement(s, p, o)
         G.add_edge(

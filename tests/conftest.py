@@ -1,15 +1,60 @@
-"""Shared fixtures: a CliRunner that runs ``ccare`` in-process, and the shipped map."""
+"""Shared fixtures: a CliRunner that runs ``ccare`` in-process, and the shipped map.
+
+``--store oxigraph|memory`` runs the whole suite on that store (default: ccare's own
+default, or ``$CCARE_STORE``).  The parse cache lives in a temporary folder for the
+session, never in the user's cache.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import shutil
+import tempfile
 
 import pytest
 from click.testing import CliRunner
 
 from ccare.cli import cli
 from ccare.kb import load
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--store",
+        choices=("oxigraph", "memory"),
+        default=None,
+        help="Store under every graph the tests load (sets CCARE_STORE).",
+    )
+
+
+_SAVED_ENV: dict = {}
+
+
+def pytest_configure(config):
+    # before any test module is imported: some load the map at import time
+    for var in ("CCARE_CACHE_DIR", "CCARE_STORE"):
+        _SAVED_ENV[var] = os.environ.get(var)
+    os.environ["CCARE_CACHE_DIR"] = tempfile.mkdtemp(prefix="ccare-test-cache-")
+    store = config.getoption("--store")
+    if store:
+        os.environ["CCARE_STORE"] = store
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(os.environ.get("CCARE_CACHE_DIR", ""), ignore_errors=True)
+    for var, value in _SAVED_ENV.items():
+        if value is None:
+            os.environ.pop(var, None)
+        else:
+            os.environ[var] = value
+
+
+def pytest_report_header(config):
+    from ccare.store import store_kind
+
+    return f"ccare store: {store_kind()}"
 
 
 class Ccare:
