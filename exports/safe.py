@@ -23,13 +23,14 @@ __all__ = ["text", "script_json", "inline_script", "inline_style"]
 
 # JSON is valid JavaScript except for these; in a <script> element "<" could also
 # close the element ("</script") or open a comment state ("<!--").
-_SCRIPT_ESCAPES = {
-    ord("<"): "\\u003c",
-    ord(">"): "\\u003e",
-    ord("&"): "\\u0026",
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
-}
+# (str.replace per character: several times faster than str.translate on megabytes)
+_SCRIPT_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
 
 
 def text(value) -> str:
@@ -44,7 +45,10 @@ def script_json(obj) -> str:
     as the same characters, so no string in the data can end the element or start a
     comment; U+2028 and U+2029 are escaped too, for readers that evaluate it as JavaScript.
     """
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).translate(_SCRIPT_ESCAPES)
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, escape in _SCRIPT_ESCAPES:
+        text = text.replace(char, escape)
+    return text
 
 
 def _check_raw(code: str, what: str) -> str:

@@ -6,7 +6,10 @@
 (function () {
   "use strict";
 
+  var mark = function (name) { if (window.performance && performance.mark) performance.mark("ccare:" + name); };
+  mark("start");
   var DATA = JSON.parse(document.getElementById("ccare-data").textContent);
+  mark("parsed");
 
   var UI = {
     en: {
@@ -138,28 +141,37 @@
   var hiddenKinds = {};
   var needFilter = "";
 
+  /* Kinds are vis "groups" (a faded twin for each), so most nodes carry no style of
+     their own: vis merges per-node options one by one, which is what makes big maps slow. */
+  var groups = {};
+  kinds.forEach(function (k) {
+    var hover = { background: k.color, border: "#111" };
+    groups[k.kind] = { shape: k.shape, size: k.size, borderWidth: 1.5, font: { size: k.font, color: "#1f2328" },
+      color: { background: k.color, border: k.color, highlight: hover, hover: hover } };
+    groups[k.kind + "~faded"] = { shape: k.shape, size: k.size, borderWidth: 1.5, font: { size: k.font, color: FADED.font },
+      color: { background: FADED.node.background, border: FADED.node.border, highlight: hover, hover: hover } };
+  });
+
+  function isHidden(i) {
+    var n = N[i];
+    return !(hl && hlNodes[n[0]]) && (!!hiddenKinds[n[1]] || (needFilter !== "" && n[11].indexOf(needFilter) < 0));
+  }
+
+  /* the node's look: its group, or the emphasis of a query result */
   function nodeStyle(i) {
     var n = N[i], k = kinds[n[1]], id = n[0];
-    var s = {
-      id: id, label: wrap(nodeLabel(i), 18), x: n[9], y: n[10], shape: k.shape, size: k.size,
-      color: { background: k.color, border: k.color, highlight: { background: k.color, border: "#111" },
-        hover: { background: k.color, border: "#111" } },
-      font: { color: "#1f2328", size: k.font }, borderWidth: 1.5,
-      shapeProperties: { borderDashes: false }
-    };
+    var s = { id: id, group: k.kind, hidden: isHidden(i) };
     if (hl && hlNodes[id]) {
+      var ring = hlAdded[id] ? HL.added : HL.border;
       s.borderWidth = 5;
-      s.color = { background: k.color, border: hlAdded[id] ? HL.added : HL.border,
-        highlight: { background: k.color, border: HL.border }, hover: { background: k.color, border: HL.border } };
       s.size = k.size * 1.35;
       s.font = { color: "#111", size: k.font + 3, bold: true };
+      s.color = { background: k.color, border: ring, highlight: { background: k.color, border: ring },
+        hover: { background: k.color, border: ring } };
       if (hlAdded[id]) s.shapeProperties = { borderDashes: [6, 4] };
     } else if (hl && fade) {
-      s.color = { background: FADED.node.background, border: FADED.node.border,
-        highlight: { background: k.color, border: "#111" }, hover: { background: k.color, border: "#111" } };
-      s.font = { color: FADED.font, size: s.font.size };
+      s.group = k.kind + "~faded";
     }
-    s.hidden = !(hl && hlNodes[id]) && (!!hiddenKinds[n[1]] || (needFilter !== "" && n[11].indexOf(needFilter) < 0));
     return s;
   }
 
@@ -171,20 +183,30 @@
     });
   }
 
+  /* on big maps only flows and a result's steps carry arrowheads: drawing an arrowhead
+     costs vis-network more than drawing its edge, and the other relations read one way */
+  var big = N.length > 1500;
+  var ARROW = { to: { enabled: true, scaleFactor: 0.55 } };
+
+  /* the edge's look: other relations take the network's default (faded with the map) */
   function edgeStyle(j) {
-    var e = E[j];
-    var base = FLOW_COLOURS[e[2]] || OTHER_EDGE;
-    var s = { id: j, from: N[e[0]][0], to: N[e[1]][0], dashes: !!e[3], width: FLOW_COLOURS[e[2]] ? 1.8 : 1,
-      color: { color: base, highlight: "#111", hover: "#111", opacity: 1 }, label: undefined };
+    var e = E[j], flow = FLOW_COLOURS[e[2]];
+    var s = { id: j };
+    if (big && (flow || e[6] >= 0)) s.arrows = ARROW;
     if (e[6] >= 0) {
       s.width = 4.5;
       s.color = { color: HL.edge, highlight: HL.edge, hover: HL.edge };
       s.label = (e[6] + 1) + ". " + relLabel(e[2]);
-      s.font = { size: 16, color: "#b3400a", strokeWidth: 0, background: "rgba(255,255,255,0.9)", align: "horizontal" };
-    } else if (hl && fade) {
-      s.color = { color: FADED.edge, highlight: "#111", hover: "#111" };
+      s.font = { size: 20, color: "#b3400a", strokeWidth: 0, background: "rgba(255,255,255,0.9)", align: "horizontal" };
+    } else if (flow) {
+      s.width = 1.8;
+      s.color = { color: hl && fade ? FADED.edge : flow, highlight: flow, hover: flow };
     }
     return s;
+  }
+
+  function otherEdgeColour() {
+    return { color: hl && fade ? FADED.edge : OTHER_EDGE, highlight: "#6e7781", hover: "#6e7781" };
   }
 
   function smoothFor(j) {
@@ -198,11 +220,26 @@
 
   /* ---------------------------------------------------------------- network */
 
-  var nodeItems = N.map(function (n, i) { var s = nodeStyle(i); s.title = nodeTitle(i); return s; });
-  var edgeItems = E.map(function (e, j) { var s = edgeStyle(j); s.title = edgeTitle(j); s.smooth = smoothFor(j); return s; });
+  var shown = {};  /* node index -> "group[/hidden]" as last drawn */
+  var nodeItems = N.map(function (n, i) {
+    var s = nodeStyle(i);
+    shown[i] = s.group + (s.hidden ? "/hidden" : "");
+    s.label = wrap(nodeLabel(i), 18); s.x = n[9]; s.y = n[10]; s.title = nodeTitle(i);
+    if (!s.hidden) delete s.hidden;
+    return s;
+  });
+  var edgeItems = E.map(function (e, j) {
+    var s = edgeStyle(j);
+    s.from = N[e[0]][0]; s.to = N[e[1]][0]; s.title = edgeTitle(j);
+    if (e[3]) s.dashes = true;
+    var sm = smoothFor(j);
+    if (sm) s.smooth = sm;
+    return s;
+  });
+  mark("items");
   var nodes = new vis.DataSet(nodeItems);
   var edges = new vis.DataSet(edgeItems);
-  var big = N.length > 1500;
+  mark("datasets");
   var container = document.getElementById("map");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, {
     autoResize: true,
@@ -210,15 +247,18 @@
     layout: { improvedLayout: false, randomSeed: 1 },
     interaction: { hover: !big, tooltipDelay: 150, hideEdgesOnDrag: big, hideEdgesOnZoom: big,
       keyboard: false, multiselect: false, navigationButtons: false },
+    groups: groups,
     nodes: { font: { face: DATA.font, strokeWidth: 3, strokeColor: "#ffffff" } },
-    edges: { arrows: { to: { enabled: true, scaleFactor: 0.55 } }, selectionWidth: 1.5, hoverWidth: 0.8,
-      font: { face: DATA.font } }
+    edges: { arrows: big ? { to: { enabled: false } } : ARROW, selectionWidth: 1.5, hoverWidth: 0.8,
+      smooth: false, width: 1, color: otherEdgeColour(), font: { face: DATA.font } }
   });
 
+  mark("network");
   var readyOnce = false;
   network.on("afterDrawing", function () {
     if (readyOnce) return;
     readyOnce = true;
+    mark("drawn");
     window.ccareReadyAt = performance.now();
     window.ccareReady = true;
     document.body.setAttribute("data-ready", "1");
@@ -232,12 +272,21 @@
 
   /* ---------------------------------------------------------------- restyling */
 
+  /* update only the nodes whose group or visibility changed (big maps stay quick) */
   function restyleNodes() {
-    nodes.update(N.map(function (n, i) { return nodeStyle(i); }));
+    var changed = [];
+    N.forEach(function (n, i) {
+      var s = nodeStyle(i), key = s.group + (s.hidden ? "/hidden" : "");
+      if (shown[i] !== key) { shown[i] = key; changed.push(s); }
+    });
+    if (changed.length) nodes.update(changed);
   }
 
   function restyleEdges() {
-    edges.update(E.map(function (e, j) { var s = edgeStyle(j); return s; }));
+    network.setOptions({ edges: { color: otherEdgeColour() } });
+    var changed = [];
+    E.forEach(function (e, j) { if (e[6] < 0 && FLOW_COLOURS[e[2]]) changed.push(edgeStyle(j)); });
+    edges.update(changed);
   }
 
   function relabel() {
