@@ -294,7 +294,21 @@ def explain(data: bytes, fmt, error: Exception, *, name: str, base_iri: str | No
                 column=column,
             )
     reason = _reason(error) if isinstance(error, SyntaxError) else str(error)
-    return DataError(name, reason, line=_locate(data, oxfmt, base_iri, limits))
+    line = _locate(data, oxfmt, base_iri, limits)
+    return DataError(name, reason, line=line, column=_column_of(reason, data, line))
+
+
+def _column_of(reason: str, data: bytes, line: int | None) -> int | None:
+    """Where on ``line`` the text the parser quotes (``'...'``) in ``reason`` is, if it is."""
+    if line is None or reason.count("'") < 2:
+        return None
+    quoted = reason.split("'")[1]
+    lines = data.split(b"\n", line)
+    if not quoted or len(lines) < line:
+        return None
+    text = lines[line - 1].decode("utf-8", "replace")
+    at = text.find(quoted)
+    return at + 1 if at >= 0 else None
 
 
 def parse_bytes(graph: Graph, data: bytes | str, fmt, *, name: str, base_iri: str | None = None,

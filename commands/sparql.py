@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 from rdflib import BNode, Literal, URIRef
@@ -38,6 +39,10 @@ def _read_query(query: str | None, query_file: str | None) -> str:
         raise DataError(query_file, "NUL byte in the query file (is it a binary file?)")
     check_utf8(data, query_file)
     return data.decode("utf-8-sig")
+
+
+def _is_terminal(output: str) -> bool:
+    return output == "-" and hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
 
 
 def _cell(kb, term, lang: str, bnodes: dict) -> str:
@@ -114,6 +119,10 @@ def sparql_cmd(query, query_file, timeout, max_rows, output, data, lang, fmt):
         click.echo(f"Cut short: {result.reason}, before the query gave any result (raise --timeout).", err=True)
         raise click.exceptions.Exit(EXIT_CUT_SHORT)
     text_out = _render(result, fmt, kb, lang)
+    if fmt != "json" and _is_terminal(output):
+        # raw CSV and Turtle carry the data's control characters; a terminal would obey them
+        # (JSON escapes them already; in Turtle a \uXXXX escape is the same string)
+        text_out = render.printable(text_out.replace("\r\n", "\n"))
     try:
         with atomic_write(output) as f:
             f.write(text_out)

@@ -303,10 +303,36 @@ def test_bad_timeout_is_usage(ccare, value):
 
 
 def test_memory_limit(ccare, monkeypatch):
-    monkeypatch.setenv("CCARE_MAX_MEMORY", "16M")
-    r = ccare("sparql", "SELECT ?a ?b WHERE { ?a ?p ?o . ?b ?q ?r } ORDER BY ?a ?b", "--timeout", "20")
-    assert r.exit_code == 3, r.output
+    """In a fresh process: the ceiling is address space beyond the parent's, and a test process
+    that has run hundreds of tests has much free heap the worker could fill first."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "CCARE_MAX_MEMORY": "16M"}
+    r = subprocess.run([sys.executable, "-m", "ccare", "sparql", "SELECT ?a ?b WHERE { ?a ?p ?o . ?b ?q ?r } ORDER BY ?a ?b",
+                        "--timeout", "60"], capture_output=True, text=True, env=env, timeout=120,
+                       cwd=Path(__file__).resolve().parent.parent)
+    assert r.returncode == 3, r.stderr
     assert r.stderr.startswith("Cut short: memory limit of 16 MiB reached"), r.stderr
     monkeypatch.setenv("CCARE_MAX_MEMORY", "plenty")
     r = ccare("sparql", FAN_VALUES)
     assert r.exit_code == 2 and "CCARE_MAX_MEMORY must be a positive number" in r.stderr
+
+
+def test_control_characters_do_not_reach_a_terminal(ccare, monkeypatch):
+    import ccare.commands.sparql as command
+
+    data = "tests/data/hostile/markup-label.ttl"
+    q = "SELECT ?l WHERE { ccid:markup-product rdfs:label ?l FILTER(lang(?l) = 'zh') }"
+    raw = ccare("sparql", q, "--data", data, "--format", "csv").stdout
+    assert "\x1b[31m" in raw  # CSV to a file or a pipe is the data as it is
+    monkeypatch.setattr(command, "_is_terminal", lambda output: True)
+    for fmt in ("table", "csv"):
+        shown = ccare("sparql", q, "--data", data, "--format", fmt).stdout
+        assert "\x1b" not in shown and "\u202e" not in shown and "\\u001b[31mred" in shown
+    turtle = ccare("sparql", q.replace("SELECT ?l WHERE", "CONSTRUCT { ccid:markup-product rdfs:label ?l } WHERE"),
+                   "--data", data).stdout
+    g = Graph().parse(data=turtle, format="turtle")  # the escapes are Turtle's own: same string
+    assert {str(o) for o in g.objects()} == {"\u202eevil\u202c \u200fمنتج\u200f \x1b[31mred\x1b[0m\x07"}
