@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import sys
+import weakref
 
 import click
 
@@ -16,6 +19,10 @@ __all__ = [
     "format_option",
     "load_kb",
     "store_options",
+    "load_graph",
+    "endpoint_option",
+    "current_endpoint",
+    "progress",
     "echo_json",
     "echo_table",
     "fmt_evidence",
@@ -26,6 +33,7 @@ __all__ = [
 
 
 def data_option(f):
+    f = endpoint_option(f)
     return click.option(
         "--data",
         "data",
@@ -33,6 +41,40 @@ def data_option(f):
         type=click.Path(exists=True, dir_okay=False),
         help="Merge this RDF file (any format rdflib reads) into the shipped map. Repeatable.",
     )(f)
+
+
+#: Where ``--endpoint`` is kept for :func:`load_kb` (``click.Context.meta``).
+_ENDPOINT = "ccare.endpoint"
+
+
+def _remember_endpoint(ctx, param, value):
+    if value:
+        from ccare.endpoint.client import Endpoint
+        from ccare.errors import UsageError
+
+        try:
+            ctx.meta[_ENDPOINT] = Endpoint(value)
+        except UsageError as e:
+            raise click.BadParameter(str(e), ctx, param) from None
+    return value
+
+
+def endpoint_option(f):
+    """``--endpoint URL``: :func:`load_kb` asks that SPARQL 1.1 endpoint instead of the
+    shipped map.  The command function does not see the option (its signature stays)."""
+    return click.option(
+        "--endpoint",
+        metavar="URL",
+        expose_value=False,
+        callback=_remember_endpoint,
+        help="Ask this SPARQL 1.1 endpoint (query URL) instead of the embedded map; load it with `ccare load`.",
+    )(f)
+
+
+def current_endpoint():
+    """The :class:`~ccare.endpoint.client.Endpoint` of ``--endpoint`` for the running command, else None."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_ENDPOINT) if ctx is not None else None
 
 
 def lang_option(f):
@@ -88,8 +130,46 @@ def store_options() -> tuple[str, bool]:
 
 
 def load_kb(data) -> KnowledgeBase:
-    """The shipped map merged with ``data`` (cached within one process)."""
-    return _load(tuple(data), *store_options())
+    """The shipped map merged with ``data`` (cached within one process); with
+    ``--endpoint``, the map at that endpoint merged with ``data`` (asked once per command)."""
+    endpoint = current_endpoint()
+    if endpoint is None:
+        return _load(tuple(data), *store_options())
+    ctx = click.get_current_context()
+    cache = ctx.meta.setdefault("ccare.remote-kb", {})
+    key = tuple(data)
+    if key not in cache:
+        from ccare.endpoint.remote import connect
+
+        cache[key] = connect(endpoint, key, store=store_options()[0])
+    return cache[key]
+
+
+def load_graph(data):
+    """``(kb, G)``: :func:`load_kb` and its NetworkX graph, built once per knowledge base."""
+    from ccare.graph.build import to_networkx
+
+    kb = load_kb(data)
+    G = _GRAPHS.get(kb)
+    if G is None:
+        G = _GRAPHS[kb] = to_networkx(kb)
+    return kb, G
+
+
+_GRAPHS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+@contextlib.contextmanager
+def progress(total: int, label: str):
+    """A progress bar on stderr when stderr is a terminal; yields its ``update(n)``, else None.
+
+    Nothing is written when stderr is piped or redirected.
+    """
+    if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()) or total <= 0:
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
 
 
 def echo_json(obj) -> None:

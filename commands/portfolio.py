@@ -1,0 +1,246 @@
+"""Merchant portfolios: ``ccare import`` (CSV to RDF) and ``ccare portfolio gaps|prescribe``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path, PurePath
+
+import click
+from rdflib.util import guess_format
+
+from ccare.atomicio import atomic_write
+from ccare.commands.common import common_options, data_option, echo_json, echo_table, load_graph, load_kb, progress
+from ccare.commands.queries import loop_options
+from ccare.errors import DataError, UsageError
+from ccare.graph.loops import LoopSpec
+from ccare.limits import EXIT_CUT_SHORT, Budget
+from ccare.portfolio.batch import MODES, PortfolioRun, run
+from ccare.portfolio.csvin import COLUMNS, decode, parse, read_source
+from ccare.portfolio.index import merchants
+from ccare.portfolio.names import Names
+from ccare.portfolio.rdfout import digest_of, write_turtle
+from ccare.render import to_json
+
+__all__ = ["import_cmd", "portfolio", "PORTFOLIO_TIMEOUT"]
+
+#: Seconds a whole portfolio may take unless ``--timeout`` says otherwise.
+PORTFOLIO_TIMEOUT = 600.0
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
+# ---------------------------------------------------------------------- import
+
+
+def _rdf_format(output: str) -> str:
+    return "turtle" if output == "-" else (guess_format(output) or "turtle")
+
+
+@click.command("import")
+@click.argument("source", metavar="PORTFOLIO.csv")
+@click.option("-o", "--output", required=True, metavar="FILE",
+              help="Write the merchants' RDF here, whole or not at all (- for standard output). "
+                   "Format from the extension (.ttl, .nt, .jsonld, .rdf, ...); Turtle if unknown.")
+@click.option("--encoding", metavar="NAME",
+              help="Encoding of a CSV that is not UTF-8 (with or without BOM) or UTF-16 with a BOM, e.g. gb18030.")
+@data_option
+def import_cmd(source, output, encoding, data):
+    """Turn a merchant portfolio (CSV) into RDF for --data.
+
+    The header row names the columns, in English or Chinese, in any order:
+    merchant_id (商家编号), name (商家名称), industry (行业), scale (规模: small, medium,
+    large), stage (数字化阶段: exploring, mature) and products (使用产品: ids or zh/en
+    names, separated by ; or |).  Only merchant_id and products are required.
+
+    Bad rows are listed with their line and reason on stderr; the good rows are still
+    written, and the exit code is 1 if any row was bad.
+
+    \b
+    Examples:
+      ccare import portfolio.csv -o merchants.ttl
+      ccare portfolio prescribe --data merchants.ttl -o prescriptions.csv
+    """
+    from ccare.rdfio import FORMATS
+
+    name = "<stdin>" if source == "-" else source
+    kb = load_kb(data)
+    raw = read_source(source)
+    text = decode(raw, name, encoding)
+    p = parse(text, Names(kb), name=name)
+    fmt = _rdf_format(output)
+    if fmt not in FORMATS:
+        raise UsageError(f"cannot write RDF format {fmt!r} (allowed: {', '.join(sorted(FORMATS))})")
+    buf = io.StringIO()
+    written = write_turtle(p, buf, digest=digest_of(raw))
+    if fmt in ("turtle", "ttl"):
+        with atomic_write(output) as f:
+            f.write(buf.getvalue())
+    else:
+        import pyoxigraph as ox
+
+        from ccare import ontology
+
+        triples = ox.parse(buf.getvalue().encode("utf-8"), format=ox.RdfFormat.TURTLE)
+        body = ox.serialize(triples, format=FORMATS[fmt], prefixes=dict(ontology.PREFIXES))
+        with atomic_write(output, "wb") as f:
+            f.write(body)
+    for problem in p.problems:
+        click.echo(problem.text(name), err=True)
+    if p.ignored:
+        click.echo(f"{name}: ignored column(s) {', '.join(repr(h) for h in p.ignored)} "
+                   f"(ccare reads {', '.join(c[0] for c in COLUMNS.values())})", err=True)
+    new = {r.industry for r in p.rows if r.industry_new}
+    target = "standard output" if output == "-" else output
+    click.echo(f"Imported {_plural(written, 'merchant')} from {PurePath(name).name} into {target}"
+               + (f" ({_plural(len(new), 'new industry', 'new industries')})" if new else "") + ".", err=True)
+    if p.problems:
+        raise click.ClickException(
+            f"{len(p.problems):,} of {_plural(p.records, 'row')} bad and left out; "
+            f"the other {written:,} were written to {target}")
+
+
+# ---------------------------------------------------------------------- portfolio
+
+
+@click.group()
+def portfolio():
+    """Ask every merchant of a portfolio the map's questions.
+
+    Load the merchants with --data (from `ccare import`) or keep them at a SPARQL
+    endpoint (--endpoint).  Merchants that run the same products (and, for
+    prescriptions, have the same scale and stage) share one answer.
+    """
+
+
+def _headers(mode: str) -> list[str]:
+    h = ["merchant_id", "name", "industry", "scale", "stage", "products", "status", "closed",
+         "unserved_needs", "add", "loop"]
+    return h + ["missing_flows"] if mode == "gaps" else h
+
+
+def _row(r, mode: str, lang: str) -> list[str]:
+    m, a = r.merchant, r.answer
+    j = ";".join
+    row = [m.id, m.label(lang) if m.labels else "", m.industry or "", m.scale or "", m.stage or "", j(m.uses),
+           a.status, "true" if a.closed else "false", j(a.unserved), j(a.add or ()), j(a.loop or ())]
+    if mode == "gaps":
+        row.append(j(f"{s}>{t}" for s, _, t in a.missing))
+    return row
+
+
+def _csv_text(result: PortfolioRun, lang: str) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(_headers(result.mode))
+    w.writerows(_row(r, result.mode, lang) for r in result.results)
+    return buf.getvalue()
+
+
+def _json_doc(result: PortfolioRun, top: int) -> dict:
+    return {"summary": result.summary(top), "merchants": [r.to_json() for r in result.results]}
+
+
+def _label(G, n: str, lang: str) -> str:
+    labels = G.nodes[n].get("labels") or {} if n in G else {}
+    return labels.get(lang) or labels.get("en") or n
+
+
+def _echo_summary(result: PortfolioRun, G, lang: str, top: int) -> None:
+    s = result.summary(top)
+    pct = lambda n: f"{n:,} ({100 * n / s['answered']:.1f}%)" if s["answered"] else "0"  # noqa: E731
+    click.echo(f"Merchants: {s['merchants']:,}; answered: {s['answered']:,}; loop closed: {pct(s['closed'])}; "
+               f"open: {pct(s['open'])}; cannot close: {pct(s['unclosable'])}.")
+    click.echo(f"Distinct questions asked: {s['questions']:,} (merchants asking the same one share its answer).")
+    if s["unserved_needs"]:
+        click.echo("Needs no product of the merchant serves: "
+                   + "; ".join(f"{c} ({_plural(n, 'merchant')})" for c, n in s["unserved_needs"].items()) + ".")
+    if s["additions"]:
+        click.echo("\nAdditions most often prescribed:")
+        echo_table(["add", "merchants"],
+                   [[" + ".join(_label(G, p, lang) for p in a["add"]), f"{a['merchants']:,}"] for a in s["additions"]])
+        click.echo("\nProducts most often added:")
+        echo_table(["product", "merchants"],
+                   [[_label(G, a["product"], lang), f"{a['merchants']:,}"] for a in s["added_products"]])
+
+
+def _portfolio_command(mode: str, summary: str):
+    @click.command(mode, help=summary + """
+
+    One row per merchant: its products, whether they already close an operating loop,
+    the requested needs none of them serves, and the smallest addition that closes a
+    loop (with the loop).  Then a summary: how many merchants have a closed loop, and
+    the additions most often prescribed.  With -o the rows go to that file (.csv or
+    .json, written whole) and the summary to standard output.
+
+    A progress bar shows on stderr when it is a terminal.  When --timeout runs out, the
+    merchants answered so far are written and the exit code is 3.
+    """)
+    @click.option("-o", "--output", metavar="FILE", help="Write the rows here: FILE.csv or FILE.json.")
+    @loop_options
+    @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+                  help="How many of the most frequent additions the summary lists.")
+    @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=PORTFOLIO_TIMEOUT,
+                  show_default=True, metavar="SECONDS",
+                  help="Stop after this long; the merchants answered so far are written and the exit code is 3.")
+    @click.option("--max-steps", type=click.IntRange(min=1), default=None, hidden=True,
+                  help="Stop after this many search steps (for reproducible limits).")
+    @common_options("table", "csv", "json")
+    def command(output, needs, payment, domains, max_length, top, timeout, max_steps, data, lang, fmt):
+        kind = None
+        if output is not None and output != "-":
+            kind = Path(output).suffix.lower().lstrip(".")
+            if kind not in ("csv", "json"):
+                raise UsageError(f"cannot write {output!r}: give a .csv or .json file name")
+        kb, G = load_graph(data)
+        ms = merchants(kb, G)
+        if not ms:
+            raise DataError(", ".join(data) or "the map",
+                            "no merchants (cc:Merchant) to ask about; make them with `ccare import` and give --data")
+        strays = [m for m in ms if m.other]
+        if strays:
+            click.echo(f"{_plural(len(strays), 'merchant')} use things that are not products of the map "
+                       f"(e.g. {strays[0].id}: {', '.join(strays[0].other)}); they are left out.", err=True)
+        spec = LoopSpec(needs=tuple(needs), payment=payment, domains=domains, max_length=max_length)
+        budget = Budget(timeout=timeout, max_steps=max_steps)
+        with progress(len(ms), "merchants") as update:
+            result = run(G, ms, mode, spec, budget, update)
+        if kind == "csv":
+            with atomic_write(output) as f:
+                f.write(_csv_text(result, lang))
+        elif kind == "json":
+            with atomic_write(output) as f:
+                f.write(to_json(_json_doc(result, top)) + "\n")
+        if kind is not None:
+            if fmt == "json":
+                echo_json(result.summary(top))
+            else:
+                _echo_summary(result, G, lang, top)
+        elif fmt == "json":
+            echo_json(_json_doc(result, top))
+        elif fmt == "csv":
+            click.echo(_csv_text(result, lang), nl=False)
+        else:
+            echo_table(["merchant", "name", "status", "unserved needs", "add"],
+                       [[r.merchant.id, r.merchant.label(lang) if r.merchant.labels else "", r.answer.status,
+                         ",".join(r.answer.unserved) or "-",
+                         " + ".join(_label(G, p, lang) for p in r.answer.add or ()) or "-"]
+                        for r in result.results])
+            click.echo()
+            _echo_summary(result, G, lang, top)
+        if budget.cut_short:
+            where = f"; {output} holds them" if kind else ""
+            click.echo(f"Cut short: {budget.reason}; {len(result.results):,} of {len(ms):,} merchants answered{where}.",
+                       err=True)
+            raise click.exceptions.Exit(EXIT_CUT_SHORT)
+
+    return command
+
+
+for _mode, _summary in zip(MODES, (
+    "Gaps of every merchant: unserved needs, open loops and the flows they lack.",
+    "Prescriptions for every merchant: the fewest products to add to close its loop.",
+)):
+    portfolio.add_command(_portfolio_command(_mode, _summary))

@@ -1,0 +1,128 @@
+"""A knowledge base whose data lives at a SPARQL 1.1 endpoint.
+
+Design: the commands' questions about the map (products, needs, values, flows, the
+evidence of every assertion) are answered in Python over a small local graph, and
+the NetworkX queries need the flow subgraph with its evidence.  Asking the endpoint
+triple pattern by triple pattern (rdflib's ``SPARQLStore``) would cost one HTTP round
+trip per lookup, thousands per command.  So :func:`connect` asks the endpoint once, with
+a ``CONSTRUCT`` that the endpoint evaluates (:data:`MAP_QUERY`): every triple except
+those about merchants, which is the whole map (a few thousand triples, tens of
+thousands for a large synthetic one) and none of the portfolio.  The merchants, the
+bulk of a portfolio's data, stay on the server; :meth:`RemoteKnowledgeBase.merchant_records`
+asks for them with one grouped ``SELECT``, a row per merchant
+(:data:`ccare.portfolio.index.MERCHANTS_QUERY`),
+and ``info`` counts the endpoint's triples with ``COUNT``.
+
+Local ``--data`` files are merged into the local graph as usual, so a user can try an
+extension against the map at the endpoint without loading it there.
+
+Examples
+--------
+>>> "cc:Merchant" in MAP_QUERY and "COUNT" in COUNT_QUERY
+True
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+from rdflib import RDF, Graph
+
+from ccare.endpoint.client import Endpoint, EndpointError, redact
+from ccare.kb import KnowledgeBase, materialise
+from ccare.ontology import CC
+from ccare.rdfio import parse_file
+from ccare.store import new_graph
+
+__all__ = ["MAP_QUERY", "COUNT_QUERY", "RemoteKnowledgeBase", "connect"]
+
+_PREFIXES = """PREFIX cc: <https://w3id.org/ccare/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+
+#: The map at the endpoint: every triple but those of merchants and their evidence.
+#: (``MINUS``, an anti-join the server computes once, not ``FILTER NOT EXISTS``, which
+#: some servers evaluate again for every triple: minutes at 250,000 triples.)
+MAP_QUERY = _PREFIXES + """CONSTRUCT { ?s ?p ?o } WHERE {
+  ?s ?p ?o .
+  MINUS { ?s a cc:Merchant }
+  MINUS { ?m a cc:Merchant ; cc:evidence ?s }
+}"""
+
+#: Triples at the endpoint, and merchants among them.
+COUNT_QUERY = _PREFIXES + """SELECT ?triples ?merchants WHERE {
+  { SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o } }
+  { SELECT (COUNT(DISTINCT ?m) AS ?merchants) WHERE { ?m a cc:Merchant } }
+}"""
+
+
+class RemoteKnowledgeBase(KnowledgeBase):
+    """A :class:`~ccare.kb.KnowledgeBase` over the map fetched from ``endpoint``.
+
+    ``graph`` holds the map (and the local ``--data`` files); merchants are asked of the
+    endpoint when needed.
+    """
+
+    def __init__(self, graph: Graph, endpoint: Endpoint, sources: Sequence[str] = ()):
+        super().__init__(graph, sources)
+        self.endpoint = endpoint
+
+    def merchant_records(self) -> list[dict]:
+        """The endpoint's merchants as records for :func:`ccare.portfolio.index.from_records`.
+
+        One request (:data:`~ccare.portfolio.index.MERCHANTS_QUERY`); when the answer
+        holds fewer merchants than the endpoint counts (a server capping its answers,
+        as Virtuoso does at 10,000 rows by default), the rest is asked in pages of the
+        size the server gave.
+        """
+        from ccare.portfolio.index import MERCHANT_COUNT_QUERY, MERCHANTS_QUERY, records_from_rows
+
+        ep = self.endpoint
+        rows = ep.select_values(MERCHANTS_QUERY)
+        count = ep.select_values(MERCHANT_COUNT_QUERY)
+        total = int(count[0].get("n", 0)) if count else 0
+        if len(rows) < total:
+            if not rows:
+                raise EndpointError(f"{redact(ep.query_url)} counts {total:,} merchants but lists none")
+            page, rows = len(rows), []
+            while len(rows) < total:
+                got = ep.select_values(f"{MERCHANTS_QUERY} ORDER BY ?m LIMIT {page} OFFSET {len(rows)}")
+                if not got:
+                    break
+                rows += got
+        return records_from_rows(rows)
+
+    def counts(self) -> dict:
+        """Triples and merchants at the endpoint, counted there."""
+        rows = self.endpoint.select(COUNT_QUERY)
+        row = rows[0] if rows else {}
+        return {k: int(row[k]) if k in row else 0 for k in ("triples", "merchants")}
+
+    def info(self) -> dict:
+        d = super().info()
+        c = self.counts()
+        d["endpoint"] = redact(self.endpoint.query_url)
+        d["endpoint_triples"] = c["triples"]
+        d["merchants"] = c["merchants"]
+        return d
+
+
+def connect(endpoint: Endpoint, data: Sequence[str | os.PathLike] = (), store: str | None = None) -> RemoteKnowledgeBase:
+    """The map held by ``endpoint``, merged with the local RDF files ``data``, in a local
+    graph on a store of kind ``store`` (:func:`ccare.store.new_graph`).
+
+    Raises :class:`~ccare.endpoint.client.EndpointError` when the endpoint cannot be
+    asked or holds no C-CARE map (then ``ccare load`` puts it there).
+    """
+    g = new_graph(store)
+    endpoint.construct(MAP_QUERY, g)
+    if (None, RDF.type, CC.Need) not in g:
+        raise EndpointError(
+            f"{redact(endpoint.query_url)} holds no C-CARE map (no cc:Need in its default graph); "
+            "load it with: ccare load --endpoint URL [--update-endpoint URL]"
+        )
+    for path in data:
+        parse_file(g, path)
+    materialise(g)
+    return RemoteKnowledgeBase(g, endpoint, sources=[str(p) for p in data])

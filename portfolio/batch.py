@@ -1,0 +1,215 @@
+"""Gaps and prescriptions for every merchant of a portfolio, each distinct question answered once.
+
+A service provider's portfolio repeats itself: thousands of merchants run the same few
+product combinations.  :func:`run` asks the map's question once per distinct
+*question* and hands the answer to every merchant that asks it:
+
+- ``gaps`` (:func:`ccare.graph.gaps.gaps`) depends only on the products a merchant
+  runs, so the question is the product set (a ``frozenset``);
+- ``prescribe`` (:func:`ccare.graph.prescribe.prescriptions`) also ranks by the
+  merchant's scale and stage, but only where they can change the order: a scale or
+  stage counts when some offering of the map ``suits`` it (then loops it backs come
+  first), and the stage ``mature`` counts because mature merchants are shown broader
+  loops first.  So the question is the product set with the profile nodes that some
+  offering suits, and whether the merchant is mature (:func:`question`).  On the
+  shipped map only Fanxing suits anyone (small and medium merchants), so a large
+  merchant asks the same question as one of unknown scale.
+
+Each merchant gets one :class:`MerchantResult`: whether its products already close an
+operating loop, the requested needs none of them serves, and the smallest addition
+that closes one (with the loop it closes; for ``gaps`` also the flow steps missing).
+:meth:`PortfolioRun.summary` counts closed loops and the additions most often
+prescribed.
+
+All questions share one :class:`~ccare.limits.Budget`.  When it runs out, the question
+being answered is dropped (its answer could be incomplete), the run stops, and the
+results hold the merchants answered so far, in order: a prefix of the portfolio.
+
+Examples
+--------
+>>> from ccare.kb import load
+>>> from ccare.graph.build import to_networkx
+>>> from ccare.portfolio.index import Merchant
+>>> G = to_networkx(load())
+>>> ms = [Merchant("M1", "ex:1", {}, None, None, None, ("mini-program",)),
+...       Merchant("M2", "ex:2", {}, None, None, None, ("mini-program",)),
+...       Merchant("M3", "ex:3", {}, None, None, None, ("mini-program", "payment", "qipan-miyun", "zhima-credit"))]
+>>> r = run(G, ms, "gaps")
+>>> [(x.merchant.id, x.closed, x.add) for x in r.results]
+[('M1', False, ('alipay-live', 'payment', 'qipan-miyun')), ('M2', False, ('alipay-live', 'payment', 'qipan-miyun')), ('M3', True, ())]
+>>> r.questions, r.summary()["closed"], r.summary()["additions"][0]
+(2, 1, {'add': ['alipay-live', 'payment', 'qipan-miyun'], 'merchants': 2})
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import networkx as nx
+
+from ccare.graph.gaps import gaps
+from ccare.graph.loops import LoopSpec
+from ccare.graph.prescribe import prescriptions
+from ccare.limits import Budget
+from ccare.portfolio.index import Merchant
+
+__all__ = ["MODES", "Answer", "MerchantResult", "PortfolioRun", "question", "answer", "run"]
+
+#: What :func:`run` can ask of every merchant.
+MODES = ("gaps", "prescribe")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question, shared by every merchant asking it.
+
+    ``add`` is None when no operating loop through the merchant's products can close
+    within the length bound; ``()`` when one already closes.  ``missing`` (``gaps``
+    only) holds the loop's flow steps ``(source, relation, target)`` the merchant lacks.
+    """
+
+    unserved: tuple
+    add: tuple | None
+    loop: tuple | None
+    missing: tuple = ()
+
+    @property
+    def closed(self) -> bool:
+        return self.add == ()
+
+    @property
+    def status(self) -> str:
+        """``closed``, ``open`` (an addition closes it) or ``unclosable``."""
+        return "closed" if self.closed else "open" if self.add is not None else "unclosable"
+
+
+@dataclass(frozen=True)
+class MerchantResult:
+    merchant: Merchant
+    answer: Answer
+
+    closed = property(lambda self: self.answer.closed)
+    add = property(lambda self: self.answer.add)
+
+    def to_json(self) -> dict:
+        a = self.answer
+        return {
+            "merchant": self.merchant.to_json(),
+            "status": a.status,
+            "closed": a.closed,
+            "unserved_needs": list(a.unserved),
+            "add": list(a.add) if a.add is not None else None,
+            "loop": list(a.loop) if a.loop is not None else None,
+            "missing": [{"source": s, "relation": r, "target": t} for s, r, t in a.missing],
+        }
+
+
+@dataclass
+class PortfolioRun:
+    """The results of :func:`run`: one per merchant answered, in portfolio order."""
+
+    mode: str
+    spec: LoopSpec
+    total: int
+    results: list
+    questions: int
+    budget: Budget
+
+    @property
+    def complete(self) -> bool:
+        return len(self.results) == self.total
+
+    def summary(self, top: int = 10) -> dict:
+        """Counts: merchants, answered, closed, open, unclosable; the ``top`` additions
+        (sets) and added products most often prescribed; merchants per unserved need."""
+        status = Counter(r.answer.status for r in self.results)
+        sets = Counter(r.add for r in self.results if r.add)
+        prods = Counter(p for r in self.results if r.add for p in r.add)
+        unserved = Counter(c for r in self.results for c in r.answer.unserved)
+        return {
+            "mode": self.mode,
+            "needs": list(self.spec.needs),
+            "merchants": self.total,
+            "answered": len(self.results),
+            "complete": self.complete,
+            "cut_short": self.budget.reason if self.budget.cut_short else None,
+            "closed": status["closed"],
+            "open": status["open"],
+            "unclosable": status["unclosable"],
+            "questions": self.questions,
+            "additions": [{"add": list(a), "merchants": n}
+                          for a, n in sorted(sets.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[:top]],
+            "added_products": [{"product": p, "merchants": n}
+                               for p, n in sorted(prods.items(), key=lambda kv: (-kv[1], kv[0]))[:top]],
+            "unserved_needs": {c: unserved[c] for c in self.spec.needs if unserved[c]},
+        }
+
+
+def _suited(G: nx.MultiDiGraph) -> frozenset:
+    """Profile nodes (scales, stages) that some offering ``suits``."""
+    return frozenset(v for _, v, k in G.edges(keys=True) if k == "suits")
+
+
+def question(m: Merchant, mode: str, suited: frozenset = frozenset()) -> tuple:
+    """What ``mode`` asks about merchant ``m``: equal questions have equal answers.
+
+    ``suited`` holds the profile nodes some offering suits (see the module docs).
+    """
+    if mode == "gaps":
+        return (frozenset(m.uses),)
+    profile = tuple(n for n in (m.scale, m.stage) if n in suited)
+    return (frozenset(m.uses), profile, m.stage_name == "mature")
+
+
+def answer(G: nx.MultiDiGraph, m: Merchant, mode: str, spec: LoopSpec, budget: Budget) -> Answer:
+    """The :class:`Answer` to what ``mode`` asks about merchant ``m``."""
+    has = sorted(m.uses)
+    if mode == "gaps":
+        g = gaps(G, has, spec, budget=budget)
+        if g.closing is None:
+            return Answer(g.unserved_needs, None, None)
+        return Answer(g.unserved_needs, g.closing.add, g.closing.loop.nodes,
+                      tuple((s.source, s.relation, s.target) for s in g.missing))
+    served = {c for p in has for c in G.nodes[p].get("needs", ())}
+    unserved = tuple(c for c in spec.needs if c not in served)
+    first = next(prescriptions(G, has, spec, scale=m.scale_name, stage=m.stage_name, budget=budget), None)
+    if first is None:
+        return Answer(unserved, None, None)
+    return Answer(unserved, first.add, first.loop.nodes)
+
+
+def run(
+    G: nx.MultiDiGraph,
+    merchants: Sequence[Merchant],
+    mode: str,
+    spec: LoopSpec = LoopSpec(),
+    budget: Budget | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> PortfolioRun:
+    """Answer ``mode`` (``gaps`` or ``prescribe``) for every merchant, in order.
+
+    ``progress(n)`` is called as merchants are answered, ``n`` at a time.  See the
+    module docs for memoisation and the budget.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    budget = budget if budget is not None else Budget(timeout=None)
+    memo: dict = {}
+    results = []
+    suited = _suited(G)
+    for m in merchants:
+        q = question(m, mode, suited)
+        a = memo.get(q)
+        if a is None:
+            if budget.expired():
+                break
+            a = answer(G, m, mode, spec, budget)
+            if budget.cut_short:
+                break
+            memo[q] = a
+        results.append(MerchantResult(m, a))
+        if progress is not None:
+            progress(1)
+    return PortfolioRun(mode, spec, len(merchants), results, len(memo), budget)

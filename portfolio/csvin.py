@@ -1,0 +1,292 @@
+"""Read a merchant portfolio from a plain CSV file, checking every row.
+
+The first row is the header.  Columns are found by name, in English or Chinese, in any
+case and order (:data:`COLUMNS`); ``id`` and ``products`` must be there, the others may
+be left out, and columns ccare does not know are ignored (and reported).  Products are
+separated by ``;``, ``|``, ``,`` (inside a quoted cell), ``、``, ``；`` or ``，`` and
+given by id or zh or en name.  The file may be UTF-8 with or without a byte-order mark,
+or UTF-16 with one; anything else needs ``encoding`` (e.g. ``gb18030`` for what Excel
+saves as "CSV" on a Chinese system).  Commas, tabs or semicolons may separate the
+columns: the one that makes most sense of the header wins.
+
+A row with a fault (no id, an id seen before, an unknown product, scale or stage) is a
+:class:`Problem` naming its line and every reason; the other rows are still read.
+
+Examples
+--------
+>>> from ccare.kb import load
+>>> from ccare.portfolio.names import Names
+>>> text = ("商家编号,商家名称,行业,规模,数字化阶段,使用产品\\n"
+...         "M1,老乡鸡,餐饮,large,mature,商家粉丝群;coupons\\n"
+...         "M2,Shop,retail,tiny,,Zhima Credt\\n")
+>>> p = parse(text, Names(load()), name="p.csv")
+>>> [(r.line, r.id, [str(x).rsplit("/", 1)[1] for x in r.products]) for r in p.rows]
+[(2, 'M1', ['fan-group', 'coupons'])]
+>>> print(p.problems[0].text("p.csv"))
+p.csv, line 3: unknown scale 'tiny' (allowed: small, medium, large); unknown product 'Zhima Credt'; did you mean: zhima-credit?
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import URIRef
+
+from ccare.errors import DataError, UnknownEntityError, UsageError
+from ccare.portfolio.names import Names
+from ccare.rdfio import Limits
+
+__all__ = [
+    "COLUMNS",
+    "REQUIRED",
+    "SEPARATORS",
+    "MerchantRow",
+    "Problem",
+    "Portfolio",
+    "decode",
+    "read_source",
+    "parse",
+]
+
+#: Field -> header names accepted for it (compared case-insensitively, with spaces,
+#: ``_`` and ``-`` alike). The first name is the one ccare documents and writes.
+COLUMNS = {
+    "id": ("merchant_id", "id", "merchant", "商家编号", "商户编号", "商家id", "商户id", "商户号", "编号"),
+    "name": ("name", "merchant_name", "商家名称", "商户名称", "名称"),
+    "industry": ("industry", "行业", "所属行业"),
+    "scale": ("scale", "merchant_scale", "size", "规模", "商家规模"),
+    "stage": ("stage", "digitalisation_stage", "digitalization_stage", "数字化阶段", "阶段"),
+    "products": ("products", "products_in_use", "uses", "使用产品", "在用产品", "产品"),
+}
+
+#: Columns a portfolio must have.
+REQUIRED = ("id", "products")
+
+#: Characters that separate the products of one cell.
+SEPARATORS = ";|,、；，"
+_SPLIT = re.compile("[" + re.escape(SEPARATORS) + "]")
+
+_DELIMITERS = (",", "\t", ";")
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _norm(header: str) -> str:
+    return re.sub(r"[\s_\-]+", "_", header.strip().casefold())
+
+
+_FIELD_OF = {_norm(h): f for f, names in COLUMNS.items() for h in names}
+
+
+@dataclass(frozen=True)
+class MerchantRow:
+    """One good row: the merchant it describes, with the map's IRIs for what it names.
+
+    ``quote`` is the row as it stands in the file (its evidence); ``line`` the line it
+    starts on; ``industry_new`` says the industry is not in the map and is minted.
+    """
+
+    line: int
+    id: str
+    name: str
+    industry_text: str
+    industry: URIRef | None
+    industry_new: bool
+    scale: URIRef | None
+    stage: URIRef | None
+    products: tuple
+    quote: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A bad row: its ``line`` and why it is bad."""
+
+    line: int
+    message: str
+
+    def text(self, name: str) -> str:
+        return f"{name}, line {self.line}: {self.message}"
+
+
+@dataclass
+class Portfolio:
+    """The good ``rows`` and the ``problems`` of one CSV file."""
+
+    name: str
+    rows: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    records: int = 0
+    columns: dict = field(default_factory=dict)
+    ignored: list = field(default_factory=list)
+
+
+def decode(data: bytes, name: str, encoding: str | None = None) -> str:
+    """The text of ``data``: UTF-8 (a BOM is dropped) or UTF-16 with a BOM, else ``encoding``."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise UsageError(f"unknown encoding {encoding!r} (e.g. utf-8, gb18030, big5, utf-16)") from None
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as e:
+            line = data.count(b"\n", 0, e.start) + 1
+            raise DataError(name, f"not {encoding}: byte 0x{data[e.start]:02x} cannot be decoded", line=line) from None
+        return text.removeprefix("\ufeff")
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec).removeprefix("\ufeff")
+            except UnicodeDecodeError as e:
+                raise DataError(name, f"not valid {codec} after its byte-order mark ({e.reason})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise DataError(
+            name,
+            f"not UTF-8 (byte 0x{data[e.start]:02x}); if it was saved as GBK/GB18030, as Excel does on a "
+            "Chinese system, pass --encoding gb18030",
+            line=line,
+        ) from None
+
+
+def read_source(path: str | os.PathLike, limits: Limits | None = None) -> bytes:
+    """The bytes of the CSV file at ``path`` (``-``: standard input), within the size limit."""
+    limits = limits or Limits.from_env()
+    cap = limits.max_file_size
+    if str(path) == "-":
+        import sys
+
+        data = sys.stdin.buffer.read(cap + 1)
+    else:
+        p = Path(path)
+        try:
+            with open(p, "rb") as f:
+                if stat.S_ISDIR(os.fstat(f.fileno()).st_mode):
+                    raise DataError(p, "is a directory, not a CSV file")
+                data = f.read(cap + 1)
+        except FileNotFoundError:
+            raise DataError(p, "no such file") from None
+        except IsADirectoryError:
+            raise DataError(p, "is a directory, not a CSV file") from None
+        except OSError as e:
+            raise DataError(p, e.strerror or str(e)) from None
+    if len(data) > cap:
+        raise DataError(path, f"over the limit of {cap:,} bytes (set CCARE_MAX_FILE_SIZE to raise it, e.g. 2G)")
+    return data
+
+
+def _header(lines: list[str], name: str) -> tuple[str, dict, list, int]:
+    """The delimiter, the field -> column index map, the ignored headers and the column count."""
+    best = None
+    for delim in _DELIMITERS:
+        cells = next(csv.reader(lines[:1], delimiter=delim), [])
+        found = {}
+        for i, h in enumerate(cells):
+            f = _FIELD_OF.get(_norm(h))
+            if f is not None:
+                if f in found:
+                    raise DataError(name, f"two columns for {f}: {cells[found[f]]!r} and {h!r}", line=1)
+                found[f] = i
+        if best is None or len(found) > len(best[1]):
+            best = (delim, found, cells)
+    delim, found, cells = best
+    missing = [f for f in REQUIRED if f not in found]
+    if missing:
+        need = "; ".join(f"{f}: one of {', '.join(COLUMNS[f])}" for f in missing)
+        raise DataError(name, f"the header row {','.join(cells)!r} lacks a column ({need})", line=1)
+    ignored = [h for i, h in enumerate(cells) if i not in found.values() and h.strip()]
+    return delim, found, ignored, len(cells)
+
+
+def parse(text: str, names: Names, *, name: str) -> Portfolio:
+    """Check every row of the CSV ``text`` (see the module docs); ``name`` names the file."""
+    if "\x00" in text:
+        raise DataError(name, "contains NUL characters: not a CSV text file")
+    lines = list(io.StringIO(text, newline=""))
+    if not lines or not lines[0].strip():
+        raise DataError(name, "no header row (the first line names the columns)", line=1)
+    delim, cols, ignored, ncols = _header(lines, name)
+    out = Portfolio(name=name, columns={f: i for f, i in cols.items()}, ignored=ignored)
+    reader = csv.reader(lines[1:], delimiter=delim, strict=True)
+    seen: dict = {}
+    start = 2
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            out.records += 1
+            out.problems.append(Problem(start, f"not valid CSV: {e}"))
+            break  # the reader cannot resynchronise after a broken quote
+        end = reader.line_num + 1  # physical lines consumed so far, header included
+        line, start = start, end + 1
+        if not any(c.strip() for c in cells):
+            continue
+        out.records += 1
+        quote = "".join(lines[line - 1:end]).rstrip("\r\n")
+        row, why = _row(cells, cols, ncols, names, seen, line, quote)
+        if why:
+            out.problems.append(Problem(line, "; ".join(why)))
+        else:
+            seen[row.id] = line
+            out.rows.append(row)
+    return out
+
+
+def _row(cells, cols, ncols, names: Names, seen, line, quote):
+    why = []
+    if any(c.strip() for c in cells[ncols:]):
+        why.append(f"{len(cells)} cells, but the header has {ncols} columns")
+
+    def cell(f):
+        i = cols.get(f)
+        return cells[i].strip() if i is not None and i < len(cells) else ""
+
+    mid = cell("id")
+    if not mid:
+        why.append("no merchant id")
+    elif mid in seen:
+        why.append(f"duplicate merchant id {mid!r} (first on line {seen[mid]})")
+    scale = stage = industry = None
+    new = False
+    for f, resolve in (("scale", names.scale), ("stage", names.stage)):
+        text = cell(f)
+        if text:
+            try:
+                if f == "scale":
+                    scale = resolve(text)
+                else:
+                    stage = resolve(text)
+            except ValueError as e:
+                why.append(str(e))
+    ind = cell("industry")
+    if ind:
+        try:
+            industry, new = names.industry(ind)
+        except ValueError as e:
+            why.append(str(e))
+    products = []
+    for part in _SPLIT.split(cell("products")):
+        if not part.strip():
+            continue
+        try:
+            p = names.product(part)
+        except UnknownEntityError as e:
+            why.append(str(e))
+            continue
+        if p not in products:
+            products.append(p)
+    if why:
+        return None, why
+    return MerchantRow(line, mid, cell("name"), ind, industry, new, scale, stage, tuple(products), quote), []

@@ -1,0 +1,242 @@
+"""ccare against a real SPARQL 1.1 server: ``oxigraph serve`` (the PyPI package ``oxigraph``).
+
+One server for the session, on 127.0.0.1 and a free port, with a temporary location;
+the map and a small portfolio are loaded with ``ccare load``, then the competency
+questions asked of the embedded map are asked of the endpoint and must agree.  Tests
+that need an empty or a private server start their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph
+
+from ccare.endpoint.client import Endpoint
+from ccare.endpoint.remote import connect
+from ccare.endpoint.upload import file_graph, upload
+from ccare.graph.build import to_networkx
+from ccare.graph.loops import operating_loops
+from ccare.kb import load
+from ccare.portfolio.index import local_records, merchants
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "portfolio.csv"
+
+
+def _oxigraph() -> str:
+    exe = Path(sys.executable).with_name("oxigraph")
+    found = str(exe) if exe.exists() else shutil.which("oxigraph")
+    if not found:
+        pytest.fail("the `oxigraph` server is not installed (pip install -e '.[test]' installs it)")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def oxigraph_server(location: Path):
+    """A running ``oxigraph serve``; yields its base URL; always stopped."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([_oxigraph(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=2) as r:
+                    r.read()
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if proc.poll() is not None:
+                    pytest.fail(f"oxigraph serve exited: {proc.stderr.read().decode(errors='replace')}")
+                if time.monotonic() > deadline:
+                    pytest.fail("oxigraph serve did not answer within 30 s")
+                time.sleep(0.05)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def portfolio_ttl(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from ccare.cli import cli
+
+    out = tmp_path_factory.mktemp("portfolio") / "merchants.ttl"
+    r = CliRunner().invoke(cli, ["import", str(EXAMPLE), "-o", str(out)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, portfolio_ttl):
+    """The session's server, holding the shipped map and the example portfolio."""
+    from click.testing import CliRunner
+
+    from ccare.cli import cli
+
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as base:
+        run = CliRunner()
+        args = ["load", "--endpoint", f"{base}/query", "--update-endpoint", f"{base}/update"]
+        r = run.invoke(cli, args, catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        assert "Loaded" in r.stdout and "the shipped map" in r.stdout
+        r = run.invoke(cli, [*args, str(portfolio_ttl)], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        yield base
+
+
+@pytest.fixture
+def endpoint(server):
+    return f"{server}/query"
+
+
+# ---------------------------------------------------------------------- competency questions
+
+
+def test_products_serving_active_agree_with_the_embedded_map(ccare, endpoint):
+    remote = ccare.json("products", "--need", "ACTIVE", "--endpoint", endpoint)
+    local = ccare.json("products", "--need", "ACTIVE")
+    assert remote == local
+    fan = next(p for p in remote if p["id"] == "fan-group")
+    assert fan["values"] and all(v["evidence"] for v in fan["values"])
+    assert {"source": "openday-2023", "line": 24, "quote": "更丰富的互动形式"} in [
+        e for v in fan["values"] for e in v["evidence"]]
+
+
+def test_show_zhima_credit_facts_agree(ccare, endpoint):
+    remote = ccare.json("show", "芝麻信用", "--endpoint", endpoint)
+    assert remote == ccare.json("show", "芝麻信用")
+    assert {f["value"] for f in remote["facts"]} >= {700000000, 4000}
+
+
+@pytest.fixture(scope="session")
+def remote_kb(server):
+    return connect(Endpoint(f"{server}/query"))
+
+
+def test_operating_loops_agree(kb, remote_kb):
+    remote = [w.nodes for _, w in zip(range(5), operating_loops(to_networkx(remote_kb)))]
+    local = [w.nodes for _, w in zip(range(5), operating_loops(to_networkx(kb)))]
+    assert remote == local and remote
+
+
+def test_loops_command(ccare, endpoint):
+    remote = ccare.json("loops", "--endpoint", endpoint, "--limit", "3")
+    assert remote == ccare.json("loops", "--limit", "3")
+    assert [n["id"] for n in remote[0]["nodes"]] == ["payment", "qipan-miyun", "alipay-live", "mini-program"]
+    assert all(s["evidence"] for s in remote[0]["steps"])
+
+
+def test_info_counts_the_endpoint(ccare, endpoint):
+    d = ccare.json("info", "--endpoint", endpoint)
+    local = ccare.json("info")
+    assert d["endpoint"] == endpoint and d["merchants"] == 5
+    assert d["endpoint_triples"] > local["triples"]
+    # the map part came back whole; the merchants stayed on the server
+    assert {k: d[k] for k in ("products", "needs", "values", "flows", "assertions")} == {
+        k: local[k] for k in ("products", "needs", "values", "flows", "assertions")}
+
+
+# ---------------------------------------------------------------------- portfolios
+
+
+def test_portfolio_at_the_endpoint_matches_the_local_file(ccare, endpoint, portfolio_ttl):
+    remote = ccare.json("portfolio", "prescribe", "--endpoint", endpoint)
+    local = ccare.json("portfolio", "prescribe", "--data", str(portfolio_ttl))
+    assert remote == local
+    assert remote["summary"]["merchants"] == 5 and remote["summary"]["closed"] == 1
+
+
+def test_merchant_records_from_the_endpoint_equal_the_local_ones(remote_kb, portfolio_ttl):
+    rkb = remote_kb
+    lkb = load([portfolio_ttl])
+    key = lambda r: r["iri"]  # noqa: E731
+    remote = sorted(rkb.merchant_records(), key=key)
+    local = sorted(local_records(lkb), key=key)
+    for r in remote + local:
+        r["uses"] = sorted(r["uses"])
+    assert remote == local
+    assert merchants(rkb, to_networkx(rkb))[0].id == "CAFE-017"
+
+
+# ---------------------------------------------------------------------- loading
+
+
+def test_loading_twice_is_refused(ccare, server, portfolio_ttl):
+    r = ccare("load", "--endpoint", f"{server}/query", "--update-endpoint", f"{server}/update", str(portfolio_ttl))
+    assert r.exit_code == 1
+    assert "already holds https://w3id.org/ccare/id/" in r.stderr and "--clear" in r.stderr
+
+
+def test_small_batches_keep_blank_nodes_whole(tmp_path):
+    """Evidence is a blank node; split over many requests it must still hang together."""
+    g = file_graph(None)
+    with oxigraph_server(tmp_path) as base:
+        ep = Endpoint(f"{base}/query", f"{base}/update")
+        sent, requests = upload(ep, g, size=200)
+        assert sent == len(g) and requests >= len(g) // 200
+        back = Graph()
+        ep.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", back)
+        assert len(back) == len(g)
+        assert _trees(back) == _trees(g)
+
+
+def _trees(g: Graph) -> Counter:
+    """The triples of ``g`` with each blank node replaced by what it says (the map's blank
+    nodes, assertions and evidence, are trees): equal for graphs equal up to blank-node names."""
+
+    def desc(node):
+        if not isinstance(node, BNode):
+            return node
+        return tuple(sorted((p, desc(o)) for p, o in g.predicate_objects(node)))
+
+    referred = {o for o in g.objects() if isinstance(o, BNode)}
+    return Counter((desc(s), p, desc(o)) for s, p, o in g if not (isinstance(s, BNode) and s in referred))
+
+
+def test_clear_then_load(ccare, tmp_path, portfolio_ttl):
+    with oxigraph_server(tmp_path) as base:
+        args = ["load", "--endpoint", f"{base}/query", "--update-endpoint", f"{base}/update"]
+        assert ccare(*args).exit_code == 0
+        r = ccare(*args, "--clear", str(portfolio_ttl))
+        assert r.exit_code == 0, r.output
+        # the default graph now holds only the portfolio: no map to ask
+        r = ccare("info", "--endpoint", f"{base}/query")
+        assert r.exit_code == 1
+        assert "holds no C-CARE map" in r.stderr and "ccare load" in r.stderr
+
+
+def test_unreachable_endpoint_is_a_clean_error(ccare):
+    r = ccare("products", "--endpoint", f"http://127.0.0.1:{_free_port()}/query")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("Error: http://127.0.0.1:") and "cannot reach the endpoint" in r.stderr
+
+
+def test_endpoint_must_be_http(ccare):
+    r = ccare("products", "--endpoint", "file:///etc/passwd")
+    assert r.exit_code == 2
+    assert "not an http:// or https:// URL" in r.stderr
