@@ -12,9 +12,11 @@ In the child, as defence in depth behind the checks of the callers:
 
 - an audit hook refuses network connections, name lookups, ``urllib`` requests and new
   processes (:class:`NetworkRefused`);
-- the address space may be capped (``memory`` bytes above what the parent already uses),
-  so that a query that materialises too much fails with ``MemoryError`` instead of
-  swapping the machine to a halt.
+- memory is bounded (``memory`` bytes): the parent stops the child when the memory it
+  holds for itself (its own pages and those copied on write, from ``/proc``) passes the
+  limit, and the child's address space is capped at what it inherited plus the limit,
+  so a burst of allocation fails with ``MemoryError`` before the next look.  A query that
+  materialises too much is cut short instead of swapping the machine to a halt.
 
 Where ``os.fork`` is missing (Windows), the work runs in a daemon thread: the time bound
 then stops the waiting, not the work, which ends with the process.
@@ -62,6 +64,7 @@ DEFAULT_MEMORY = 4 * 1024**3
 _HEADER = struct.Struct(">Q")
 _BATCH = 256
 _FLUSH_SECONDS = 0.05
+_WATCH_SECONDS = 0.2
 
 #: Audit events refused in the child: connections, name lookups, requests, new processes.
 _DENIED_EVENTS = frozenset({
@@ -139,6 +142,19 @@ def _cap_memory(memory: int | None) -> None:
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _private_bytes(pid: int) -> int | None:
+    """Memory the process ``pid`` holds for itself alone (its own pages and copied-on-write ones)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            total = 0
+            for line in f:
+                if line.startswith((b"Private_Clean:", b"Private_Dirty:")):
+                    total += int(line.split()[1]) * 1024
+            return total
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -259,12 +275,19 @@ def run_bounded(
     ended = False
     try:
         deadline = None if timeout is None else time.monotonic() + timeout
+        watch = bool(memory) and _private_bytes(pid) is not None
         buf = bytearray()
         while not ended:
             wait = None if deadline is None else deadline - time.monotonic()
             if wait is not None and wait <= 0:
                 outcome.reason = f"time limit {timeout:g}s reached"
                 break
+            if watch:
+                used = _private_bytes(pid)
+                if used is not None and used > memory:
+                    outcome.reason = f"memory limit of {memory // 2**20} MiB reached"
+                    break
+                wait = _WATCH_SECONDS if wait is None else min(wait, _WATCH_SECONDS)
             ready, _, _ = select.select([rfd], [], [], wait)
             if not ready:
                 continue
