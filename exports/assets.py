@@ -16,8 +16,10 @@ True
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 
 from ccare.errors import CcareError
 
@@ -34,10 +36,14 @@ class AssetError(CcareError):
 @lru_cache(maxsize=None)
 def vis_network_js() -> str:
     """The minified vis-network library, with its licence header, as text."""
+    # found, not imported: importing pyvis pulls in jinja2 and IPython (0.27 s) for nothing
+    spec = importlib.util.find_spec("pyvis")
     try:
-        res = files("pyvis").joinpath("templates", "lib", f"vis-{VIS_VERSION}", "vis-network.min.js")
+        if spec is None or not spec.submodule_search_locations:
+            raise FileNotFoundError("pyvis is not installed")
+        res = Path(spec.submodule_search_locations[0], "templates", "lib", f"vis-{VIS_VERSION}", "vis-network.min.js")
         return res.read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError) as e:
+    except OSError as e:
         raise AssetError(
             f"vis-network {VIS_VERSION} not found in the installed pyvis ({e}); "
             "reinstall ccare so that pyvis==0.3.2 is present"

@@ -311,7 +311,8 @@ def test_report_page(open_page, tmp_path, G):
 
 
 def test_a_big_map_draws_and_searches(open_page, tmp_path):
-    """Above 1,500 nodes the page takes its quick path (no hover, arrowheads on flows only)."""
+    """Above 1,500 nodes the page takes its quick path: no hover, arrowheads on flows only,
+    labels only once the view is close enough to read them."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("synthmap", ROOT / "bench" / "synthmap.py")
@@ -328,7 +329,13 @@ def test_a_big_map_draws_and_searches(open_page, tmp_path):
     arrows = o.js("ccareMap.edges.get({filter: e => !!e.arrows}).length")
     flows = sum(1 for _, _, k in G.edges(keys=True) if k in ("userFlowsTo", "dataFlowsTo"))
     assert arrows == flows
+    assert o.js("ccareMap.nodes.get({filter: n => n.label !== undefined}).length") == 0
     o.page.fill("#search", "product 17")
     o.page.press("#search", "Enter")
     assert o.js("ccareMap.network.getSelectedNodes()") == ["product-17"]
+    assert o.js("ccareMap.nodes.get('product-17').label") == "product 17"
+    labelled = o.js("ccareMap.nodes.get({filter: n => n.label !== undefined}).length")
+    assert 1 < labelled < G.number_of_nodes() / 2  # its neighbourhood in view, not the whole map
+    o.page.click("#langs button[data-lang=zh]")
+    assert o.js("ccareMap.nodes.get('product-17').label") == G.nodes["product-17"]["labels"]["zh"]
     o.assert_clean()

@@ -220,11 +220,17 @@
 
   /* ---------------------------------------------------------------- network */
 
+  /* On big maps labels come when the view gets close enough to read them: measuring
+     every label is half of what vis-network spends before a big map is first drawn. */
+  var lazyLabels = big, labelled = {};
+  function labelFor(i) { return wrap(nodeLabel(i), 18); }
+
   var shown = {};  /* node index -> "group[/hidden]" as last drawn */
   var nodeItems = N.map(function (n, i) {
     var s = nodeStyle(i);
     shown[i] = s.group + (s.hidden ? "/hidden" : "");
-    s.label = wrap(nodeLabel(i), 18); s.x = n[9]; s.y = n[10]; s.title = nodeTitle(i);
+    if (!lazyLabels || (hl && hlNodes[n[0]])) { s.label = labelFor(i); labelled[n[0]] = true; }
+    s.x = n[9]; s.y = n[10]; s.title = nodeTitle(i);
     if (!s.hidden) delete s.hidden;
     return s;
   });
@@ -264,6 +270,28 @@
     document.body.setAttribute("data-ready", "1");
   });
 
+  /* label the nodes inside the view (at most 3,000 at a time) once it is zoomed in */
+  var LABEL_SCALE = 0.3;
+  function labelView() {
+    if (!lazyLabels || network.getScale() < LABEL_SCALE) return;
+    var a = network.DOMtoCanvas({ x: 0, y: 0 });
+    var b = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
+    var changed = [];
+    for (var i = 0; i < N.length && changed.length < 3000; i++) {
+      var n = N[i];
+      if (!labelled[n[0]] && n[9] >= a.x && n[9] <= b.x && n[10] >= a.y && n[10] <= b.y) {
+        labelled[n[0]] = true;
+        changed.push({ id: n[0], label: labelFor(i) });
+      }
+    }
+    if (changed.length) nodes.update(changed);
+  }
+  var labelTimer = null;
+  function labelSoon() { clearTimeout(labelTimer); labelTimer = setTimeout(labelView, 120); }
+  network.on("zoom", labelSoon);
+  network.on("dragEnd", labelSoon);
+  network.on("animationFinished", labelView);
+
   function fitView() {
     if (hl && N.length > 300) network.fit({ nodes: Object.keys(hlNodes), animation: false });
     else network.fit({ animation: false });
@@ -290,7 +318,11 @@
   }
 
   function relabel() {
-    nodes.update(N.map(function (n, i) { return { id: n[0], label: wrap(nodeLabel(i), 18), title: nodeTitle(i) }; }));
+    nodes.update(N.map(function (n, i) {
+      var u = { id: n[0], title: nodeTitle(i) };
+      if (labelled[n[0]]) u.label = labelFor(i);
+      return u;
+    }));
     edges.update(E.map(function (e, j) {
       var u = { id: j, title: edgeTitle(j) };
       if (e[6] >= 0) u.label = (e[6] + 1) + ". " + relLabel(e[2]);
@@ -458,6 +490,7 @@
     if (!byId.hasOwnProperty(id)) return;
     network.selectNodes([id]);
     network.focus(id, { scale: Math.max(network.getScale(), 1.1), animation: false });
+    labelView();
     showDetail("node", id);
     results.hidden = true;
   }
