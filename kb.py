@@ -28,7 +28,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import OWL, SKOS
 from rdflib.term import Node
 
-from ccare.bulk import rows
+from ccare import bulk
 from ccare.errors import UnknownEntityError, UsageError
 from ccare.loader import build_graph, load_graph, materialise, shipped_inputs
 from ccare.ontology import CC, ID, QUDT
@@ -213,44 +213,6 @@ def load(
     return KnowledgeBase(g, sources=[str(p) for p in data])
 
 
-_EVIDENCE_QUERY = """
-PREFIX cc: <https://w3id.org/ccare/ontology#>
-SELECT ?x ?ev ?src ?line ?quote WHERE {
-    ?x cc:evidence ?ev .
-    OPTIONAL { ?ev cc:source ?src }
-    OPTIONAL { ?ev cc:line ?line }
-    OPTIONAL { ?ev cc:quote ?quote }
-}
-"""
-
-_ASSERTION_QUERY = """
-PREFIX cc: <https://w3id.org/ccare/ontology#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT ?a ?s ?p ?o ?inferred ?rationale WHERE {
-    ?a a cc:Assertion .
-    OPTIONAL { ?a rdf:subject ?s }
-    OPTIONAL { ?a rdf:predicate ?p }
-    OPTIONAL { ?a rdf:object ?o }
-    OPTIONAL { ?a cc:inferred ?i BIND (sameTerm(?i, true) AS ?inferred) }
-    OPTIONAL { ?a cc:rationale ?rationale }
-}
-"""
-
-_NAMES_QUERY = """
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?s ?p ?name WHERE {
-    VALUES ?p { rdfs:label skos:altLabel skos:notation }
-    ?s ?p ?name .
-    FILTER (isIRI(?s))
-}
-"""
-
-_TYPED_QUERY = """
-SELECT DISTINCT ?s WHERE { ?s a ?t . FILTER (isIRI(?s)) }
-"""
-
-
 def _lit_lang(graph: Graph, node: Node, prop: URIRef) -> dict:
     out: dict = {}
     for lit in graph.objects(node, prop):
@@ -354,9 +316,9 @@ class KnowledgeBase:
         # same one), then anything else labelled: the user's own IRIs, vocabulary terms.
         order = {RDFS.label: 0, SKOS.altLabel: 1, SKOS.notation: 2}
         found: dict = {}
-        for s, p, name in rows(self.graph, _NAMES_QUERY, lexical=True):
+        for s, p, name in bulk.names(self.graph):
             found.setdefault(s, []).append((order[p], str(name)))
-        typed = {s for (s,) in rows(self.graph, _TYPED_QUERY)}
+        typed = bulk.typed(self.graph)
         labelled = {s for s, keys in found.items() if any(k == 0 for k, _ in keys)}
         ordered = sorted(typed | labelled, key=lambda s: (not str(s).startswith(str(ID)), self.node_id(s)))
         for s in ordered:
@@ -397,7 +359,7 @@ class KnowledgeBase:
     def _evidence(self) -> dict:
         """Node -> its sorted evidence, for every node with ``cc:evidence`` (one query)."""
         seen: dict = {}
-        for x, ev, src, line, quote in rows(self.graph, _EVIDENCE_QUERY, lexical=True):
+        for x, ev, src, line, quote in bulk.evidence(self.graph):
             seen.setdefault((x, ev), (src, line, quote))  # one source, line, quote per evidence
         idx: dict = {}
         ids: dict = {}
@@ -424,7 +386,7 @@ class KnowledgeBase:
 
     @cached_property
     def _assertion_rows(self) -> list:
-        return rows(self.graph, _ASSERTION_QUERY, lexical=True)
+        return bulk.assertions(self.graph)
 
     @cached_property
     def _assertions(self) -> dict:
@@ -453,8 +415,11 @@ class KnowledgeBase:
     def statement(self, s: Node, p: URIRef, o: Node) -> Statement:
         """The triple ``(s, p, o)`` with the evidence of the assertions describing it."""
         nodes = self._assertions.get((s, p, o), [])
-        evidence = sorted((e for a in nodes for e in self._evidence_nodes(a)),
-                          key=lambda e: (e.source, e.line or 0, e.quote))
+        if len(nodes) == 1:
+            evidence = self._evidence.get(nodes[0], ())  # sorted already
+        else:
+            evidence = sorted((e for a in nodes for e in self._evidence_nodes(a)),
+                              key=lambda e: (e.source, e.line or 0, e.quote))
         # stated if any assertion states it; a triple with no assertion is bare (no evidence)
         notes = [self._assertion_notes.get(a, (False, [])) for a in nodes]
         inferred = bool(nodes) and all(flag for flag, _ in notes)

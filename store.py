@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import os
+import re
 from typing import Iterator
 
 import pyoxigraph as ox
@@ -330,49 +331,53 @@ def load_bytes(
 
     The checks and the errors are :mod:`ccare.rdfio`'s (:func:`~ccare.rdfio.check_input`
     before parsing, a :class:`~ccare.errors.DataError` naming ``name``, the line and the
-    column).  On Oxigraph the parser writes straight into the store, with no per-triple
-    Python work; a syntax error adds nothing.  After a term over the length limit (or an
-    RDF 1.2 triple term, which rdflib cannot hold) is refused, ``graph`` must be dropped.
-    On other stores this is :func:`ccare.rdfio.parse_bytes`.
+    column).  On Oxigraph, Turtle, TriG, N-Triples and N-Quads are parsed straight into
+    the store, with no per-triple Python work; a syntax error adds nothing.  After a term
+    over the length limit (or an RDF 1.2 triple term, which rdflib cannot hold) is
+    refused, ``graph`` must be dropped.  Other formats, and other stores, go through
+    :func:`ccare.rdfio.parse_bytes`.
     """
     st = oxigraph_of(graph)
-    if st is None:
+    oxfmt = fmt if isinstance(fmt, ox.RdfFormat) else FORMATS.get(fmt)
+    if st is None or oxfmt not in _LINE_FORMATS:
+        # rdflib's stores, and the formats read whole (JSON-LD, RDF/XML, N3): through rdfio
         parse_bytes(graph, data, fmt, name=name, base_iri=base_iri, limits=limits)
         return
     limits = limits or Limits.from_env()
-    oxfmt = fmt if isinstance(fmt, ox.RdfFormat) else FORMATS.get(fmt)
-    if oxfmt is None:
-        raise DataError(name, f"unknown RDF format {fmt!r} (allowed: {', '.join(sorted(FORMATS))})")
     data = check_input(data, oxfmt, name=name, limits=limits)
     try:
         st.load(data, format=oxfmt, base_iri=base_iri, to_graph=ox.DefaultGraph())
     except (SyntaxError, ValueError, OSError) as e:
         raise explain(data, oxfmt, e, name=name, base_iri=base_iri, limits=limits) from None
-    if not _terms_surely_short(data, oxfmt, base_iri, limits.max_literal) and _refused_terms(st, limits.max_literal):
+    if not _terms_surely_short(data, base_iri, limits.max_literal) and _refused_terms(st, limits.max_literal):
         # rdfio reads the file again and words the refusal (it stops at the first such term)
         parse_bytes(_Discard(), data, oxfmt, name=name, base_iri=base_iri, limits=limits)
         raise DataError(name, "a term over the length limit, or an RDF 1.2 triple term")
 
 
-#: Formats in which every term is written on the lines it comes from.
+#: Formats Oxigraph parses straight into the store: every term is written on the lines it
+#: comes from, and a triple term needs ``<<`` (see :func:`_terms_surely_short`).
 _LINE_FORMATS = (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
 
 
-def _terms_surely_short(data: bytes, oxfmt, base_iri: str | None, limit: int) -> bool:
-    """Whether ``data`` surely holds no term longer than ``limit`` and no triple term.
+def _terms_surely_short(data: bytes, base_iri: str | None, limit: int) -> bool:
+    """Whether ``data`` (a line format) surely holds no term longer than ``limit`` and no
+    triple term.
 
     Cheap and conservative: ``False`` only means "look in the store".  A term is no longer
-    than its text plus a base IRI, or, in the line formats without long literals
-    (no triple quotes), than two lines (a prefix and a local name) plus a base IRI.
+    than its text plus a base IRI; without triple-quoted literals, no longer than two
+    lines (a prefix and a local name) plus a base IRI.
     """
-    if b"<<" in data:
-        return False
     base = len(base_iri or "")
     if len(data) + base <= limit:
-        return True
-    if oxfmt not in _LINE_FORMATS or b'"""' in data or b"'''" in data:
+        return b"<<" not in data
+    if _MARKERS.search(data):
         return False
     return 2 * max(map(len, data.split(b"\n"))) + base <= limit
+
+
+#: Text that may start a triple term (``<<``) or a literal spanning lines (triple quotes).
+_MARKERS = re.compile(rb"<<|\"\"\"|\'\'\'")
 
 
 def _refused_terms(st: ox.Store, limit: int) -> bool:

@@ -33,7 +33,7 @@ import networkx as nx
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from ccare.bulk import iri_values, rows
+from ccare import bulk
 from ccare.kb import NEED_CODES, KnowledgeBase
 from ccare.ontology import CC, ID, QUDT
 
@@ -86,24 +86,6 @@ def relation_iri(kb: KnowledgeBase, key: str) -> URIRef:
     return URIRef(str(ns) + local) if ns is not None else URIRef(key)
 
 
-_TYPES_QUERY = """
-SELECT ?s ?t WHERE { ?s a ?t . FILTER (isIRI(?s)) }
-"""
-
-#: What the nodes point at: IRIs, and anything they serve or live in (``{nodes}`` is
-#: a VALUES block).
-_OUT_QUERY = """
-PREFIX cc: <https://w3id.org/ccare/ontology#>
-SELECT ?s ?p ?o WHERE { {nodes} ?s ?p ?o . FILTER (isIRI(?o) || ?p IN (cc:serves, cc:livesIn)) }
-"""
-
-#: Labels of the nodes, with their language.
-_LABEL_QUERY = """
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?s ?label (LANG(?label) AS ?lang) WHERE { {nodes} ?s rdfs:label ?label . FILTER (isLiteral(?label)) }
-"""
-
-
 class _Types:
     """The classes of every typed IRI, read in one query, with ``is_a`` over the hierarchy.
 
@@ -113,11 +95,13 @@ class _Types:
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
+        self.sup = kb._superclasses
+        # instances of these are never nodes (merchants, assertions, ...): not read at all
+        never = {c for c in self.sup if any(n in self.sup[c] for n in _NOT_NODES)} | set(_NOT_NODES)
         of: dict = {}
-        for s, t in rows(kb.graph, _TYPES_QUERY):
+        for s, t in bulk.types(kb.graph, unless=never):
             of.setdefault(s, set()).add(t)
         self.of = {s: frozenset(ts) for s, ts in of.items()}
-        self.sup = kb._superclasses
         self._kinds: dict = {}
         self._nodes: dict = {}
 
@@ -164,12 +148,12 @@ def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph()
     types = _Types(kb)
     nodes = {s: kb.node_id(s) for s in types.of if types.is_node(s)}
-    values = iri_values("s", nodes)
     out: dict = {}
-    for s, p, o in rows(g, _OUT_QUERY.replace("{nodes}", values)):
+    # what the nodes point at: IRIs, and anything they serve or live in
+    for s, p, o in bulk.outgoing(g, nodes, keep_literals=(CC.serves, CC.livesIn)):
         out.setdefault(s, []).append((p, o))
     labels: dict = {}
-    for s, label, lang in rows(g, _LABEL_QUERY.replace("{nodes}", values), lexical=True):
+    for s, label, lang in bulk.labels(g, nodes):
         lang = lang.lower()
         key = "zh" if lang.startswith("zh") else "en" if lang.startswith("en") else None
         if key:
