@@ -47,6 +47,7 @@ from ccare.errors import DataError, UsageError
 
 __all__ = [
     "FORMATS",
+    "RDFLIB_FORMATS",
     "Limits",
     "format_for",
     "check_input",
@@ -72,6 +73,11 @@ FORMATS = {
     "json-ld": ox.RdfFormat.JSON_LD,
     "xml": ox.RdfFormat.RDF_XML,
 }
+
+#: Formats rdflib reads by extension and Oxigraph does not: parsed by rdflib's own parser
+#: into a scratch dataset, after the same checks (TriX is XML, so a DOCTYPE is refused
+#: first).  Named graphs merge into the map, as they do for TriG and N-Quads.
+RDFLIB_FORMATS = ("trix",)
 
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
@@ -120,24 +126,27 @@ class Limits:
         return cls(**values)
 
 
-def format_for(path: str | os.PathLike, fmt: str | None = None) -> ox.RdfFormat:
+def _unknown_format(name, fmt) -> DataError:
+    allowed = ", ".join(sorted([*FORMATS, *RDFLIB_FORMATS]))
+    return DataError(name, f"unknown RDF format {fmt!r} (allowed: {allowed})")
+
+
+def format_for(path: str | os.PathLike, fmt: str | None = None) -> ox.RdfFormat | str:
     """The parser for ``path``: ``fmt`` if given, else guessed from the file extension.
 
-    Files whose extension rdflib does not know are read as Turtle.
+    An Oxigraph format, or the rdflib name of one of :data:`RDFLIB_FORMATS`.  Files whose
+    extension rdflib does not know are read as Turtle.
     """
     name = fmt or guess_format(str(path)) or "turtle"
-    try:
-        return FORMATS[name]
-    except KeyError:
-        raise DataError(path, f"unknown RDF format {name!r} (allowed: {', '.join(sorted(FORMATS))})") from None
+    return _oxformat(name, path)
 
 
-def _oxformat(fmt, name) -> ox.RdfFormat:
-    if isinstance(fmt, ox.RdfFormat):
+def _oxformat(fmt, name) -> ox.RdfFormat | str:
+    if isinstance(fmt, ox.RdfFormat) or fmt in RDFLIB_FORMATS:
         return fmt
     oxfmt = FORMATS.get(fmt)
     if oxfmt is None:
-        raise DataError(name, f"unknown RDF format {fmt!r} (allowed: {', '.join(sorted(FORMATS))})")
+        raise _unknown_format(name, fmt)
     return oxfmt
 
 
@@ -204,7 +213,7 @@ def check_input(data: bytes | str, fmt, *, name: str, limits: Limits | None = No
         raise DataError(name, _too_big(len(data), limits.max_file_size))
     data = prescan.check_text(data, name)
     try:
-        if oxfmt == ox.RdfFormat.RDF_XML:
+        if oxfmt in (ox.RdfFormat.RDF_XML, "trix"):
             prescan.check_xml(data, name, limits.max_depth)
         elif oxfmt == ox.RdfFormat.JSON_LD:
             prescan.check_json_depth(data, name, limits.max_depth)
@@ -321,6 +330,10 @@ def parse_bytes(graph: Graph, data: bytes | str, fmt, *, name: str, base_iri: st
     limits = limits or Limits.from_env()
     oxfmt = _oxformat(fmt, name)
     data = check_input(data, oxfmt, name=name, limits=limits)
+    if isinstance(oxfmt, str):
+        triples = _rdflib_triples(data, oxfmt, name=name, base_iri=base_iri, limits=limits)
+        graph.addN((s, p, o, graph) for s, p, o in triples)
+        return len(triples)
     try:
         triples = list(_triples(ox.parse(data, format=oxfmt, base_iri=base_iri), limits))
     except (SyntaxError, _TermError) as e:
@@ -329,6 +342,31 @@ def parse_bytes(graph: Graph, data: bytes | str, fmt, *, name: str, base_iri: st
     for t in triples:
         add(t)
     return len(triples)
+
+
+def _rdflib_triples(data: bytes, fmt: str, *, name: str, base_iri: str | None, limits: Limits) -> list:
+    """Triples of ``data`` read by rdflib's parser for ``fmt`` (one of :data:`RDFLIB_FORMATS`)."""
+    from xml.sax import SAXParseException
+
+    from rdflib import Dataset
+
+    scratch = Dataset()
+    try:
+        scratch.parse(data=data.decode("utf-8"), format=fmt, publicID=base_iri)
+    except SAXParseException as e:
+        raise DataError(name, e.getMessage(), line=e.getLineNumber(), column=e.getColumnNumber() + 1) from None
+    except UnicodeDecodeError as e:
+        line, column = prescan.position(data, e.start)
+        raise DataError(name, "the file is not UTF-8", line=line, column=column) from None
+    except Exception as e:  # rdflib's parsers raise many kinds for bad input
+        raise DataError(name, f"not valid {fmt}: {e or type(e).__name__}") from None
+    triples = list({(s, p, o) for s, p, o, _g in scratch.quads()})
+    for t in triples:
+        for term in t:
+            if isinstance(term, (Literal, URIRef)) and len(term) > limits.max_literal:
+                what = "a literal" if isinstance(term, Literal) else "an IRI"
+                raise DataError(name, str(_too_long(what, len(term), limits.max_literal)))
+    return triples
 
 
 def parse_text(graph: Graph, text: str | bytes, fmt: str, *, name: str = "<input>", base_iri: str | None = None,

@@ -289,3 +289,43 @@ def test_every_command_has_help(ccare):
     for name in COMMANDS:
         r = ccare(name, "--help")
         assert r.exit_code == 0 and "Usage:" in r.output, name
+
+
+# -- formats rdflib reads that Oxigraph does not (TriX) ------------------------------------
+
+TRIX = """<?xml version="1.0"?>
+<TriX xmlns="http://www.w3.org/2004/03/trix/trix-1/">
+  <graph><triple>
+    <uri>https://w3id.org/ccare/id/smart-menu</uri>
+    <uri>http://www.w3.org/2000/01/rdf-schema#label</uri>
+    <plainLiteral xml:lang="zh">扫码点单</plainLiteral>
+  </triple></graph>
+</TriX>
+"""
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "memory"])
+def test_trix_data_is_merged(ccare, tmp_path, store):
+    f = tmp_path / "extra.trix"
+    f.write_text(TRIX, encoding="utf-8")
+    base = ccare.json("--no-cache", "--store", store, "info")["triples"]
+    merged = ccare.json("--no-cache", "--store", store, "info", "--data", str(f))["triples"]
+    assert merged == base + 1
+    d = ccare.json("--no-cache", "--store", store, "show", "扫码点单", "--data", str(f))
+    assert d["iri"] == "https://w3id.org/ccare/id/smart-menu"
+
+
+def test_malformed_trix_names_file_line_and_column(ccare, tmp_path):
+    f = tmp_path / "bad.trix"
+    f.write_text(TRIX.replace("</triple>", ""), encoding="utf-8")
+    r = ccare("--no-cache", "info", "--data", str(f))
+    assert r.exit_code == 1
+    assert r.output.startswith(f"Error: {f}, line 7, column ")
+    assert "Traceback" not in r.output
+
+
+def test_trix_with_a_doctype_is_refused(ccare, tmp_path):
+    f = tmp_path / "laughs.trix"
+    f.write_text(TRIX.replace("<TriX", '<!DOCTYPE TriX [<!ENTITY a "aaaa">]>\n<TriX', 1), encoding="utf-8")
+    r = ccare("--no-cache", "info", "--data", str(f))
+    assert r.exit_code == 1 and "DOCTYPE is refused" in r.output and f"{f}, line 2" in r.output
