@@ -25,13 +25,13 @@ COMMANDS = {
     "show": "ccare.commands.core:show",
     "list": "ccare.commands.core:list_cmd",
     "validate": "ccare.commands.core:validate_cmd",
+    "synth": "ccare.commands.scale:synth",
+    "cache": "ccare.commands.scale:cache_cmd",
     "import": "ccare.commands.portfolio:import_cmd",
     "portfolio": "ccare.commands.portfolio:portfolio",
     "load": "ccare.commands.endpoint:load",
-    "synth": "ccare.commands.scale:synth",
-    "cache": "ccare.commands.scale:cache_cmd",
-    "export": "ccare.commands.export:export",
     "sparql": "ccare.commands.sparql:sparql_cmd",
+    "export": "ccare.commands.export:export",
     "path": "ccare.commands.queries:path",
     "loops": "ccare.commands.queries:loops",
     "prescribe": "ccare.commands.queries:prescribe",
@@ -96,12 +96,19 @@ class CcareGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
 
+    def _subcommand_context(self, ctx):
+        """A context naming the command that was running, so a usage error raised by the
+        library prints that command's usage line rather than the group's."""
+        name = ctx.invoked_subcommand
+        cmd = self.get_command(ctx, name) if name else None
+        return click.Context(cmd, info_name=name, parent=ctx) if cmd is not None else ctx
+
     def invoke(self, ctx):
         debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
         except UsageError as e:
-            raise click.UsageError(str(e), ctx) from (e if debug else None)
+            raise click.UsageError(str(e), self._subcommand_context(ctx)) from (e if debug else None)
         except CcareError as e:
             if debug:
                 traceback.print_exc()
@@ -110,6 +117,8 @@ class CcareGroup(click.Group):
             raise err from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            raise  # the reader went away (``ccare ... | head``): click ends quietly
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None

@@ -329,3 +329,22 @@ def test_trix_with_a_doctype_is_refused(ccare, tmp_path):
     f.write_text(TRIX.replace("<TriX", '<!DOCTYPE TriX [<!ENTITY a "aaaa">]>\n<TriX', 1), encoding="utf-8")
     r = ccare("--no-cache", "info", "--data", str(f))
     assert r.exit_code == 1 and "DOCTYPE is refused" in r.output and f"{f}, line 2" in r.output
+
+
+def test_usage_error_from_the_library_names_the_command(ccare):
+    r = ccare("products", "--value", "shiny")
+    assert r.exit_code == 2
+    assert "Usage: ccare products [OPTIONS]" in r.output
+    assert "Try 'ccare products --help' for help." in r.output
+
+
+def test_output_into_a_closed_pipe_ends_quietly():
+    # `ccare ... | head -1`: the reader leaves early; no "internal error", no traceback.
+    # The N-Triples of the map (over 200 kB) do not fit in a pipe's buffer.
+    proc = subprocess.Popen([sys.executable, "-m", "ccare", "export", "nt", "-o", "-"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode("utf-8", "replace")
+    proc.wait(timeout=60)
+    assert "internal error" not in err and "Traceback" not in err
