@@ -1,19 +1,27 @@
 """Gaps and prescriptions for every merchant of a portfolio, each distinct question answered once.
 
 A service provider's portfolio repeats itself: thousands of merchants run the same few
-product combinations.  :func:`run` asks the map's question once per distinct
-*question* and hands the answer to every merchant that asks it:
+product combinations.  :func:`run` searches once per distinct *question* and hands the
+answer to every merchant that asks it (:func:`question`):
 
-- ``gaps`` (:func:`ccare.graph.gaps.gaps`) depends only on the products a merchant
-  runs, so the question is the product set (a ``frozenset``);
-- ``prescribe`` (:func:`ccare.graph.prescribe.prescriptions`) also ranks by the
-  merchant's scale and stage, but only where they can change the order: a scale or
-  stage counts when some offering of the map ``suits`` it (then loops it backs come
-  first), and the stage ``mature`` counts because mature merchants are shown broader
-  loops first.  So the question is the product set with the profile nodes that some
-  offering suits, and whether the merchant is mature (:func:`question`).  On the
-  shipped map only Fanxing suits anyone (small and medium merchants), so a large
-  merchant asks the same question as one of unknown scale.
+- The loop search (:func:`ccare.graph.gaps.gaps` and
+  :func:`ccare.graph.prescribe.prescriptions`) depends on the products a merchant runs
+  only through those that can lie on a loop at all: products on some directed cycle of
+  the flow graph.  A product on no cycle (on the shipped map: Ant Forest, IoT devices,
+  life account, member operation, Mini-Program Cloud) is never part of a loop, never
+  added, never a step; so the question holds the merchant's products that are on a
+  cycle (a ``frozenset``), and whether it runs products but none of those (then no
+  loop through them can close, and nothing is searched).  The needs a merchant's
+  products leave unserved do depend on all of them; they are counted for each merchant.
+- ``prescribe`` also ranks by the merchant's scale and stage, but only where they can
+  change the order: a scale or stage counts when some offering of the map ``suits`` it
+  (then loops it backs come first), and the stage ``mature`` counts because mature
+  merchants are shown broader loops first.  On the shipped map only Fanxing suits
+  anyone (small and medium merchants), so a large merchant asks the same question as
+  one of unknown scale.
+
+``tests/test_portfolio.py`` checks every shortcut against the library asked merchant by
+merchant.
 
 Each merchant gets one :class:`MerchantResult`: whether its products already close an
 operating loop, the requested needs none of them serves, and the smallest addition
@@ -44,18 +52,19 @@ Examples
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import networkx as nx
 
+from ccare.graph.build import flow_graph
 from ccare.graph.gaps import gaps
 from ccare.graph.loops import LoopSpec
 from ccare.graph.prescribe import prescriptions
 from ccare.limits import Budget
 from ccare.portfolio.index import Merchant
 
-__all__ = ["MODES", "Answer", "MerchantResult", "PortfolioRun", "question", "answer", "run"]
+__all__ = ["MODES", "Answer", "MerchantResult", "PortfolioRun", "on_cycles", "question", "unserved", "answer", "run"]
 
 #: What :func:`run` can ask of every merchant.
 MODES = ("gaps", "prescribe")
@@ -152,32 +161,58 @@ def _suited(G: nx.MultiDiGraph) -> frozenset:
     return frozenset(v for _, v, k in G.edges(keys=True) if k == "suits")
 
 
-def question(m: Merchant, mode: str, suited: frozenset = frozenset()) -> tuple:
-    """What ``mode`` asks about merchant ``m``: equal questions have equal answers.
+def on_cycles(G: nx.MultiDiGraph, spec: LoopSpec) -> frozenset:
+    """Products that lie on some directed cycle of the flow graph ``spec`` walks."""
+    F = nx.DiGraph(flow_graph(G, spec.relations))
+    F.remove_nodes_from(spec.without)
+    out: set = set()
+    for comp in nx.strongly_connected_components(F):
+        if len(comp) > 1 or any(F.has_edge(n, n) for n in comp):
+            out |= comp
+    return frozenset(out)
 
-    ``suited`` holds the profile nodes some offering suits (see the module docs).
+
+def question(m: Merchant, mode: str, cyclic: frozenset, suited: frozenset = frozenset()) -> tuple:
+    """What the search for ``mode`` asks about merchant ``m``: equal questions, equal answers.
+
+    ``cyclic`` holds the products on some cycle (:func:`on_cycles`), ``suited`` the profile
+    nodes some offering suits (see the module docs).
     """
+    core = frozenset(m.uses) & cyclic
+    stranded = bool(m.uses) and not core
     if mode == "gaps":
-        return (frozenset(m.uses),)
+        return (core, stranded)
     profile = tuple(n for n in (m.scale, m.stage) if n in suited)
-    return (frozenset(m.uses), profile, m.stage_name == "mature")
+    return (core, stranded, profile, m.stage_name == "mature")
 
 
-def answer(G: nx.MultiDiGraph, m: Merchant, mode: str, spec: LoopSpec, budget: Budget) -> Answer:
-    """The :class:`Answer` to what ``mode`` asks about merchant ``m``."""
-    has = sorted(m.uses)
+def unserved(G: nx.MultiDiGraph, m: Merchant, spec: LoopSpec) -> tuple:
+    """The needs of ``spec`` none of the merchant's products serves."""
+    served = {c for p in m.uses for c in G.nodes[p].get("needs", ())}
+    return tuple(c for c in spec.needs if c not in served)
+
+
+def answer(G: nx.MultiDiGraph, m: Merchant, mode: str, spec: LoopSpec, budget: Budget,
+           cyclic: frozenset | None = None) -> Answer:
+    """The :class:`Answer` to what ``mode`` asks about merchant ``m``.
+
+    With ``cyclic`` (:func:`on_cycles`), products on no cycle are left out of the search,
+    which changes nothing but the work (module docs).
+    """
+    has = sorted(m.uses if cyclic is None else set(m.uses) & cyclic)
+    needs = unserved(G, m, spec)
+    if m.uses and not has:
+        return Answer(needs, None, None)
     if mode == "gaps":
         g = gaps(G, has, spec, budget=budget)
         if g.closing is None:
-            return Answer(g.unserved_needs, None, None)
-        return Answer(g.unserved_needs, g.closing.add, g.closing.loop.nodes,
+            return Answer(needs, None, None)
+        return Answer(needs, g.closing.add, g.closing.loop.nodes,
                       tuple((s.source, s.relation, s.target) for s in g.missing))
-    served = {c for p in has for c in G.nodes[p].get("needs", ())}
-    unserved = tuple(c for c in spec.needs if c not in served)
     first = next(prescriptions(G, has, spec, scale=m.scale_name, stage=m.stage_name, budget=budget), None)
     if first is None:
-        return Answer(unserved, None, None)
-    return Answer(unserved, first.add, first.loop.nodes)
+        return Answer(needs, None, None)
+    return Answer(needs, first.add, first.loop.nodes)
 
 
 def run(
@@ -191,24 +226,26 @@ def run(
     """Answer ``mode`` (``gaps`` or ``prescribe``) for every merchant, in order.
 
     ``progress(n)`` is called as merchants are answered, ``n`` at a time.  See the
-    module docs for memoisation and the budget.
+    module docs for the shared answers and the budget.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     budget = budget if budget is not None else Budget(timeout=None)
+    cyclic, suited = on_cycles(G, spec), _suited(G)
     memo: dict = {}
     results = []
-    suited = _suited(G)
     for m in merchants:
-        q = question(m, mode, suited)
+        q = question(m, mode, cyclic, suited)
         a = memo.get(q)
         if a is None:
             if budget.expired():
                 break
-            a = answer(G, m, mode, spec, budget)
+            a = answer(G, m, mode, spec, budget, cyclic)
             if budget.cut_short:
                 break
             memo[q] = a
+        else:
+            a = replace(a, unserved=unserved(G, m, spec))
         results.append(MerchantResult(m, a))
         if progress is not None:
             progress(1)

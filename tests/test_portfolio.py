@@ -34,6 +34,9 @@ PRODUCT_SETS = [
     ("mini-program", "payment", "qipan-miyun", "zhima-credit"),
     ("ant-forest",),
     ("alipay-live", "fan-group", "life-account"),
+    # products on no flow cycle change no loop: these two share questions with sets above
+    ("payment", "coupons"),
+    ("ant-forest", "iot-devices"),
 ]
 
 
@@ -81,7 +84,7 @@ def test_shared_answers_equal_answers_asked_one_by_one(G):
 def test_gaps_answers_equal_gaps_one_by_one(G):
     ms = _portfolio()
     result = run(G, ms, "gaps")
-    assert result.questions == len(PRODUCT_SETS)
+    assert result.questions == len(PRODUCT_SETS) - 2
     for r in result.results:
         g = gaps(G, list(r.merchant.uses))
         assert r.answer.unserved == g.unserved_needs

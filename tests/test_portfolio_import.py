@@ -206,3 +206,10 @@ def test_stdin(ccare, tmp_path):
     r = ccare("import", "-", "-o", str(out), input=codecs.BOM_UTF8 + (HEADER + "S1,,,,,payment\n").encode())
     assert r.exit_code == 0, r.output
     assert (ID["merchant-S1"], CC.uses, ID["payment"]) in _graph(out)
+
+
+def test_shipped_example_rdf_is_the_import_of_the_example_csv(ccare, tmp_path):
+    """examples/merchants.ttl (used in the README) is what `ccare import` makes of portfolio.csv."""
+    out = tmp_path / "m.ttl"
+    assert ccare("import", str(EXAMPLE), "-o", str(out)).exit_code == 0
+    assert out.read_bytes() == (ROOT / "examples" / "merchants.ttl").read_bytes()
