@@ -113,13 +113,11 @@ def _run_query(query: str, data) -> list:
         raise UsageError("--highlight: leave out --format (the query is run with --format json)")
     extra = [x for d in data for x in ("--data", str(d))]
     buf = io.StringIO()
-    code = 0
     with contextlib.redirect_stdout(buf):
-        try:
-            cmd.main(args=[*args[1:], "--format", "json", *extra], prog_name=f"ccare {args[0]}", standalone_mode=False)
-        except click.exceptions.Exit as e:
-            code = e.exit_code
-    if code not in (0, None):
+        # without standalone mode click returns an exit code (3: the search was cut short)
+        code = cmd.main(args=[*args[1:], "--format", "json", *extra], prog_name=f"ccare {args[0]}",
+                        standalone_mode=False)
+    if isinstance(code, int) and code:
         click.echo(f"--highlight: {args[0]} stopped early (exit code {code}); drawing what it found.", err=True)
     try:
         return json.loads(buf.getvalue())

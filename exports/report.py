@@ -29,7 +29,7 @@ from ccare.exports import assets, safe
 from ccare.exports.highlight import Highlight, check_against, from_result
 from ccare.exports.style import NEED_COLOURS
 from ccare.exports.svg import walk_svg
-from ccare.kb import NEED_CODES
+from ccare.graph.coverage import values_by_need
 
 __all__ = ["report_html", "REPORT_CSP"]
 
@@ -121,21 +121,8 @@ def _derived_reasons(G, p: str, h: Highlight) -> list:
     return out
 
 
-def _values_by_need(G) -> dict:
-    out = {c: [] for c in NEED_CODES}
-    for v, kind in sorted(G.nodes(data="kind"), key=lambda x: str(x[0])):
-        if kind != "value":
-            continue
-        for m in G.successors(v):
-            code = G.nodes[m].get("code")
-            if G.nodes[m].get("kind") == "need" and code:
-                out.setdefault(code, []).append(v)
-                break
-    return out
-
-
 def _coverage(G, h: Highlight, lang, ui) -> str:
-    by_need = _values_by_need(G)
+    by_need = values_by_need(G)
     codes = [c for c in by_need if by_need[c]]
     head1 = [f'<th rowspan="2">{safe.text(ui["product"])}</th>']
     head2 = []
