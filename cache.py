@@ -117,12 +117,15 @@ def _trailer(k: str) -> bytes:
 def get(k: str, kind: str) -> Graph | None:
     """The cached graph for key ``k`` on a ``kind`` store, or ``None`` (absent or unreadable)."""
     path = _path(k, kind)
+    trailer = _trailer(k)
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - len(trailer)))
+            complete = f.read() == trailer
     except OSError:
         return None
-    if not data.endswith(_trailer(k)):
+    if not complete:  # truncated, or not an entry of this key
         _drop(path)
         return None
     g = new_graph(kind)
@@ -130,11 +133,11 @@ def get(k: str, kind: str) -> Graph | None:
         # ccare wrote and checked these triples: skip the IRI checks (lenient) and limits
         st = oxigraph_of(g)
         if st is not None:
-            st.load(data, format=ox.RdfFormat.N_QUADS, to_graph=ox.DefaultGraph(), lenient=True)
+            st.load(path=path, format=ox.RdfFormat.N_QUADS, to_graph=ox.DefaultGraph(), lenient=True)
         else:
             g.addN(
                 (from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), g)
-                for q in ox.parse(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+                for q in ox.parse(path=path, format=ox.RdfFormat.N_QUADS, lenient=True)
             )
     except (SyntaxError, ValueError, OSError):
         _drop(path)
