@@ -143,7 +143,7 @@ def html_cmd(output, highlight, highlight_json, title, lang, data):
     filters by type and need, and tooltips with evidence. --lang sets the language the
     page opens in (it has a switch).
     """
-    from ccare.exports.highlight import from_result
+    from ccare.exports.highlight import HighlightError, from_result
     from ccare.exports.html import map_html
 
     if highlight and highlight_json:
@@ -155,7 +155,7 @@ def html_cmd(output, highlight, highlight_json, title, lang, data):
     elif highlight:
         result = _run_query(highlight, data)
         if not result:
-            raise UsageError(f"--highlight: {highlight!r} found nothing to draw")
+            raise HighlightError(f"--highlight: {highlight!r} found nothing to draw")
         h = from_result(result, where=highlight)
     from ccare.exports.html import DEFAULT_TITLES
 

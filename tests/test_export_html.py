@@ -384,3 +384,14 @@ def test_export_html_runs_the_highlight_query(ccare, tmp_path):
     assert r.exit_code == 2 and "leave out --format" in r.output
     r = ccare("export", "html", "-o", str(page), "--highlight", "prescribe --has nowhere")
     assert r.exit_code == 1 and "unknown product 'nowhere'" in r.output
+
+
+def test_highlight_query_cut_short_draws_what_it_found(ccare, tmp_path):
+    page = tmp_path / "m.html"
+    r = ccare("export", "html", "-o", str(page), "--highlight", "loops --max-steps 20")
+    assert r.exit_code == 0, r.output
+    assert "--highlight: loops stopped early (exit code 3); drawing what it found." in r.stderr
+    assert page_json(page.read_text(encoding="utf-8"))["highlight"]["kind"] == "loop"
+    r = ccare("export", "html", "-o", str(page), "--highlight", "loops --max-length 1")
+    assert r.exit_code == 1
+    assert "Error: --highlight: 'loops --max-length 1' found nothing to draw" in r.output
