@@ -151,14 +151,19 @@ class CycleSearch:
     def _min_weight(self, missing: int) -> float:
         return self._min_cost[missing] if self._min_cost is not None else 0
 
-    def _distances_to(self, s, allowed: set) -> dict:
+    def _distances_to(self, s, allowed: set, depth: int) -> dict:
+        """Distances to ``s`` over ``allowed`` nodes, up to ``depth`` (farther nodes cannot
+        get back within the length bound, so they are left out)."""
         dist = {s: 0}
         queue = deque([s])
         while queue:
             v = queue.popleft()
+            d = dist[v] + 1
+            if d > depth:
+                continue
             for u in self.pred[v]:
                 if u in allowed and u not in dist:
-                    dist[u] = dist[v] + 1
+                    dist[u] = d
                     queue.append(u)
         return dist
 
@@ -192,19 +197,21 @@ class CycleSearch:
         if max_cost is not None and self._min_weight(R) > max_cost:
             return
         starts = self.starts()
+        # items offered by the nodes a search from starts[i] may use (starts[i:] and the
+        # nodes that are no start), kept as suffix masks instead of recomputed per start
+        avail = [0] * (len(starts) + 1)
+        for n in set(self.order) - set(starts):
+            avail[-1] |= self.mask[n]
+        for i in range(len(starts) - 1, -1, -1):
+            avail[i] = avail[i + 1] | self.mask[starts[i]]
+        allowed = set(self.order)
         for i, s in enumerate(starts):
             if budget.cut_short:
                 return
-            allowed = set(self.order) - set(starts[:i])
-            avail = 0
-            for n in allowed:
-                avail |= self.mask[n]
-            if R & ~avail:
-                continue
-            dist = self._distances_to(s, allowed)
-            if s not in dist:
-                continue
-            yield from self._dfs(s, allowed, dist, max_length, min_length, max_cost, min_cost, budget)
+            if not R & ~avail[i]:
+                dist = self._distances_to(s, allowed, max_length - 1)
+                yield from self._dfs(s, allowed, dist, max_length, min_length, max_cost, min_cost, budget)
+            allowed.discard(s)
 
     def _dfs(self, s, allowed, dist, hi, lo, cmax, cmin, budget) -> Iterator[tuple]:
         R = self.required
