@@ -238,6 +238,51 @@ def run(graph: Graph, text: str, *, timeout: float | None, max_rows: int = DEFAU
     return result
 
 
+def with_prefixes(text: str, namespaces: dict) -> str:
+    """``text`` with a ``PREFIX`` line for each of ``namespaces`` it uses but does not
+    declare, so that another SPARQL engine reads it as ccare does."""
+    try:
+        prologue = parseQuery(text)[0]
+    except pyparsing.ParseException:
+        return text  # prepare() reports the error with its position
+    declared = {str(d.prefix or "") for d in prologue if getattr(d, "name", "") == "PrefixDecl"}
+    lines = [f"PREFIX {p}: <{ns}>" for p, ns in sorted(namespaces.items()) if p and p not in declared]
+    return "\n".join([*lines, text]) if lines else text
+
+
+def run_remote(endpoint, text: str, *, namespaces: dict, max_rows: int = DEFAULT_MAX_ROWS) -> SparqlResult:
+    """Check ``text`` as :func:`run` does, then send it to ``endpoint`` (a
+    :class:`ccare.endpoint.client.Endpoint`, whose request timeout bounds the wait).
+
+    What is sent is exactly what was checked: the query with the map's prefixes declared.
+    A request that times out gives a result with ``complete=False``.
+    """
+    from ccare.endpoint.client import EndpointTimeout
+
+    ns = {str(k): str(v) for k, v in namespaces.items()}
+    sent = with_prefixes(text, ns)
+    query = prepare(sent, {})
+    kind = query.algebra.name.removesuffix("Query").upper()
+    variables = [str(v) for v in (query.algebra.get("PV") or [])] if kind == "SELECT" else []
+    result = SparqlResult(kind=kind, vars=variables)
+    try:
+        if kind == "SELECT":
+            rows = [tuple(b.get(v) for v in variables) for b in endpoint.select(sent)]
+        elif kind == "ASK":
+            result.boolean = endpoint.ask(sent)
+            return result
+        else:
+            g = Graph()
+            endpoint.construct(sent, g)
+            rows = sorted(g)
+    except EndpointTimeout as e:
+        return SparqlResult(kind=None, complete=False, reason=str(e))
+    if len(rows) > max_rows:
+        rows, result.complete, result.reason = rows[:max_rows], False, f"row limit {max_rows} reached"
+    result.rows = rows
+    return result
+
+
 class _BNodeLabels(dict):
     """Short, stable labels for the blank nodes of one result: b1, b2, ..."""
 

@@ -107,14 +107,22 @@ def sparql_cmd(query, query_file, timeout, max_rows, output, data, lang, fmt):
       ccare sparql --file query.rq --format csv -o results.csv
     """
     from ccare.bounded import memory_limit
-    from ccare.sparql import run
+    from ccare.sparql import run, run_remote
 
     text = _read_query(query, query_file)
     kb = load_kb(data)
-    if getattr(kb, "endpoint", None) is not None:
-        # the local copy of an endpoint's map lacks its merchants: answering from it would be wrong
-        raise UsageError("ccare sparql queries the embedded map; with --endpoint, send the query to the endpoint itself")
-    result = run(kb.graph, text, timeout=timeout, max_rows=max_rows, memory=memory_limit())
+    endpoint = getattr(kb, "endpoint", None)
+    if endpoint is not None:
+        # the endpoint holds what the local copy lacks (merchants): the checked query goes there
+        if data:
+            raise UsageError("with --endpoint, ccare sparql asks the endpoint only: load --data files into it "
+                             "with `ccare load` first")
+        from ccare.endpoint.client import Endpoint
+
+        remote = Endpoint(endpoint.query_url, timeout=timeout, limits=endpoint.limits)
+        result = run_remote(remote, text, namespaces=dict(kb.graph.namespaces()), max_rows=max_rows)
+    else:
+        result = run(kb.graph, text, timeout=timeout, max_rows=max_rows, memory=memory_limit())
     if result.kind is None or (not result.complete and not result.rows):
         click.echo(f"Cut short: {result.reason}, before the query gave any result (raise --timeout).", err=True)
         raise click.exceptions.Exit(EXIT_CUT_SHORT)

@@ -53,6 +53,10 @@ class EndpointError(CcareError):
     """A SPARQL endpoint could not be reached, refused a request or answered nonsense."""
 
 
+class EndpointTimeout(EndpointError):
+    """The endpoint gave no answer within the request's time limit."""
+
+
 def redact(url: str) -> str:
     """``url`` without user name and password, for messages."""
     parts = urllib.parse.urlsplit(url)
@@ -122,7 +126,7 @@ class Endpoint:
         except urllib.error.URLError as e:
             raise EndpointError(f"{where}: cannot reach the endpoint ({e.reason})") from None
         except TimeoutError:
-            raise EndpointError(f"{where}: no answer within {self.timeout:g}s") from None
+            raise EndpointTimeout(f"{where}: no answer within {self.timeout:g}s") from None
         except OSError as e:
             raise EndpointError(f"{where}: {e}") from None
         if len(data) > self.limits.max_file_size:

@@ -240,3 +240,34 @@ def test_endpoint_must_be_http(ccare):
     r = ccare("products", "--endpoint", "file:///etc/passwd")
     assert r.exit_code == 2
     assert "not an http:// or https:// URL" in r.stderr
+
+
+# ---------------------------------------------------------------------- sparql at the endpoint
+
+
+def test_sparql_goes_to_the_endpoint_and_sees_merchants(ccare, endpoint):
+    # the merchants live only at the endpoint: the answer must come from there
+    q = "SELECT (COUNT(?m) AS ?n) WHERE { ?m a cc:Merchant }"
+    remote = ccare("sparql", q, "--endpoint", endpoint, "--format", "csv")
+    assert remote.exit_code == 0, remote.output
+    local = ccare("sparql", q, "--format", "csv")
+    assert int(remote.stdout.split()[1]) > 0 == int(local.stdout.split()[1])
+
+
+def test_sparql_at_the_endpoint_agrees_with_the_embedded_map(ccare, endpoint):
+    q = "SELECT ?p ?v WHERE { ?p cc:serves ?v } ORDER BY ?p ?v"
+    remote = ccare("sparql", q, "--endpoint", endpoint, "--format", "json")
+    local = ccare("sparql", q, "--format", "json")
+    assert remote.exit_code == local.exit_code == 0
+    assert remote.stdout == local.stdout
+    ask = ccare("sparql", "ASK { ccid:fan-group cc:serves ccid:interactive }", "--endpoint", endpoint)
+    assert ask.exit_code == 0 and ask.stdout.strip() == "true"
+
+
+def test_sparql_at_the_endpoint_is_checked_first(ccare, endpoint):
+    r = ccare("sparql", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "--endpoint", endpoint)
+    assert r.exit_code == 1 and "refused: SERVICE" in r.output
+    r = ccare("sparql", "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "--endpoint", endpoint)
+    assert r.exit_code == 1 and "refused: SPARQL updates" in r.output
+    r = ccare("sparql", "SELECT ?p WHERE { ?p cc:serves ?v }", "--endpoint", endpoint, "--max-rows", "2")
+    assert r.exit_code == 3 and r.stdout.count("\n") == 4  # header, rule, 2 rows
