@@ -160,6 +160,19 @@ def _print_steps(G, w, lang) -> None:
     echo_table(["step", "product", "needs", "relation", "next", "evidence"], rows)
 
 
+#: Columns of ``--format csv`` for paths, loops and prescriptions: one row per step.
+STEP_COLUMNS = ["result", "step", "from", "from_label", "relation", "to", "to_label", "inferred", "evidence", "needs"]
+
+
+def _step_rows(G, w, lang, result: int, extra=()) -> list[list]:
+    """One CSV row per step of the walk ``w`` (``result``: its rank, from 1); ``needs`` are
+    the whole walk's.  An empty answer is the header alone (a spreadsheet still opens it)."""
+    needs = " ".join(w.needs)
+    return [[result, i, st.source, _label(G, st.source, lang), st.relation, st.target, _label(G, st.target, lang),
+             "true" if st.inferred else "false", _ev(st.evidence), needs, *extra]
+            for i, st in enumerate(w.steps, 1)]
+
+
 def _print_loop(G, w, lang, title) -> None:
     inferred = w.inferred_steps
     click.echo(f"{title}: {_arrow(G, w.nodes, lang, True)}")
@@ -181,7 +194,7 @@ def _print_loop(G, w, lang, title) -> None:
                    "Default: user and data flows between products.")
 @timeout_options
 @query_export_options()
-@common_options()
+@common_options("table", "json", "csv")
 def path(source, target, k, via, timeout, max_steps, data, lang, fmt, html, report):
     """The shortest path from FROM to TO, and up to K alternatives, each step with evidence.
 
@@ -198,6 +211,8 @@ def path(source, target, k, via, timeout, max_steps, data, lang, fmt, html, repo
     results = [w.to_json(G) for w in found]
     if fmt == "json":
         echo_json(results)
+    elif fmt == "csv":
+        _echo_csv(STEP_COLUMNS, [row for i, w in enumerate(found, 1) for row in _step_rows(G, w, lang, i)])
     elif not found:
         over = ", ".join(relations) if relations else "user or data flows"
         click.echo(f"No path from {_label(G, a, lang) if a in G else a} to {_label(G, b, lang) if b in G else b} "
@@ -224,7 +239,7 @@ def path(source, target, k, via, timeout, max_steps, data, lang, fmt, html, repo
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show at most this many loops.")
 @timeout_options
 @query_export_options()
-@common_options()
+@common_options("table", "json", "csv")
 def loops(needs, payment, domains, max_length, through, without, limit, timeout, max_steps, data, lang, fmt, html, report):
     """Operating loops: directed cycles of user and data flows that close the merchant's loop.
 
@@ -247,6 +262,8 @@ def loops(needs, payment, domains, max_length, through, without, limit, timeout,
     results = [w.to_json(G) for w in found]
     if fmt == "json":
         echo_json(results)
+    elif fmt == "csv":
+        _echo_csv(STEP_COLUMNS, [row for i, w in enumerate(found, 1) for row in _step_rows(G, w, lang, i)])
     elif not found:
         click.echo(f"No operating loop found ({_describe_spec(spec, G, lang)}).")
     else:
@@ -284,7 +301,7 @@ def _print_why(G, p, lang) -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, help="Show at most this many prescriptions.")
 @timeout_options
 @query_export_options()
-@common_options()
+@common_options("table", "json", "csv")
 def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, timeout, max_steps, data, lang, fmt,
               html, report):
     """The fewest products to add so the merchant's products close an operating loop, and why each.
@@ -305,6 +322,9 @@ def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, tim
     results = [p.to_json(G) for p in found]
     if fmt == "json":
         echo_json(results)
+    elif fmt == "csv":
+        _echo_csv([*STEP_COLUMNS, "add"],
+                  [row for i, p in enumerate(found, 1) for row in _step_rows(G, p.loop, lang, i, [" ".join(p.add)])])
     elif not found:
         click.echo(f"No operating loop can be closed through {', '.join(_label(G, n, lang) for n in mine)} "
                    f"({_describe_spec(spec, G, lang)}).")
