@@ -16,7 +16,10 @@ key, so an entry is never stale; old entries are pruned, least recently used fir
 
 Format: N-Quads as Oxigraph writes it, ending with a trailer line that names the key
 (a truncated entry has none).  Loading it skips reading several files, checking them
-and materialising the assertions; see ``bench/RESULTS.md`` for what that saves.
+and materialising the assertions; see ``bench/RESULTS.md`` for what that saves.  What
+is derived from a graph may be kept beside it (:func:`put_derived`, a pickle named by
+the graph's key and a hash of the code that derived it): the NetworkX graph of
+:func:`ccare.graph.build.to_networkx` is, since building it costs as much as the parse.
 
 Examples
 --------
@@ -59,6 +62,9 @@ __all__ = [
     "key",
     "get",
     "put",
+    "derived_key",
+    "get_derived",
+    "put_derived",
     "entries",
     "clear",
 ]
@@ -70,6 +76,7 @@ MAX_ENTRIES = 8
 #: Bumped when the entry format or what goes into a graph changes.
 FORMAT = "ccare-parse-cache-1"
 _SUFFIX = ".nq"
+_DERIVED = ".pickle"
 
 
 def cache_dir() -> Path:
@@ -165,18 +172,71 @@ def put(k: str, graph: Graph) -> None:
     _prune()
 
 
+def derived_key(k: str, *parts) -> str:
+    """A key for something derived from the graph of key ``k`` by code that ``parts``
+    name (module names, whose source is hashed in: a change of that code is a new key)."""
+    import importlib
+    import sys
+
+    h = hashlib.sha256(k.encode())
+    for part in parts:
+        mod = sys.modules.get(part) or importlib.import_module(part)
+        path = getattr(mod, "__file__", None)
+        h.update(Path(path).read_bytes() if path else str(part).encode())
+        h.update(str(getattr(mod, "__version__", "")).encode())
+    return h.hexdigest()
+
+
+def get_derived(k: str, name: str):
+    """The object stored by :func:`put_derived` under ``k`` and ``name``, or ``None``."""
+    import pickle
+
+    path = cache_dir() / f"{k}.{name}{_DERIVED}"
+    try:
+        with open(path, "rb") as f:
+            obj = pickle.load(f)
+    except FileNotFoundError:
+        return None
+    except Exception:  # damaged or from another version: rebuilt by the caller
+        _drop(path)
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)
+    return obj
+
+
+def put_derived(k: str, name: str, obj) -> None:
+    """Keep ``obj`` (picklable) under ``k`` and ``name``; silently skipped if unwritable.
+
+    The cache folder is the user's own: what is read back is what this user's ccare wrote.
+    """
+    import pickle
+
+    path = cache_dir() / f"{k}.{name}{_DERIVED}"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(path, "wb") as f:
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        return
+    _prune()
+
+
 def entries() -> list[dict]:
     """The cache's entries, most recently used first: ``{"key", "store", "bytes", "path"}``."""
     out = []
     d = cache_dir()
     if not d.is_dir():
         return out
-    for p in d.glob(f"*{_SUFFIX}"):
+    for p in [*d.glob(f"*{_SUFFIX}"), *d.glob(f"*{_DERIVED}")]:
         try:
             st = p.stat()
         except OSError:
             continue
-        k, _, kind = p.name[: -len(_SUFFIX)].partition(".")
+        suffix = _SUFFIX if p.name.endswith(_SUFFIX) else _DERIVED
+        k, _, kind = p.name[: -len(suffix)].partition(".")
+        if suffix == _DERIVED:
+            kind = "derived: " + kind
         out.append({"key": k, "store": kind, "bytes": st.st_size, "path": str(p), "_used": st.st_mtime})
     out.sort(key=lambda e: e["_used"], reverse=True)
     for e in out:
@@ -194,7 +254,9 @@ def clear() -> int:
 
 
 def _prune() -> None:
-    for e in entries()[MAX_ENTRIES:]:
+    graphs = [e for e in entries() if not e["store"].startswith("derived")]
+    derived = [e for e in entries() if e["store"].startswith("derived")]
+    for e in graphs[MAX_ENTRIES:] + derived[MAX_ENTRIES:]:
         _drop(Path(e["path"]))
 
 

@@ -30,7 +30,7 @@ from rdflib.term import Node
 
 from ccare import bulk
 from ccare.errors import UnknownEntityError, UsageError
-from ccare.loader import build_graph, load_graph, materialise, shipped_inputs
+from ccare.loader import build_graph, load_keyed, materialise, shipped_inputs
 from ccare.ontology import CC, ID, QUDT
 
 __all__ = [
@@ -209,8 +209,10 @@ def load(
     ccare.errors.UsageError
         ``store`` (or ``$CCARE_STORE``) names no store kind.
     """
-    g = load_graph(data, shipped=shipped, store=store, cache=cache)
-    return KnowledgeBase(g, sources=[str(p) for p in data])
+    g, key = load_keyed(data, shipped=shipped, store=store, cache=cache)
+    kb = KnowledgeBase(g, sources=[str(p) for p in data])
+    kb.cache_key = key
+    return kb
 
 
 def _lit_lang(graph: Graph, node: Node, prop: URIRef) -> dict:
@@ -227,12 +229,16 @@ def _lit_lang(graph: Graph, node: Node, prop: URIRef) -> dict:
 class KnowledgeBase:
     """A loaded map: an rdflib graph plus the lookups the commands need.
 
-    The graph is the caller's to read; the methods never modify it.
+    The graph is the caller's to read; the methods never modify it.  ``cache_key`` is the
+    parse cache's key of the inputs when :func:`load` used the cache (what is derived from
+    the graph, such as :func:`ccare.graph.build.to_networkx`, may be cached under it), else
+    ``None``.
     """
 
     def __init__(self, graph: Graph, sources: Sequence[str] = ()):
         self.graph = graph
         self.sources = list(sources)
+        self.cache_key: str | None = None
 
     # ------------------------------------------------------------------ naming
 

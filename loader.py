@@ -30,7 +30,7 @@ from ccare.ontology import CC, ID
 from ccare.rdfio import Limits, format_for, read_bounded
 from ccare.store import load_bytes, new_graph, oxigraph_of, store_kind
 
-__all__ = ["Input", "shipped_inputs", "read_input", "build_graph", "load_graph", "materialise"]
+__all__ = ["Input", "shipped_inputs", "read_input", "build_graph", "load_graph", "load_keyed", "materialise"]
 
 
 @dataclass(frozen=True)
@@ -87,20 +87,31 @@ def load_graph(
     parse cache on or off (default: on unless ``CCARE_NO_CACHE`` is set, see
     :mod:`ccare.cache`).
     """
+    return load_keyed(data, shipped=shipped, store=store, cache=cache)[0]
+
+
+def load_keyed(
+    data: Sequence[str | os.PathLike] = (),
+    *,
+    shipped: bool = True,
+    store: str | None = None,
+    cache: bool | None = None,
+) -> tuple[Graph, str | None]:
+    """:func:`load_graph`, and the cache key of its inputs (``None`` with the cache off),
+    under which what is derived from the graph may be cached too."""
     from ccare import cache as parse_cache
 
     kind = store_kind(store)
     inputs = [*(shipped_inputs() if shipped else ()), *(read_input(p) for p in data)]
-    use = parse_cache.enabled(cache)
-    key = parse_cache.key(inputs, kind) if use else None
+    key = parse_cache.key(inputs, kind) if parse_cache.enabled(cache) else None
     if key is not None:
         g = parse_cache.get(key, kind)
         if g is not None:
-            return g
+            return g, key
     g = build_graph(inputs, kind)
     if key is not None:
         parse_cache.put(key, g)
-    return g
+    return g, key
 
 
 _MATERIALISE = """

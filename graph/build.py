@@ -142,8 +142,25 @@ def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
     Reads ``kb.graph`` only; neither ``kb`` nor its RDF graph is modified.  Nodes and
     edges are added in a fixed order (by id, then relation), so two builds of the same
     map iterate alike.  Facts about many nodes (types, what they serve, evidence) are
-    read in bulk, one query each, so that building stays fast on large maps.
+    read in bulk, one query each, so that building stays fast on large maps.  When ``kb``
+    came through the parse cache (``kb.cache_key``), the graph is kept beside it and
+    later builds of the same inputs by the same code read it back.
     """
+    key = getattr(kb, "cache_key", None)
+    if key is not None:
+        from ccare import cache
+
+        key = cache.derived_key(key, __name__, "ccare.kb", "ccare.bulk", "networkx")
+        G = cache.get_derived(key, "networkx")
+        if isinstance(G, nx.MultiDiGraph):
+            return G
+    G = _build(kb)
+    if key is not None:
+        cache.put_derived(key, "networkx", G)
+    return G
+
+
+def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
     g: Graph = kb.graph
     G = nx.MultiDiGraph()
     types = _Types(kb)

@@ -121,3 +121,41 @@ def test_cli_cache_and_no_cache(ccare, cache_dir, tmp_path):
     r = ccare("cache", "--clear")
     assert r.exit_code == 0 and r.output.startswith("Removed 1 entry from")
     assert ccare.json("cache")["entries"] == []
+
+
+def test_networkx_graph_is_kept_beside_the_cached_map(cache_dir, tmp_path, monkeypatch):
+    from ccare.graph import build
+
+    f = _data(tmp_path)
+    first = build.to_networkx(load([f]))
+    assert any(e["store"] == "derived: networkx" for e in cache.entries())
+    monkeypatch.setattr(build, "_build", lambda kb: pytest.fail("built again"))
+    again = build.to_networkx(load([f]))
+    assert list(again.nodes(data=True)) == list(first.nodes(data=True))
+    assert list(again.edges(keys=True, data=True)) == list(first.edges(keys=True, data=True))
+    assert again is not first
+
+
+def test_damaged_networkx_entry_is_rebuilt_and_no_cache_keeps_none(cache_dir, tmp_path):
+    from ccare.graph import build
+
+    f = _data(tmp_path)
+    good = build.to_networkx(load([f]))
+    (pickled,) = cache_dir.glob("*.pickle")
+    pickled.write_bytes(b"not a pickle")
+    again = build.to_networkx(load([f]))
+    assert list(again.edges(keys=True, data=True)) == list(good.edges(keys=True, data=True))
+    assert pickled.read_bytes() != b"not a pickle"
+    cache.clear()
+    build.to_networkx(load([f], cache=False))
+    assert not list(cache_dir.glob("*"))
+
+
+def test_derived_key_changes_with_the_code(tmp_path, monkeypatch):
+    mod = tmp_path / "fake_builder.py"
+    mod.write_text("X = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    a = cache.derived_key("k", "fake_builder")
+    mod.write_text("X = 2\n", encoding="utf-8")
+    assert cache.derived_key("k", "fake_builder") != a
+    assert cache.derived_key("other", "fake_builder") != cache.derived_key("k", "fake_builder")
