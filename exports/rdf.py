@@ -29,13 +29,15 @@ _:c14n0 <http://example.org/q> "引用" .
 from __future__ import annotations
 
 import json
+import os
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
+from ccare.errors import CcareError
 from ccare.exports.inference import with_entailments
 
-__all__ = ["FORMATS", "canonical_graph", "serialize"]
+__all__ = ["FORMATS", "CANONICAL_TIMEOUT", "CanonicalizationTooSlow", "canonical_graph", "serialize"]
 
 #: ccare's format name -> (rdflib serializer, media type, extension)
 FORMATS = {
@@ -90,11 +92,42 @@ class _SortedGraph(Graph):
         return iter(sorted(pairs, key=lambda po: (_term_key(po[0]), _term_key(po[1]))))
 
 
+#: Seconds canonical labelling may take.  RDFC-1.0 is exponential on graphs built to
+#: defeat it (many blank nodes no hash tells apart); the map's own evidence takes
+#: milliseconds.  Override with ``CCARE_CANONICAL_TIMEOUT``.
+CANONICAL_TIMEOUT = 60.0
+
+
+class CanonicalizationTooSlow(CcareError):
+    """Canonical blank-node labels could not be computed within the time limit."""
+
+
+def _canonical_lines(ntriples: bytes) -> list:
+    ds = ox.Dataset(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
+    ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return [f"{q.subject} {q.predicate} {q.object} .\n" for q in ds]
+
+
+def _canonical_quads(graph: Graph) -> list:
+    """RDFC-1.0 labelled triples of ``graph``, computed in a worker that is stopped after
+    :data:`CANONICAL_TIMEOUT` seconds (see :mod:`ccare.bounded`)."""
+    from ccare.bounded import run_bounded
+
+    text = ox.serialize((ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in graph),
+                        format=ox.RdfFormat.N_TRIPLES)
+    timeout = float(os.environ.get("CCARE_CANONICAL_TIMEOUT") or CANONICAL_TIMEOUT)
+    out = run_bounded(lambda: _canonical_lines(text), timeout=timeout)
+    if not out.complete:
+        raise CanonicalizationTooSlow(
+            f"labelling the blank nodes for a deterministic export stopped: {out.reason} "
+            "(a graph built to defeat canonicalisation? set CCARE_CANONICAL_TIMEOUT to allow longer)"
+        )
+    return list(ox.parse("".join(out.items).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+
+
 def canonical_graph(graph: Graph, cls: type = Graph) -> Graph:
     """A copy of ``graph`` with RDFC-1.0 blank-node labels (``c14n0``, ...), triples in sorted order."""
-    ds = ox.Dataset(ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in graph)
-    ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    quads = sorted(ds, key=lambda q: (str(q.subject), str(q.predicate), str(q.object)))
+    quads = sorted(_canonical_quads(graph), key=lambda q: (str(q.subject), str(q.predicate), str(q.object)))
     out = cls(bind_namespaces="none")
     for prefix, ns in sorted(graph.namespaces()):
         out.bind(prefix, ns, override=True, replace=True)

@@ -248,3 +248,23 @@ def test_oxigraph_agrees_the_export_is_the_map(kb):
     """An independent parser reads the Turtle export back to the same number of triples."""
     quads = list(ox.parse(serialize(kb.graph, "ttl"), format=ox.RdfFormat.TURTLE))
     assert len(quads) == len(kb.graph)
+
+
+def test_canonical_labelling_is_bounded(tmp_path):
+    # a clique of 10 blank nodes: RDFC-1.0 needs factorial work to label it; the export
+    # must stop at the limit with a clear error and leave no file (a real process, so that
+    # a broken bound fails the test at the subprocess timeout instead of hanging it)
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    poison = Path(__file__).parent / "data" / "exports" / "poison-clique.nt"
+    out = tmp_path / "map.nt"
+    env = {**os.environ, "CCARE_CANONICAL_TIMEOUT": "1", "CCARE_NO_CACHE": "1"}
+    r = subprocess.run([sys.executable, "-m", "ccare", "export", "nt", "--data", str(poison), "-o", str(out)],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert "labelling the blank nodes for a deterministic export stopped: time limit 1s reached" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
