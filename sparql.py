@@ -197,23 +197,64 @@ class SparqlResult:
 
 
 def _evaluate(graph: Graph, text: str, namespaces: dict):
-    """Child side: the head ``(kind, vars)``, then rows, the boolean, or triples."""
+    """Child side: the head ``(kind, vars)``, then rows, the boolean, or triples.
+
+    The query is checked on rdflib's parse of exactly the text that is evaluated (the
+    map's prefixes declared in it).  On the Oxigraph store, Oxigraph evaluates it: its
+    property paths (``p+``) do not recurse in Python, where rdflib's hit RecursionError
+    on chains of about ten thousand links.  On rdflib's stores, rdflib evaluates it.
+    """
+    from ccare.store import oxigraph_of
+
+    sent = with_prefixes(text, namespaces)
+    query = prepare(sent, namespaces)
+    kind = query.algebra.name.removesuffix("Query").upper()  # SelectQuery -> SELECT
+    variables = list(query.algebra.get("PV") or []) if kind == "SELECT" else []
+    yield kind, [str(v) for v in variables]  # before evaluating: some operators work eagerly
+    st = oxigraph_of(graph)
+    if st is not None:
+        yield from _evaluate_oxigraph(st, sent, kind, [str(v) for v in variables])
+        return
     import rdflib.plugins.sparql as rdflib_sparql
     from rdflib.plugins.sparql.evaluate import evalQuery
 
     rdflib_sparql.SPARQL_LOAD_GRAPHS = False  # never load a graph named in a query
-    query = prepare(text, namespaces)
-    kind = query.algebra.name.removesuffix("Query").upper()  # SelectQuery -> SELECT
-    variables = list(query.algebra.get("PV") or []) if kind == "SELECT" else []
-    yield kind, [str(v) for v in variables]  # before evaluating: some operators work eagerly
-    res = evalQuery(graph, query)
+    try:
+        res = evalQuery(graph, query)
+        if kind == "SELECT":
+            for b in res["bindings"]:
+                yield tuple(b.get(v) for v in variables)
+        elif kind == "ASK":
+            yield bool(res["askAnswer"])
+        else:
+            yield from res["graph"]
+    except RecursionError:
+        raise QueryError(
+            "rdflib's SPARQL engine ran out of stack on this query (a property path over a long "
+            "chain?); the default Oxigraph store evaluates it (drop --store memory / CCARE_STORE)"
+        ) from None
+
+
+def _evaluate_oxigraph(store, sent: str, kind: str, variables: list[str]):
+    import pyoxigraph as ox
+
+    from ccare.rdfio import to_rdflib
+
+    try:
+        res = store.query(sent)
+    except SyntaxError as e:  # rdflib accepted what Oxigraph does not (rare corners of the grammar)
+        raise QueryError(f"the query could not be evaluated: {e}") from None
+    bnodes: dict = {}
     if kind == "SELECT":
-        for b in res["bindings"]:
-            yield tuple(b.get(v) for v in variables)
+        for solution in res:
+            yield tuple(None if solution[v] is None else to_rdflib(solution[v], bnodes) for v in variables)
     elif kind == "ASK":
-        yield bool(res["askAnswer"])
+        yield bool(res)
     else:
-        yield from res["graph"]
+        for t in res:
+            if isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple):
+                raise QueryError("the answer holds RDF 1.2 triple terms, which ccare cannot show")
+            yield to_rdflib(t.subject, bnodes), to_rdflib(t.predicate, bnodes), to_rdflib(t.object, bnodes)
 
 
 def run(graph: Graph, text: str, *, timeout: float | None, max_rows: int = DEFAULT_MAX_ROWS,
@@ -261,7 +302,7 @@ def run_remote(endpoint, text: str, *, namespaces: dict, max_rows: int = DEFAULT
 
     ns = {str(k): str(v) for k, v in namespaces.items()}
     sent = with_prefixes(text, ns)
-    query = prepare(sent, {})
+    query = prepare(sent, ns)
     kind = query.algebra.name.removesuffix("Query").upper()
     variables = [str(v) for v in (query.algebra.get("PV") or [])] if kind == "SELECT" else []
     result = SparqlResult(kind=kind, vars=variables)

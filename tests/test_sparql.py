@@ -271,11 +271,29 @@ def test_catastrophic_regex_is_stopped(ccare, tmp_path):
     """A regular expression that backtracks for ages runs in C: only a process can be stopped there."""
     data = tmp_path / "redos.nt"
     data.write_text(f'<http://ex/x> <http://ex/p> "{"a" * 40}!" .\n', encoding="utf-8")
+    query = 'SELECT ?o WHERE { ?s <http://ex/p> ?o FILTER(REGEX(?o, "^(a+)+$")) }'
+    # rdflib evaluates REGEX with Python's backtracking engine: stopped at the time limit
     t = time.monotonic()
-    r = ccare("sparql", 'SELECT ?o WHERE { ?s <http://ex/p> ?o FILTER(REGEX(?o, "^(a+)+$")) }',
-              "--data", str(data), "--timeout", "1")
+    r = ccare("--store", "memory", "sparql", query, "--data", str(data), "--timeout", "1")
     assert time.monotonic() - t < 10
     assert r.exit_code == 3
+    # Oxigraph (the default store) evaluates it with a linear-time engine: a plain answer
+    r = ccare("--store", "oxigraph", "sparql", query, "--data", str(data), "--timeout", "30")
+    assert r.exit_code == 0 and r.stdout == "No results.\n"
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "memory"])
+def test_property_path_over_a_long_chain(ccare, tmp_path, store):
+    # rdflib's own property paths recurse in Python: RecursionError near 10k links
+    data = tmp_path / "chain.nt"
+    data.write_text("".join(f"<http://ex/n{i}> <http://ex/next> <http://ex/n{i + 1}> .\n" for i in range(12_000)),
+                    encoding="utf-8")
+    r = ccare("--store", store, "sparql", "SELECT (COUNT(?y) AS ?n) WHERE { <http://ex/n0> <http://ex/next>+ ?y }",
+              "--data", str(data), "--format", "csv")
+    if store == "oxigraph":
+        assert r.exit_code == 0 and r.stdout.split() == ["n", "12000"]
+    else:
+        assert r.exit_code == 1 and "ran out of stack" in r.stderr and "internal error" not in r.stderr
 
 
 def test_rows_found_before_the_time_limit_are_shown(ccare, tmp_path):
