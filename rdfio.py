@@ -375,24 +375,27 @@ def parse_text(graph: Graph, text: str | bytes, fmt: str, *, name: str = "<input
     return parse_bytes(graph, text, fmt, name=name, base_iri=base_iri, limits=limits)
 
 
-def read_bounded(path: str | os.PathLike, limits: Limits | None = None) -> bytes:
-    """The bytes of the file at ``path``, refusing directories, devices and oversized files."""
+def read_bounded(path: str | os.PathLike, limits: Limits | None = None, what: str = "an RDF file") -> bytes:
+    """The bytes of the file at ``path``, refusing directories, devices and oversized files.
+
+    ``what`` names what the file should be in the messages ("is a directory, not an RDF file").
+    """
     limits = limits or Limits.from_env()
     p = Path(path)
     try:
         with open(p, "rb") as f:
             mode = os.fstat(f.fileno()).st_mode
             if stat.S_ISDIR(mode):
-                raise DataError(p, "is a directory, not an RDF file")
+                raise DataError(p, f"is a directory, not {what}")
             if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-                raise DataError(p, "is a device, not an RDF file")
+                raise DataError(p, f"is a device, not {what}")
             if stat.S_ISREG(mode) and os.fstat(f.fileno()).st_size > limits.max_file_size:
                 raise DataError(p, _too_big(os.fstat(f.fileno()).st_size, limits.max_file_size))
             data = f.read(limits.max_file_size + 1)
     except FileNotFoundError:
         raise DataError(p, "no such file") from None
     except IsADirectoryError:
-        raise DataError(p, "is a directory, not an RDF file") from None
+        raise DataError(p, f"is a directory, not {what}") from None
     except OSError as e:
         raise DataError(p, e.strerror or str(e)) from None
     if len(data) > limits.max_file_size:

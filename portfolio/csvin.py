@@ -33,15 +33,13 @@ import csv
 import io
 import os
 import re
-import stat
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rdflib import URIRef
 
 from ccare.errors import DataError, UnknownEntityError, UsageError
 from ccare.portfolio.names import Names
-from ccare.rdfio import Limits
+from ccare.rdfio import Limits, read_bounded
 
 __all__ = [
     "COLUMNS",
@@ -162,24 +160,12 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> str:
 def read_source(path: str | os.PathLike, limits: Limits | None = None) -> bytes:
     """The bytes of the CSV file at ``path`` (``-``: standard input), within the size limit."""
     limits = limits or Limits.from_env()
-    cap = limits.max_file_size
-    if str(path) == "-":
-        import sys
+    if str(path) != "-":
+        return read_bounded(path, limits, what="a CSV file")
+    import sys
 
-        data = sys.stdin.buffer.read(cap + 1)
-    else:
-        p = Path(path)
-        try:
-            with open(p, "rb") as f:
-                if stat.S_ISDIR(os.fstat(f.fileno()).st_mode):
-                    raise DataError(p, "is a directory, not a CSV file")
-                data = f.read(cap + 1)
-        except FileNotFoundError:
-            raise DataError(p, "no such file") from None
-        except IsADirectoryError:
-            raise DataError(p, "is a directory, not a CSV file") from None
-        except OSError as e:
-            raise DataError(p, e.strerror or str(e)) from None
+    cap = limits.max_file_size
+    data = sys.stdin.buffer.read(cap + 1)
     if len(data) > cap:
         raise DataError(path, f"over the limit of {cap:,} bytes (set CCARE_MAX_FILE_SIZE to raise it, e.g. 2G)")
     return data
