@@ -25,29 +25,13 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from ccare.errors import CcareError
+from ccare.graph.walks import Step  # the query library's step: one shape for a step everywhere
 
 __all__ = ["Step", "Highlight", "HighlightError", "from_result", "check_against"]
 
 
 class HighlightError(CcareError):
     """A query result is malformed, or names nodes or relations the map does not have."""
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of a loop or path: ``source --relation--> target`` with its evidence."""
-
-    source: str
-    target: str
-    relation: str
-    evidence: tuple = ()
-    inferred: bool = False
-    rationale: str | None = None
-
-    def to_json(self) -> dict:
-        return {"from": self.source, "to": self.target, "relation": self.relation,
-                "evidence": [dict(e) for e in self.evidence], "inferred": self.inferred,
-                "rationale": self.rationale}
 
 
 @dataclass(frozen=True)
