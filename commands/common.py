@@ -184,11 +184,15 @@ def label(entity: Entity, lang: str) -> str:
     return entity.label(lang)
 
 
-def fmt_evidence(evidence: list[Evidence] | tuple[Evidence, ...], inferred: bool = False) -> str:
-    """Evidence for a table cell: ``L24 “quote”; L25 “quote”`` (and ``[inferred]``)."""
-    text = "; ".join(f"L{e.line} “{e.quote}”" if e.line else f"{e.source} “{e.quote}”" for e in evidence)
-    if not evidence:
-        text = "(no evidence)"
+def fmt_evidence(evidence, inferred: bool = False) -> str:
+    """Evidence for a table cell: ``L24 “quote”; L25 “quote”`` (and ``[inferred]``).
+
+    ``evidence`` holds :class:`~ccare.kb.Evidence` objects or their JSON form
+    (``{"source", "line", "quote"}``), as the library's results carry them.
+    """
+    items = [e.to_json() if isinstance(e, Evidence) else e for e in evidence or ()]
+    text = "; ".join(f"L{e['line']} “{e['quote']}”" if e.get("line") else f"{e['source']} “{e['quote']}”"
+                     for e in items) or "(no evidence)"
     return text + (" [inferred]" if inferred else "")
 
 

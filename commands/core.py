@@ -103,7 +103,7 @@ def list_cmd(kind, data, lang, fmt):
             it["id"],
             it["labels"].get(lang) or it["labels"].get("en") or it["id"],
             "; ".join(f"{k}: {', '.join(v)}" for k, v in links.items()),
-            fmt_evidence(_ev(it["evidence"])),
+            fmt_evidence(it["evidence"]),
         ])
     echo_table(["id", "label", "relations", "evidence"], rows)
 
@@ -139,7 +139,7 @@ def show(name, data, lang, fmt):
     if definition:
         lines.append(f"definition: {definition}")
     if d["evidence"]:
-        lines.append("evidence: " + fmt_evidence(_ev(d["evidence"])))
+        lines.append("evidence: " + fmt_evidence(d["evidence"]))
     q = d.get("quantity")
     if q:
         lines.append(f"value: {_num(q['value'])} {q['unit']} ({q['bound']}; counts {q['counts'] or '-'})")
@@ -150,13 +150,13 @@ def show(name, data, lang, fmt):
             echo_table(
                 ["relation", "entity", "evidence"],
                 [[r["relation"], f"{r['entity']['labels'].get(lang) or r['entity']['id']} [{r['entity']['id']}]",
-                  fmt_evidence(_ev(r["evidence"]), r["inferred"]) + (f" — {r['rationale']}" if r["rationale"] else "")]
+                  fmt_evidence(r["evidence"], r["inferred"]) + (f" — {r['rationale']}" if r["rationale"] else "")]
                  for r in d[key]],
             )
     if d["attributes"]:
         click.echo("\nattributes:")
         echo_table(["property", "value", "evidence"],
-                   [[a["property"], a["value"], fmt_evidence(_ev(a["evidence"]), a["inferred"])] for a in d["attributes"]])
+                   [[a["property"], a["value"], fmt_evidence(a["evidence"], a["inferred"])] for a in d["attributes"]])
     if d["facts"]:
         click.echo("\nfacts:")
         echo_table(
@@ -164,15 +164,9 @@ def show(name, data, lang, fmt):
             [[f["labels"].get(lang) or f["id"],
               f"{'> ' if f['bound'] == 'more-than' else '~ ' if f['bound'] == 'approximately' else ''}{_num(f['value'])} "
               f"{(f['counts'] or {}).get('labels', {}).get(lang, '') if f['counts'] else ''}{'%' if f['unit'] == 'PERCENT' else ''}".strip(),
-              fmt_evidence(_ev(f["evidence"]))]
+              fmt_evidence(f["evidence"])]
              for f in d["facts"]],
         )
-
-
-def _ev(items):
-    from ccare.kb import Evidence
-
-    return [Evidence(**e) for e in items]
 
 
 def _num(v) -> str:

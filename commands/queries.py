@@ -17,7 +17,7 @@ from itertools import islice
 
 import click
 
-from ccare.commands.common import NeedList, common_options, echo_json, echo_table, load_kb
+from ccare.commands.common import NeedList, common_options, echo_json, echo_table, fmt_evidence, load_kb
 from ccare.commands.export import query_export_options, write_query_exports
 from ccare.graph.build import to_networkx
 from ccare.graph.coverage import coverage as coverage_rows, values_by_need
@@ -103,12 +103,6 @@ def _label(G, n, lang) -> str:
     return labels.get(lang) or labels.get("en") or n
 
 
-def _ev(evidence, inferred=False) -> str:
-    text = "; ".join(f"L{e['line']} “{e['quote']}”" if e.get("line") else f"{e['source']} “{e['quote']}”"
-                     for e in evidence) or "(no evidence)"
-    return text + (" [inferred]" if inferred else "")
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
@@ -152,7 +146,7 @@ def _print_steps(G, w, lang) -> None:
     for i, st in enumerate(w.steps, 1):
         rows.append([str(i), f"{_label(G, st.source, lang)} [{st.source}]",
                      " ".join(G.nodes[st.source].get("needs", ())) or "-",
-                     st.relation, f"{_label(G, st.target, lang)} [{st.target}]", _ev(st.evidence, st.inferred)])
+                     st.relation, f"{_label(G, st.target, lang)} [{st.target}]", fmt_evidence(st.evidence, st.inferred)])
     if not w.closed and w.nodes:
         last = w.nodes[-1]
         rows.append([str(len(w.steps) + 1), f"{_label(G, last, lang)} [{last}]",
@@ -169,7 +163,7 @@ def _step_rows(G, w, lang, result: int, extra=()) -> list[list]:
     the whole walk's.  An empty answer is the header alone (a spreadsheet still opens it)."""
     needs = " ".join(w.needs)
     return [[result, i, st.source, _label(G, st.source, lang), st.relation, st.target, _label(G, st.target, lang),
-             "true" if st.inferred else "false", _ev(st.evidence), needs, *extra]
+             "true" if st.inferred else "false", fmt_evidence(st.evidence), needs, *extra]
             for i, st in enumerate(w.steps, 1)]
 
 
@@ -287,7 +281,7 @@ def _print_why(G, p, lang) -> None:
     for product, reasons in p.why.items():
         for j, r in enumerate(reasons):
             rows.append([f"{_label(G, product, lang)} [{product}]" if j == 0 else "", r.text(G, lang),
-                         _ev(r.evidence, r.inferred)])
+                         fmt_evidence(r.evidence, r.inferred)])
     echo_table(["added", "why", "evidence"], rows)
 
 
@@ -384,7 +378,7 @@ def gaps(has, needs, payment, domains, max_length, timeout, max_steps, data, lan
     if g.flows:
         click.echo("\nFlows between your products:")
         echo_table(["from", "relation", "to", "evidence"],
-                   [[L(s.source), s.relation, L(s.target), _ev(s.evidence, s.inferred)] for s in g.flows])
+                   [[L(s.source), s.relation, L(s.target), fmt_evidence(s.evidence, s.inferred)] for s in g.flows])
     if g.closing is None:
         click.echo(f"\nNo operating loop can be closed through these products ({_describe_spec(spec, G, lang)}).")
     elif g.closed:
@@ -393,7 +387,7 @@ def gaps(has, needs, payment, domains, max_length, timeout, max_steps, data, lan
         click.echo(f"\nThe loop stays open. Add {', '.join(L(n) for n in g.closing.add)} to close "
                    f"{_arrow(G, g.closing.loop.nodes, lang, True)}; the missing flows:")
         echo_table(["from", "relation", "to", "evidence"],
-                   [[L(s.source), s.relation, L(s.target), _ev(s.evidence, s.inferred)] for s in g.missing])
+                   [[L(s.source), s.relation, L(s.target), fmt_evidence(s.evidence, s.inferred)] for s in g.missing])
     _finish(budget)
 
 
