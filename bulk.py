@@ -7,24 +7,36 @@ comes back; on any other store one scan per property through rdflib's API (rdfli
 SPARQL engine joins far more slowly than those scans).  ``tests/test_store.py`` checks
 that both stores give the same indexes and graphs.
 
-Rows hold rdflib terms, except that literals come back as plain :class:`str` (their
-lexical form; test with ``type(v) is str``) where the caller wants only the text: building
-rdflib literals costs more than the rest of the read.
+Each column of a row comes back in one of three forms, named by a letter of the read's
+``shape``:
+
+- ``t``: the rdflib term;
+- ``k``: the term's *key* (:func:`key`): a plain :class:`str` for an IRI (the IRI) or a
+  blank node (``_:`` and its id), the rdflib term for a literal.  Building rdflib terms,
+  and hashing them (rdflib hashes in Python), costs more than the rest of a large read,
+  so the indexes of thousands of nodes are keyed by these;
+- ``l``: a literal's lexical form as a plain :class:`str` (other terms as keys).
+
+``None`` stands where a variable is unbound.
 
 Examples
 --------
 >>> from ccare.loader import load_graph
->>> q = 'SELECT ?n WHERE { ?x <http://www.w3.org/2004/02/skos/core#notation> ?n } ORDER BY ?n LIMIT 2'
->>> rows(load_graph(store="oxigraph", cache=False), q)
-[(rdflib.term.Literal('ACTIVE'),), (rdflib.term.Literal('EFFICIENCY'),)]
+>>> q = 'SELECT ?x ?n WHERE { ?x <http://www.w3.org/2004/02/skos/core#notation> ?n } ORDER BY ?n LIMIT 2'
+>>> rows(load_graph(store="oxigraph", cache=False), q, "kt")
+[('https://w3id.org/ccare/id/active', rdflib.term.Literal('ACTIVE')), ('https://w3id.org/ccare/id/efficiency', rdflib.term.Literal('EFFICIENCY'))]
 >>> ev = evidence(load_graph(store="memory", cache=False))
->>> sorted(r[4] for r in ev)[:1] == sorted(r[4] for r in evidence(load_graph(store="oxigraph", cache=False)))[:1]
+>>> {r[2:] for r in ev} == {r[2:] for r in evidence(load_graph(store="oxigraph", cache=False))}
 True
+>>> key(URIRef("http://ex/a")), key(BNode("b1")), term("_:b1") == BNode("b1")
+('http://ex/a', '_:b1', True)
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
+from contextlib import contextmanager
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
@@ -33,27 +45,71 @@ from rdflib.namespace import SKOS
 from ccare.ontology import CC
 from ccare.store import from_ox, oxigraph_of
 
-__all__ = ["rows", "iri_values", "evidence", "assertions", "names", "typed", "types", "outgoing", "labels"]
+__all__ = ["gc_paused", "key", "term", "rows", "iri_values", "evidence", "assertions", "names", "typed", "types", "outgoing", "labels"]
 
 
-def rows(graph: Graph, query: str, *, lexical=False) -> list[tuple]:
-    """The solutions of the SELECT ``query`` over ``graph``: tuples of rdflib terms, in the
-    order of the query's variables, ``None`` where a variable is unbound.
+@contextmanager
+def gc_paused():
+    """Python's cyclic garbage collector paused for the block (restored after it).
 
-    ``lexical``: ``True``, or the positions of the columns, whose literals come back as
-    plain :class:`str`.  ``query`` must spell out its prefixes, so that it means the same
-    on every store.
+    Reading a large map allocates hundreds of thousands of tuples and dicts and frees
+    none of them; every so many allocations the collector would walk all of them again,
+    to find no garbage.  Nothing built here holds a reference cycle.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def key(t):
+    """The key of the rdflib term ``t`` (see the module docstring); a key stays itself."""
+    if type(t) is URIRef:
+        return str(t)
+    if isinstance(t, BNode):
+        return "_:" + t
+    if isinstance(t, URIRef):
+        return str(t)
+    return t
+
+
+def term(k):
+    """The rdflib term of the key ``k`` (the inverse of :func:`key`)."""
+    if type(k) is str:
+        return BNode(k[2:]) if k.startswith("_:") else URIRef(k)
+    return k
+
+
+def _lex(t):
+    """A literal's lexical form, any other term's key."""
+    return str(t) if isinstance(t, Literal) else key(t)
+
+
+_RDFLIB_FORMS = {"t": lambda t: t, "k": key, "l": _lex}
+
+
+def rows(graph: Graph, query: str, shape: str | None = None) -> list[tuple]:
+    """The solutions of the SELECT ``query`` over ``graph``: tuples in the order of the
+    query's variables, ``None`` where a variable is unbound.
+
+    ``shape``: a letter per variable, the form of its column (``t``, ``k`` or ``l``, see
+    the module docstring); default all ``t``.  ``query`` must spell out its prefixes, so
+    that it means the same on every store.
     """
     st = oxigraph_of(graph)
     if st is None:
         out = [tuple(r) for r in graph.query(query)]
-        if lexical:
-            out = [tuple(_lex(t) if lexical is True or i in lexical else t for i, t in enumerate(r)) for r in out]
+        if shape and shape.strip("t"):
+            forms = [_RDFLIB_FORMS[c] for c in shape]
+            out = [tuple([None if t is None else f(t) for f, t in zip(forms, r)]) for r in out]
         return out
     iris: dict = {}
     named, blank, literal = ox.NamedNode, ox.BlankNode, ox.Literal
 
-    def term(t):
+    def as_term(t):
         cls = type(t)
         if cls is named:
             v = t.value
@@ -65,21 +121,29 @@ def rows(graph: Graph, query: str, *, lexical=False) -> list[tuple]:
             return BNode(t.value)
         return None if t is None else from_ox(t)
 
-    def lex(t):
-        return t.value if type(t) is literal else term(t)
+    def as_key(t):
+        cls = type(t)
+        if cls is named:
+            return t.value
+        if cls is blank:
+            return "_:" + t.value
+        return None if t is None else from_ox(t)
+
+    def as_lex(t):
+        return t.value if type(t) is literal else as_key(t)
 
     result = st.query(query)
-    convs = [lex if lexical is True or (lexical and i in lexical) else term for i in range(len(result.variables))]
-    return [tuple(c(t) for c, t in zip(convs, sol)) for sol in result]
+    forms = {"t": as_term, "k": as_key, "l": as_lex}
+    convs = [forms[c] for c in (shape or "t" * len(result.variables))]
+    if len(set(convs)) == 1:
+        (conv,) = set(convs)
+        return [tuple(map(conv, sol)) for sol in result]
+    return [tuple([f(t) for f, t in zip(convs, sol)]) for sol in result]
 
 
 def iri_values(var: str, nodes) -> str:
     """A SPARQL ``VALUES`` block binding ``?var`` to each IRI of ``nodes`` (sorted)."""
     return "VALUES ?%s { %s }" % (var, " ".join(f"<{n}>" for n in sorted(nodes)))
-
-
-def _lex(t):
-    return str(t) if isinstance(t, Literal) else t
 
 
 def _scan(graph: Graph, p) -> dict:
@@ -107,13 +171,13 @@ SELECT ?x ?ev ?src ?line ?quote WHERE {
 
 
 def evidence(graph: Graph) -> list[tuple]:
-    """``(node, evidence node, source, line, quote)`` for every ``cc:evidence``; line and
-    quote lexical, ``None`` where missing."""
+    """``(node, evidence node, source, line, quote)`` for every ``cc:evidence``: keys of
+    the nodes and the source, line and quote lexical, ``None`` where missing."""
     if oxigraph_of(graph) is not None:
-        return rows(graph, _EVIDENCE, lexical=(3, 4))
+        return rows(graph, _EVIDENCE, "kkkll")
     src, line, quote = (_scan(graph, p) for p in (CC.source, CC.line, CC.quote))
     return [
-        (x, ev, s, _lex(ln), _lex(q))
+        (key(x), key(ev), key(s), _lex(ln), _lex(q))
         for x, ev in graph.subject_objects(CC.evidence)
         for s, ln, q in _product(src.get(ev), line.get(ev), quote.get(ev))
     ]
@@ -135,17 +199,19 @@ SELECT ?a ?s ?p ?o ?inferred ?rationale WHERE {
 
 def assertions(graph: Graph) -> list[tuple]:
     """``(assertion, subject, predicate, object, inferred, rationale)`` for every
-    ``cc:Assertion``; ``inferred`` is ``"true"`` for ``cc:inferred true`` (the very term),
-    ``"false"`` for any other value; rationale lexical."""
+    ``cc:Assertion``: keys of the assertion and its triple; ``inferred`` is ``"true"`` for
+    ``cc:inferred true`` (the very term), ``"false"`` for any other value; rationale
+    lexical."""
     if oxigraph_of(graph) is not None:
-        return rows(graph, _ASSERTIONS, lexical=(4, 5))
+        return rows(graph, _ASSERTIONS, "kkkkll")
     cols = [_scan(graph, p) for p in (RDF.subject, RDF.predicate, RDF.object, CC.inferred, CC.rationale)]
     true = Literal(True)
     out = []
     for a in graph.subjects(RDF.type, CC.Assertion):
-        s, p, o, i, r = (c.get(a) for c in cols)
+        ss, ps, os_, i, rs = (c.get(a) for c in cols)
         flags = [("true" if v == true else "false") for v in i] if i else None
-        out.extend((a, *rest[:4], _lex(rest[4])) for rest in _product(s, p, o, flags, r))
+        k = key(a)
+        out.extend((k, key(s), key(p), key(o), flag, _lex(r)) for s, p, o, flag, r in _product(ss, ps, os_, flags, rs))
     return out
 
 
@@ -162,9 +228,9 @@ SELECT ?s ?p ?name WHERE {
 
 def names(graph: Graph) -> list[tuple]:
     """``(IRI, property, name)`` for every label, alternative label and notation of an
-    IRI; name lexical."""
+    IRI: rdflib terms, the name lexical."""
     if oxigraph_of(graph) is not None:
-        return rows(graph, _NAMES, lexical=(2,))
+        return rows(graph, _NAMES, "ttl")
     return [
         (s, p, _lex(o))
         for p in (RDFS.label, SKOS.altLabel, SKOS.notation)
@@ -178,11 +244,11 @@ _UNLESS = "FILTER NOT EXISTS { ?s a ?x . %s }"
 
 
 def types(graph: Graph, unless=()) -> list[tuple]:
-    """``(IRI, class)`` for every ``rdf:type`` of an IRI, leaving out the IRIs that have
-    one of the classes ``unless`` (the caller names the subclasses it means)."""
+    """``(IRI, class)`` (rdflib terms) for every ``rdf:type`` of an IRI, leaving out the
+    IRIs that have one of the classes ``unless`` (the caller names the subclasses it means)."""
     if oxigraph_of(graph) is not None:
         skip = _UNLESS % iri_values("x", unless) if unless else ""
-        return rows(graph, _TYPES % skip)
+        return rows(graph, _TYPES % skip, "tt")
     out = [(s, t) for s, t in graph.subject_objects(RDF.type) if isinstance(s, URIRef)]
     if unless:
         drop = {s for c in unless for s in graph.subjects(RDF.type, c)}
@@ -201,13 +267,14 @@ SELECT ?s ?p ?o WHERE { %s ?s ?p ?o . FILTER (isIRI(?o) || ?p IN (%s)) }
 
 
 def outgoing(graph: Graph, nodes, keep_literals=()) -> list[tuple]:
-    """``(node, property, object)`` for each of ``nodes`` (IRIs): objects that are IRIs,
-    and any object of the properties in ``keep_literals``."""
+    """``(node, property, object)`` keys for each of ``nodes`` (IRIs, as terms or keys):
+    objects that are IRIs, and any object of the properties in ``keep_literals``."""
     keep = set(keep_literals)
     if oxigraph_of(graph) is not None:
         extra = ", ".join(f"<{p}>" for p in sorted(keep)) or "<urn:x-ccare:none>"
-        return rows(graph, _OUTGOING % (iri_values("s", nodes), extra))
-    return [(s, p, o) for s in nodes for p, o in graph.predicate_objects(s) if isinstance(o, URIRef) or p in keep]
+        return rows(graph, _OUTGOING % (iri_values("s", nodes), extra), "kkk")
+    return [(key(s), key(p), key(o)) for s in nodes for p, o in graph.predicate_objects(term(s))
+            if isinstance(o, URIRef) or p in keep]
 
 
 _LABELS = """
@@ -217,9 +284,9 @@ SELECT ?s ?label (LANG(?label) AS ?lang) WHERE { %s ?s rdfs:label ?label . FILTE
 
 
 def labels(graph: Graph, nodes) -> list[tuple]:
-    """``(node, label, language)`` for each ``rdfs:label`` literal of ``nodes`` (IRIs);
-    label lexical, language ``""`` when it has none."""
+    """``(node, label, language)`` for each ``rdfs:label`` literal of ``nodes`` (IRIs, as
+    terms or keys): the node's key, the label lexical, language ``""`` when it has none."""
     if oxigraph_of(graph) is not None:
-        return rows(graph, _LABELS % iri_values("s", nodes), lexical=(1, 2))
-    return [(s, str(o), o.language or "") for s in nodes for o in graph.objects(s, RDFS.label)
+        return rows(graph, _LABELS % iri_values("s", nodes), "kll")
+    return [(key(s), str(o), o.language or "") for s in nodes for o in graph.objects(term(s), RDFS.label)
             if isinstance(o, Literal)]

@@ -215,6 +215,11 @@ def load(
     return kb
 
 
+def _evidence_order(e: tuple) -> tuple:
+    """Evidence ``(source, line, quote)`` in the order shown: by source, line, quote."""
+    return e[0], e[1] or 0, e[2]
+
+
 def _lit_lang(graph: Graph, node: Node, prop: URIRef) -> dict:
     out: dict = {}
     for lit in graph.objects(node, prop):
@@ -363,76 +368,94 @@ class KnowledgeBase:
 
     @cached_property
     def _evidence(self) -> dict:
-        """Node -> its sorted evidence, for every node with ``cc:evidence`` (one query)."""
-        seen: dict = {}
+        """Node key (:func:`ccare.bulk.key`) -> its evidence as sorted ``(source, line,
+        quote)`` tuples, for every node with ``cc:evidence`` (one query)."""
+        first: dict = {}
         for x, ev, src, line, quote in bulk.evidence(self.graph):
-            seen.setdefault((x, ev), (src, line, quote))  # one source, line, quote per evidence
+            if (x, ev) not in first:  # one source, line, quote per evidence node
+                first[x, ev] = (src, line, quote)
         idx: dict = {}
-        ids: dict = {}
-        for (x, _ev), (src, line, quote) in seen.items():
-            if src is not None and src not in ids:
-                ids[src] = self.node_id(src)
-            idx.setdefault(x, []).append(
-                Evidence(
-                    source=ids[src] if src is not None else "",
-                    line=int(line) if type(line) is str and line.isdigit() else None,
-                    quote=str(quote) if quote is not None else "",
-                )
-            )
-        for evs in idx.values():
-            evs.sort(key=lambda e: (e.source, e.line or 0, e.quote))
+        ids: dict = {None: ""}
+        for (x, _ev), (src, line, quote) in first.items():
+            sid = ids.get(src)
+            if sid is None:
+                sid = ids[src] = self.node_id(bulk.term(src))
+            e = (sid, int(line) if type(line) is str and line.isdigit() else None, "" if quote is None else str(quote))
+            evs = idx.get(x)
+            if evs is None:
+                idx[x] = (e,)
+            elif type(evs) is tuple:
+                idx[x] = [*evs, e]
+            else:
+                evs.append(e)
+        for x, evs in idx.items():
+            if type(evs) is list:
+                idx[x] = tuple(sorted(evs, key=_evidence_order))
         return idx
 
     def _evidence_nodes(self, node: Node) -> list[Evidence]:
-        return list(self._evidence.get(node, ()))
+        return [Evidence(*e) for e in self._evidence.get(bulk.key(node), ())]
 
     def entity_evidence(self, node: Node) -> list[Evidence]:
         """Evidence for ``node``'s place in the map (the line that introduces it)."""
         return self._evidence_nodes(node)
 
     @cached_property
-    def _assertion_rows(self) -> list:
-        return bulk.assertions(self.graph)
-
-    @cached_property
-    def _assertions(self) -> dict:
-        """``(s, p, o)`` -> the assertion nodes describing it."""
-        idx: dict = {}
-        seen = set()
-        for a, s, p, o, _inferred, _rationale in self._assertion_rows:
-            if (a, s, p, o) not in seen:
-                seen.add((a, s, p, o))
-                idx.setdefault((s, p, o), []).append(a)
-        return idx
-
-    @cached_property
-    def _assertion_notes(self) -> dict:
-        """Assertion node -> (inferred, rationales): inferred only if ``cc:inferred true``."""
+    def _assertion_index(self) -> tuple[dict, dict]:
+        """Both assertion indexes, in one pass over the assertions (one query)."""
+        by_triple: dict = {}
         notes: dict = {}
-        for a, _s, _p, _o, inferred, rationale in self._assertion_rows:
-            flag, rats = notes.get(a, (None, []))
-            if flag is None and inferred is not None:
-                flag = inferred == "true"  # sameTerm(cc:inferred, true), see the query
-            if rationale is not None and str(rationale) not in rats:
-                rats.append(str(rationale))
-            notes[a] = (flag, rats)
-        return {a: (bool(flag), sorted(rats)) for a, (flag, rats) in notes.items()}
+        for a, s, p, o, inferred, rationale in bulk.assertions(self.graph):
+            spo = s, p, o
+            nodes = by_triple.get(spo)
+            if nodes is None:
+                by_triple[spo] = [a]
+            elif a not in nodes:
+                nodes.append(a)
+            note = notes.get(a)
+            if note is None:
+                note = notes[a] = [None, []]
+            if note[0] is None and inferred is not None:
+                note[0] = inferred == "true"  # sameTerm(cc:inferred, true), see the query
+            if rationale is not None and str(rationale) not in note[1]:
+                note[1].append(str(rationale))
+        return by_triple, notes
+
+    @property
+    def _assertions(self) -> dict:
+        """``(s, p, o)`` keys -> the keys of the assertion nodes describing it."""
+        return self._assertion_index[0]
+
+    @property
+    def _assertion_notes(self) -> dict:
+        """Assertion key -> ``[inferred, rationales]``: inferred ``True`` only for
+        ``cc:inferred true``, ``None`` when the assertion does not say."""
+        return self._assertion_index[1]
+
+    def _facts(self, s, p, o) -> tuple[tuple, bool, str | None]:
+        """The evidence (sorted ``(source, line, quote)`` tuples), inferred flag and
+        rationale of the triple with the keys ``s``, ``p``, ``o`` (see :meth:`statement`).
+
+        A triple is inferred when every assertion describing it is (a triple with no
+        assertion is bare: stated, no evidence); its rationale is then the least of theirs.
+        """
+        by_triple, notes = self._assertion_index
+        nodes = by_triple.get((s, p, o))
+        if not nodes:
+            return (), False, None
+        if len(nodes) == 1:  # the usual case, without the generators of the general one
+            a = nodes[0]
+            flag, rationales = notes[a]
+            return self._evidence.get(a, ()), bool(flag), min(rationales) if flag and rationales else None
+        evidence = tuple(sorted((e for a in nodes for e in self._evidence.get(a, ())), key=_evidence_order))
+        if not all(notes[a][0] for a in nodes):
+            return evidence, False, None
+        return evidence, True, min((r for a in nodes for r in notes[a][1]), default=None)
 
     def statement(self, s: Node, p: URIRef, o: Node) -> Statement:
         """The triple ``(s, p, o)`` with the evidence of the assertions describing it."""
-        nodes = self._assertions.get((s, p, o), [])
-        if len(nodes) == 1:
-            evidence = self._evidence.get(nodes[0], ())  # sorted already
-        else:
-            evidence = sorted((e for a in nodes for e in self._evidence_nodes(a)),
-                              key=lambda e: (e.source, e.line or 0, e.quote))
-        # stated if any assertion states it; a triple with no assertion is bare (no evidence)
-        notes = [self._assertion_notes.get(a, (False, [])) for a in nodes]
-        inferred = bool(nodes) and all(flag for flag, _ in notes)
-        rationale = None
-        if inferred:
-            rationale = min((r for _, rats in notes for r in rats), default=None)
-        return Statement(s, p, o, tuple(evidence), inferred, rationale)
+        evidence, inferred, rationale = self._facts(bulk.key(s), bulk.key(p), bulk.key(o))
+        return Statement(s, p, o, tuple(Evidence(*e) for e in evidence), inferred, rationale)
 
     # ------------------------------------------------------------------ questions
 
@@ -588,10 +611,11 @@ class KnowledgeBase:
                              "counts": q.counts.id if q.counts else None,
                              "evidence": [e.to_json() for e in q.evidence]}
         attrs = []
-        for a in self._assertions:
-            s, p, o = a
-            if s == node and isinstance(o, Literal):
-                st = self.statement(s, p, o)
+        me = bulk.key(node)
+        for s, p, o in self._assertions:
+            if s == me and isinstance(o, Literal):
+                p = bulk.term(p)
+                st = self.statement(node, p, o)
                 attrs.append({"property": self.node_id(p), "value": str(o), "inferred": st.inferred,
                               "rationale": st.rationale, "evidence": [e.to_json() for e in st.evidence]})
         d["attributes"] = sorted(attrs, key=lambda a: a["property"])

@@ -31,7 +31,6 @@ Examples
 from __future__ import annotations
 
 import os
-import re
 from typing import Iterator
 
 import pyoxigraph as ox
@@ -371,13 +370,13 @@ def _terms_surely_short(data: bytes, base_iri: str | None, limit: int) -> bool:
     base = len(base_iri or "")
     if len(data) + base <= limit:
         return b"<<" not in data
-    if _MARKERS.search(data):
+    if any(m in data for m in _MARKERS):  # bytes.find: a tenth of a regex's time on 30 MB
         return False
     return 2 * max(map(len, data.split(b"\n"))) + base <= limit
 
 
 #: Text that may start a triple term (``<<``) or a literal spanning lines (triple quotes).
-_MARKERS = re.compile(rb"<<|\"\"\"|\'\'\'")
+_MARKERS = (b"<<", b'"""', b"'''")
 
 
 def _refused_terms(st: ox.Store, limit: int) -> bool:

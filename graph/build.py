@@ -29,6 +29,8 @@ True
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import networkx as nx
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
@@ -154,17 +156,22 @@ def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
         G = cache.get_derived(key, "networkx")
         if isinstance(G, nx.MultiDiGraph):
             return G
-    G = _build(kb)
+    with bulk.gc_paused():
+        G = _build(kb)
     if key is not None:
         cache.put_derived(key, "networkx", G)
     return G
 
 
 def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
+    # Nodes, relations and objects are handled by key (ccare.bulk.key: an IRI's text), not
+    # as rdflib terms: a large map has hundreds of thousands of them, and rdflib builds and
+    # hashes its terms in Python.
     g: Graph = kb.graph
     G = nx.MultiDiGraph()
     types = _Types(kb)
-    nodes = {s: kb.node_id(s) for s in types.of if types.is_node(s)}
+    term_of = {str(s): s for s in types.of if types.is_node(s)}
+    nodes = {k: kb.node_id(s) for k, s in term_of.items()}
     out: dict = {}
     # what the nodes point at: IRIs, and anything they serve or live in
     for s, p, o in bulk.outgoing(g, nodes, keep_literals=(CC.serves, CC.livesIn)):
@@ -175,28 +182,39 @@ def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
         key = "zh" if lang.startswith("zh") else "en" if lang.startswith("en") else None
         if key:
             labels.setdefault(s, {}).setdefault(key, label)
+    ids = dict(nodes)
+
+    def node_id(k) -> str:
+        i = ids.get(k)
+        if i is None:
+            i = ids[k] = kb.node_id(bulk.term(k))
+        return i
+
     need_of: dict = {}
 
     def need_code(v):
         if v not in need_of:
-            n = kb.need_of(v)
+            n = kb.need_of(bulk.term(v))
             need_of[v] = kb.need_code(n) if n is not None else None
         return need_of[v]
 
-    for s, nid in sorted(nodes.items(), key=lambda kv: kv[1]):
+    evidence = kb._evidence
+    serves, lives_in = str(CC.serves), str(CC.livesIn)
+    for k, nid in sorted(nodes.items(), key=lambda kv: kv[1]):
+        s = term_of[k]
         kind = types.kind(s)
         t = kb.most_specific_of(types.of[s])
-        linked = out.get(s, ())
-        served = {o for p, o in linked if p == CC.serves}
+        linked = out.get(k, ())
+        served = {o for p, o in linked if p == serves}
         attrs = {
-            "iri": str(s),
+            "iri": k,
             "type": kb.node_id(t) if t is not None else None,
             "type_iri": str(t) if t is not None else None,
             "kind": kind,
-            "labels": labels.get(s, {}),
-            "evidence": [e.to_json() for e in kb.entity_evidence(s)],
-            "domains": sorted({kb.node_id(o) for p, o in linked if p == CC.livesIn}),
-            "values": sorted(kb.node_id(v) for v in served),
+            "labels": labels.get(k, {}),
+            "evidence": _evidence_json(evidence.get(k, ())),
+            "domains": sorted({node_id(o) for p, o in linked if p == lives_in}),
+            "values": sorted(node_id(v) for v in served),
         }
         needs = {need_code(v) for v in served} - {None}
         attrs["needs"] = [c for c in NEED_CODES if c in needs]
@@ -211,28 +229,30 @@ def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
             attrs["counts"] = kb.node_id(counts) if counts is not None else None
             attrs["bound"] = kb.node_id(bound) if bound is not None else "exactly"
         G.add_node(nid, **attrs)
+    skip = {str(p) for p in _SKIP}
+    relation: dict = {}
     edges = []
-    keys: dict = {}
     for s, linked in out.items():
+        u = nodes[s]
         for p, o in linked:
-            if p in _SKIP or o not in nodes:
+            v = nodes.get(o)
+            if v is None or p in skip:
                 continue
-            if p not in keys:
-                keys[p] = _key(kb, p)
-            edges.append((nodes[s], nodes[o], keys[p], s, p, o))
-    for u, v, key, s, p, o in sorted(edges, key=lambda e: e[:3]):
-        st = kb.statement(s, p, o)
-        G.add_edge(
-            u,
-            v,
-            key=key,
-            relation=key,
-            iri=str(p),
-            evidence=[e.to_json() for e in st.evidence],
-            inferred=st.inferred,
-            rationale=st.rationale,
-        )
+            r = relation.get(p)
+            if r is None:
+                r = relation[p] = _key(kb, URIRef(p))
+            edges.append((u, v, r, s, p, o))
+    edges.sort(key=itemgetter(0, 1, 2))
+    facts, add = kb._facts, G.add_edge
+    for u, v, r, s, p, o in edges:
+        ev, inferred, rationale = facts(s, p, o)
+        add(u, v, key=r, relation=r, iri=p, evidence=_evidence_json(ev), inferred=inferred, rationale=rationale)
     return G
+
+
+def _evidence_json(evidence) -> list[dict]:
+    """Evidence tuples as :meth:`ccare.kb.Evidence.to_json` writes them."""
+    return [{"source": s, "line": line, "quote": q} for s, line, q in evidence]
 
 
 def flow_graph(G: nx.MultiDiGraph, relations=FLOW_RELATIONS) -> nx.MultiDiGraph:

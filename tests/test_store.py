@@ -251,3 +251,42 @@ def test_cli_store_option(ccare):
         assert d["core_products"] == 6
     r = ccare("--store", "disk", "info")
     assert r.exit_code == 2 and "'disk' is not one of 'oxigraph', 'memory'" in r.output
+
+
+_TANGLED = """@prefix : <https://w3id.org/ccare/id/> . @prefix cc: <https://w3id.org/ccare/ontology#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+:tangle-a a cc:OtherProduct ; rdfs:label "tangle a"@en .
+:tangle-b a cc:OtherProduct ; rdfs:label "tangle b"@en .
+# stated once and inferred once: stated, with both pieces of evidence, sorted by line
+[] a cc:Assertion ; rdf:subject :tangle-a ; rdf:predicate cc:userFlowsTo ; rdf:object :tangle-b ;
+   cc:inferred true ; cc:rationale "zz" ; cc:evidence [ cc:source :openday-2023 ; cc:line 30 ; cc:quote "q30" ] .
+[] a cc:Assertion ; rdf:subject :tangle-a ; rdf:predicate cc:userFlowsTo ; rdf:object :tangle-b ;
+   cc:evidence [ cc:source :openday-2023 ; cc:line 12 ; cc:quote "q12" ] , [ cc:source :openday-2023 ; cc:line 12 ; cc:quote "a12" ] .
+# inferred twice: inferred, with the least rationale
+[] a cc:Assertion ; rdf:subject :tangle-b ; rdf:predicate cc:dataFlowsTo ; rdf:object :tangle-a ;
+   cc:inferred true ; cc:rationale "second" , "third" .
+[] a cc:Assertion ; rdf:subject :tangle-b ; rdf:predicate cc:dataFlowsTo ; rdf:object :tangle-a ;
+   cc:inferred true ; cc:rationale "first" .
+# a literal object: an attribute of tangle-a
+[] a cc:Assertion ; rdf:subject :tangle-a ; rdf:predicate rdfs:comment ; rdf:object "note"@en ; cc:inferred false ;
+   cc:evidence [ cc:source :openday-2023 ; cc:line 5 ; cc:quote "q5" ] .
+"""
+
+
+def test_triples_with_several_assertions_read_alike_on_both_stores(tmp_path):
+    f = tmp_path / "tangled.ttl"
+    f.write_text(_TANGLED, encoding="utf-8")
+    kbs = _both((f,))
+    graphs = {k: to_networkx(kb) for k, kb in kbs.items()}
+    assert _graph_data(graphs["oxigraph"]) == _graph_data(graphs["memory"])
+    assert _graph_data(graphs["oxigraph"]) == _graph_data(_reference_build()(kbs["oxigraph"]))
+    G = graphs["oxigraph"]
+    stated = G.edges["tangle-a", "tangle-b", "userFlowsTo"]
+    assert stated["inferred"] is False and stated["rationale"] is None
+    assert [(e["line"], e["quote"]) for e in stated["evidence"]] == [(12, "a12"), (12, "q12"), (30, "q30")]
+    inferred = G.edges["tangle-b", "tangle-a", "dataFlowsTo"]
+    assert inferred["inferred"] is True and inferred["rationale"] == "first" and inferred["evidence"] == []
+    for kb in kbs.values():
+        (attr,) = kb.describe(kb.resolve("tangle-a"))["attributes"]
+        assert attr == {"property": "rdfs:comment", "value": "note", "inferred": False, "rationale": None,
+                        "evidence": [{"source": "openday-2023", "line": 5, "quote": "q5"}]}
