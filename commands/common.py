@@ -129,19 +129,20 @@ def store_options() -> tuple[str, bool]:
     return store_kind(meta.get("ccare.store")), cache.enabled(meta.get("ccare.cache"))
 
 
-def load_kb(data) -> KnowledgeBase:
+def load_kb(data, *, whole: bool = False) -> KnowledgeBase:
     """The shipped map merged with ``data`` (cached within one process); with
-    ``--endpoint``, the map at that endpoint merged with ``data`` (asked once per command)."""
+    ``--endpoint``, the map at that endpoint merged with ``data`` (asked once per command),
+    with ``whole`` every triple the endpoint holds, merchants too."""
     endpoint = current_endpoint()
     if endpoint is None:
         return _load(tuple(data), *store_options())
     ctx = click.get_current_context()
     cache = ctx.meta.setdefault("ccare.remote-kb", {})
-    key = tuple(data)
+    key = (tuple(data), whole)
     if key not in cache:
         from ccare.endpoint.remote import connect
 
-        cache[key] = connect(endpoint, key, store=store_options()[0])
+        cache[key] = connect(endpoint, key[0], store=store_options()[0], whole=whole)
     return cache[key]
 
 

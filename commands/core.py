@@ -9,7 +9,9 @@ from ccare.render import printable
 from ccare.commands.common import (
     NeedCode,
     common_options,
+    current_endpoint,
     echo_json,
+    endpoint_option,
     echo_table,
     fmt_evidence,
     format_option,
@@ -174,25 +176,43 @@ def _num(v) -> str:
 
 
 @click.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
               help="Seconds the validation may run; then it is stopped (exit 3).")
+@endpoint_option
 @lang_option
 @format_option("table", "json")
 def validate_cmd(files, timeout, lang, fmt):
     """Check RDF FILES, merged with the shipped map, against the map's SHACL rules.
 
+    With --endpoint, check everything that endpoint holds (the map and the merchants),
+    merged with FILES if any.
+
     Prints each violation (focus node, rule, message). Exit code 0: the merged
     map conforms; 1: it does not (or a file could not be read); 3: stopped by --timeout.
+
+    \b
+    Examples:
+      ccare validate examples/extension.ttl
+      ccare validate --endpoint http://localhost:7878/query
     """
     from ccare.validation import validate
 
-    kb = load_kb(files)
+    endpoint = current_endpoint()
+    if not files and endpoint is None:
+        raise click.UsageError("give the RDF FILES to check, or --endpoint URL to check what an endpoint holds")
+    kb = load_kb(files, whole=True)
     report = validate(kb, timeout=timeout)
     if fmt == "json":
         echo_json(report.to_json())
     elif report.conforms:
-        click.echo(f"Conforms: {len(files)} file(s) merged with the shipped map break no rule.")
+        if endpoint is None:
+            click.echo(f"Conforms: {len(files)} file(s) merged with the shipped map break no rule.")
+        else:
+            from ccare.endpoint.client import redact
+
+            extra = f", merged with {len(files)} file(s)," if files else ""
+            click.echo(f"Conforms: the {len(kb.graph):,} triples of {redact(endpoint.query_url)}{extra} break no rule.")
     else:
         echo_table(
             ["focus node", "rule", "message"],

@@ -2,6 +2,14 @@
 
 Requests are ``POST`` with URL-encoded ``query=`` or ``update=`` parameters, the form
 every SPARQL 1.1 server accepts (Oxigraph, Fuseki, GraphDB, Virtuoso, Neptune).
+
+Credentials (:class:`Credentials`) come from the environment, ``CCARE_ENDPOINT_TOKEN``
+(sent as ``Authorization: Bearer``) or ``CCARE_ENDPOINT_USER`` and
+``CCARE_ENDPOINT_PASSWORD``, else from the URL's ``user:password@``.  A user name and
+password are sent the way the server's challenge asks: HTTP Basic (Fuseki, GraphDB;
+after the first challenge, with every request) or Digest (Virtuoso's ``/sparql-auth``).
+They go to the endpoint's own URLs only (redirects are refused) and appear in no
+message.
 ``SELECT`` and ``ASK`` ask for ``application/sparql-results+json``; ``CONSTRUCT`` for
 N-Triples (Turtle or RDF/XML are read too, by the response's content type), parsed with
 ccare's own bounded parsers (:mod:`ccare.rdfio`): an endpoint's answer is input like any
@@ -23,16 +31,21 @@ rdflib.term.Literal('支付', lang='zh')
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ccare.errors import CcareError, DataError, UsageError
 from ccare.rdfio import Limits, parse_bytes
 
-__all__ = ["DEFAULT_TIMEOUT", "EndpointError", "Endpoint", "term", "redact"]
+__all__ = ["DEFAULT_TIMEOUT", "EndpointError", "EndpointTimeout", "Credentials", "Endpoint", "term", "redact"]
+
+#: Environment variables holding an endpoint's credentials.
+TOKEN_ENV, USER_ENV, PASSWORD_ENV = "CCARE_ENDPOINT_TOKEN", "CCARE_ENDPOINT_USER", "CCARE_ENDPOINT_PASSWORD"
 
 #: Seconds to wait for an endpoint's answer to one request.
 DEFAULT_TIMEOUT = 120.0
@@ -85,9 +98,57 @@ def term(binding: dict):
 
 def _check_url(url: str, what: str) -> str:
     parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"{what} {redact(url)!r} is not an http:// or https:// URL")
     return url
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How ccare proves who it is to an endpoint: a bearer ``token``, or a ``user`` and
+    ``password``; all ``None`` for an open endpoint.  Never shown (``repr`` hides them)."""
+
+    user: str | None = None
+    password: str | None = None
+    token: str | None = None
+
+    def __repr__(self) -> str:
+        kind = "token" if self.token else f"user {self.user!r}" if self.user else "none"
+        return f"Credentials({kind})"
+
+    def __bool__(self) -> bool:
+        return bool(self.token or self.user)
+
+    @classmethod
+    def for_url(cls, url: str, environ=None) -> "Credentials":
+        """The credentials for ``url``: the environment's (:data:`TOKEN_ENV`, else
+        :data:`USER_ENV` and :data:`PASSWORD_ENV`), else the URL's ``user:password@``."""
+        env = os.environ if environ is None else environ
+        if env.get(TOKEN_ENV):
+            return cls(token=env[TOKEN_ENV])
+        if env.get(USER_ENV):
+            return cls(user=env[USER_ENV], password=env.get(PASSWORD_ENV, ""))
+        parts = urllib.parse.urlsplit(url)
+        if parts.username is not None:
+            return cls(user=urllib.parse.unquote(parts.username),
+                       password=urllib.parse.unquote(parts.password or ""))
+        return cls()
+
+    def opener(self, urls) -> urllib.request.OpenerDirector:
+        """A urllib opener that refuses redirects and authenticates to ``urls`` (and
+        nowhere else)."""
+        handlers: list = [_NoRedirect]
+        if self.user:
+            # sent on the server's challenge, Basic or Digest; once Basic has been accepted,
+            # up front with the next requests (HTTPPasswordMgrWithPriorAuth)
+            mgr = urllib.request.HTTPPasswordMgrWithPriorAuth()
+            for u in urls:
+                mgr.add_password(None, u, self.user, self.password or "")
+            handlers += [urllib.request.HTTPBasicAuthHandler(mgr), urllib.request.HTTPDigestAuthHandler(mgr)]
+        return urllib.request.build_opener(*handlers)
+
+    def headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
 
 class Endpoint:
@@ -95,13 +156,23 @@ class Endpoint:
     same) takes updates.  ``timeout`` bounds each request, in seconds."""
 
     def __init__(self, query_url: str, update_url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 limits: Limits | None = None):
-        self.query_url = _check_url(query_url, "endpoint")
-        self.update_url = _check_url(update_url, "update endpoint") if update_url else query_url
+                 limits: Limits | None = None, credentials: Credentials | None = None):
+        _check_url(query_url, "endpoint")
+        if update_url:
+            _check_url(update_url, "update endpoint")
+        self.credentials = credentials if credentials is not None else Credentials.for_url(query_url)
+        # what is requested: the URLs without user:password@ (credentials go in headers)
+        self.query_url = redact(query_url)
+        self.update_url = redact(update_url) if update_url else self.query_url
         self.timeout = timeout
         self.limits = limits or Limits.from_env()
         # redirects are refused: what is POSTed goes to the URL the user named, or nowhere
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self._opener = self.credentials.opener({self.query_url, self.update_url})
+
+    def with_timeout(self, timeout: float) -> "Endpoint":
+        """The same endpoint (URLs, credentials, limits), with another request time limit."""
+        return Endpoint(self.query_url, self.update_url, timeout=timeout, limits=self.limits,
+                        credentials=self.credentials)
 
     def __repr__(self) -> str:
         return f"Endpoint({redact(self.query_url)!r})"
@@ -110,7 +181,8 @@ class Endpoint:
 
     def _post(self, url: str, field: str, text: str, accept: str | None) -> tuple[bytes, str]:
         body = urllib.parse.urlencode({field: text}).encode("ascii")
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "ccare"}
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "ccare",
+                   **self.credentials.headers()}
         if accept:
             headers["Accept"] = accept
         req = urllib.request.Request(url, data=body, headers=headers, method="POST")
@@ -120,11 +192,18 @@ class Endpoint:
                 data = resp.read(self.limits.max_file_size + 1)
                 ctype = resp.headers.get_content_type()
         except urllib.error.HTTPError as e:
+            if e.code in (401, 403):
+                raise EndpointError(f"{where}: HTTP {e.code}: {self._refusal(e)}") from None
             detail = e.read(2000).decode("utf-8", "replace").strip().splitlines()
             msg = detail[0] if detail else e.reason
             raise EndpointError(f"{where}: HTTP {e.code}: {msg}") from None
         except urllib.error.URLError as e:
             raise EndpointError(f"{where}: cannot reach the endpoint ({e.reason})") from None
+        except ValueError as e:  # urllib's auth handlers raise it on a challenge of another scheme
+            if "AuthHandler" not in str(e):
+                raise EndpointError(f"{where}: {e}") from None
+            raise EndpointError(f"{where}: cannot answer the endpoint's authentication challenge ({e}); "
+                                f"for a bearer token set {TOKEN_ENV}") from None
         except TimeoutError:
             raise EndpointTimeout(f"{where}: no answer within {self.timeout:g}s") from None
         except OSError as e:
@@ -133,6 +212,18 @@ class Endpoint:
             raise EndpointError(f"{where}: answer over {self.limits.max_file_size:,} bytes "
                                 "(set CCARE_MAX_FILE_SIZE to raise the limit)")
         return data, ctype
+
+    def _refusal(self, e: urllib.error.HTTPError) -> str:
+        """What to tell the user when the endpoint refuses the request (401 or 403)."""
+        c = self.credentials
+        if e.code == 403:
+            who = "the token" if c.token else f"user {c.user!r}" if c.user else "anonymous requests"
+            return f"the endpoint does not allow this to {who}"
+        if not c:
+            return (f"the endpoint wants credentials: set {TOKEN_ENV}, or {USER_ENV} and {PASSWORD_ENV}")
+        if c.token:
+            return f"the endpoint refused the token in {TOKEN_ENV}"
+        return f"the endpoint refused user {c.user!r} and the password given"
 
     # ------------------------------------------------------------------ operations
 

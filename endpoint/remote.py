@@ -13,6 +13,10 @@ asks for them with one grouped ``SELECT``, a row per merchant
 (:data:`ccare.portfolio.index.MERCHANTS_QUERY`),
 and ``info`` counts the endpoint's triples with ``COUNT``.
 
+Every answer is checked against a ``COUNT`` of what it should hold: a server that caps
+the size of its answers (Virtuoso's ``ResultSetMaxRows``) gives an error for the map,
+and the merchants are asked again in pages.
+
 Local ``--data`` files are merged into the local graph as usual, so a user can try an
 extension against the map at the endpoint without loading it there.
 
@@ -35,7 +39,7 @@ from ccare.ontology import CC
 from ccare.rdfio import parse_file
 from ccare.store import new_graph
 
-__all__ = ["MAP_QUERY", "COUNT_QUERY", "RemoteKnowledgeBase", "connect"]
+__all__ = ["MAP_QUERY", "MAP_COUNT_QUERY", "ALL_QUERY", "COUNT_QUERY", "RemoteKnowledgeBase", "connect"]
 
 _PREFIXES = """PREFIX cc: <https://w3id.org/ccare/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -49,6 +53,18 @@ MAP_QUERY = _PREFIXES + """CONSTRUCT { ?s ?p ?o } WHERE {
   MINUS { ?s a cc:Merchant }
   MINUS { ?m a cc:Merchant ; cc:evidence ?s }
 }"""
+
+#: How many triples :data:`MAP_QUERY` should bring: its answer is checked against this,
+#: so that a server capping its answers gives an error, not a map with parts missing.
+MAP_COUNT_QUERY = _PREFIXES + """SELECT (COUNT(*) AS ?n) WHERE {
+  ?s ?p ?o .
+  MINUS { ?s a cc:Merchant }
+  MINUS { ?m a cc:Merchant ; cc:evidence ?s }
+}"""
+
+#: Every triple of the endpoint's default graph, merchants too (for ``validate``).
+ALL_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+ALL_COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 #: Triples at the endpoint, and merchants among them.
 COUNT_QUERY = _PREFIXES + """SELECT ?triples ?merchants WHERE {
@@ -108,15 +124,29 @@ class RemoteKnowledgeBase(KnowledgeBase):
         return d
 
 
-def connect(endpoint: Endpoint, data: Sequence[str | os.PathLike] = (), store: str | None = None) -> RemoteKnowledgeBase:
+def connect(endpoint: Endpoint, data: Sequence[str | os.PathLike] = (), store: str | None = None,
+            *, whole: bool = False) -> RemoteKnowledgeBase:
     """The map held by ``endpoint``, merged with the local RDF files ``data``, in a local
     graph on a store of kind ``store`` (:func:`ccare.store.new_graph`).
 
+    ``whole``: fetch every triple of the endpoint's default graph, the merchants too
+    (what ``ccare validate --endpoint`` checks), not only the map.
+
     Raises :class:`~ccare.endpoint.client.EndpointError` when the endpoint cannot be
-    asked or holds no C-CARE map (then ``ccare load`` puts it there).
+    asked, holds no C-CARE map (then ``ccare load`` puts it there), or answers with
+    fewer triples than it counts (a server capping its answers).
     """
     g = new_graph(store)
-    endpoint.construct(MAP_QUERY, g)
+    query, count_query = (ALL_QUERY, ALL_COUNT_QUERY) if whole else (MAP_QUERY, MAP_COUNT_QUERY)
+    read = endpoint.construct(query, g)
+    rows = endpoint.select_values(count_query)
+    expected = int(rows[0].get("n", 0)) if rows and str(rows[0].get("n", "")).isdigit() else 0
+    if read < expected:
+        raise EndpointError(
+            f"{redact(endpoint.query_url)} answered with {read:,} of the {expected:,} triples it holds "
+            f"{'in all' if whole else 'outside merchants'}: it caps the size of its answers "
+            "(Virtuoso: ResultSetMaxRows); raise that limit to use it with ccare"
+        )
     if (None, RDF.type, CC.Need) not in g:
         raise EndpointError(
             f"{redact(endpoint.query_url)} holds no C-CARE map (no cc:Need in its default graph); "

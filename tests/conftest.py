@@ -34,8 +34,9 @@ _SAVED_ENV: dict = {}
 
 def pytest_configure(config):
     # before any test module is imported: some load the map at import time
-    for var in ("CCARE_CACHE_DIR", "CCARE_STORE"):
-        _SAVED_ENV[var] = os.environ.get(var)
+    for var in ("CCARE_CACHE_DIR", "CCARE_STORE", "CCARE_ENDPOINT_TOKEN", "CCARE_ENDPOINT_USER",
+                "CCARE_ENDPOINT_PASSWORD"):
+        _SAVED_ENV[var] = os.environ.pop(var, None)
     os.environ["CCARE_CACHE_DIR"] = tempfile.mkdtemp(prefix="ccare-test-cache-")
     store = config.getoption("--store")
     if store:

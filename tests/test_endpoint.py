@@ -9,6 +9,7 @@ that need an empty or a private server start their own.
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import socket
 import subprocess
@@ -271,3 +272,125 @@ def test_sparql_at_the_endpoint_is_checked_first(ccare, endpoint):
     assert r.exit_code == 1 and "refused: SPARQL updates" in r.output
     r = ccare("sparql", "SELECT ?p WHERE { ?p cc:serves ?v }", "--endpoint", endpoint, "--max-rows", "2")
     assert r.exit_code == 3 and r.stdout.count("\n") == 4  # header, rule, 2 rows
+
+
+# ---------------------------------------------------------------------- credentials and capped answers
+# A gateway (tests/gateway.py) in front of the session's real server asks for credentials
+# or caps answers, as deployments of Fuseki, GraphDB and Virtuoso do.
+
+from gateway import gateway  # noqa: E402
+
+_SECRET = "s3cret-pa55"
+
+
+def _products(ccare, url, env=None):
+    r = ccare("products", "--need", "ACTIVE", "--format", "json", "--endpoint", url, env=env)
+    return r
+
+
+@pytest.mark.parametrize("scheme", ["basic", "digest"])
+def test_user_and_password_from_the_environment(ccare, server, scheme):
+    with gateway(server, **{scheme: ("strategist", _SECRET)}) as gw:
+        env = {"CCARE_ENDPOINT_USER": "strategist", "CCARE_ENDPOINT_PASSWORD": _SECRET}
+        r = _products(ccare, f"{gw.url}/query", env)
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout) == ccare.json("products", "--need", "ACTIVE")
+        # the challenge was answered in the scheme the server asked for
+        assert (scheme.capitalize() in {s for _, s in gw.seen}) and _SECRET not in r.output
+
+
+def test_credentials_in_the_url_are_used_and_never_shown(ccare, server):
+    with gateway(server, basic=("strategist", _SECRET)) as gw:
+        host = gw.url.removeprefix("http://")
+        r = _products(ccare, f"http://strategist:{_SECRET}@{host}/query")
+        assert r.exit_code == 0, r.output
+        bad = _products(ccare, f"http://strategist:wrong-{_SECRET}@{host}/query")
+        assert bad.exit_code == 1
+        assert bad.stderr == (f"Error: {gw.url}/query: HTTP 401: the endpoint refused user 'strategist' "
+                              "and the password given\n")
+
+
+def test_missing_credentials_say_how_to_give_them(ccare, server):
+    with gateway(server, basic=("strategist", _SECRET)) as gw:
+        r = _products(ccare, f"{gw.url}/query")
+        assert r.exit_code == 1
+        assert "wants credentials: set CCARE_ENDPOINT_TOKEN, or CCARE_ENDPOINT_USER and CCARE_ENDPOINT_PASSWORD" in r.stderr
+        assert "Traceback" not in r.output
+
+
+def test_bearer_token(ccare, server):
+    with gateway(server, token="tok-123") as gw:
+        r = _products(ccare, f"{gw.url}/query", {"CCARE_ENDPOINT_TOKEN": "tok-123"})
+        assert r.exit_code == 0, r.output
+        assert {s for _, s in gw.seen} == {"Bearer"}  # sent up front, never challenged
+        r = _products(ccare, f"{gw.url}/query", {"CCARE_ENDPOINT_TOKEN": "tok-999"})
+        assert r.exit_code == 1 and "refused the token in CCARE_ENDPOINT_TOKEN" in r.stderr
+        assert "tok-999" not in r.output
+        # a user and password cannot answer a token challenge: a clean error
+        r = _products(ccare, f"{gw.url}/query", {"CCARE_ENDPOINT_USER": "u", "CCARE_ENDPOINT_PASSWORD": "p"})
+        assert r.exit_code == 1 and "for a bearer token set CCARE_ENDPOINT_TOKEN" in r.stderr
+
+
+def test_load_sparql_and_validate_through_an_authenticating_gateway(ccare, tmp_path, portfolio_ttl):
+    env = {"CCARE_ENDPOINT_USER": "loader", "CCARE_ENDPOINT_PASSWORD": _SECRET}
+    with oxigraph_server(tmp_path) as base, gateway(base, digest=("loader", _SECRET)) as gw:
+        args = ["--endpoint", f"{gw.url}/query", "--update-endpoint", f"{gw.url}/update"]
+        r = ccare("load", *args, env=env)
+        assert r.exit_code == 0, r.output
+        r = ccare("load", *args, str(portfolio_ttl), env=env)
+        assert r.exit_code == 0, r.output
+        assert {p for p, s in gw.seen if s == "Digest"} >= {"/query", "/update"}
+        r = ccare("sparql", "SELECT (COUNT(?m) AS ?n) WHERE { ?m a cc:Merchant }", "--format", "csv",
+                  "--endpoint", f"{gw.url}/query", env=env)
+        assert r.exit_code == 0, r.output
+        assert r.stdout.split() == ["n", "5"]
+        r = ccare("validate", "--endpoint", f"{gw.url}/query", env=env)
+        assert r.exit_code == 0, r.output
+        assert r.stdout.startswith(f"Conforms: the ") and f"triples of {gw.url}/query break no rule" in r.stdout
+
+
+def test_validate_at_the_endpoint_checks_the_merchants_too(ccare, tmp_path):
+    bad = tmp_path / "bad-merchant.ttl"
+    bad.write_text(
+        "@prefix : <https://w3id.org/ccare/id/> . @prefix cc: <https://w3id.org/ccare/ontology#> .\n"
+        ':merchant-X a cc:Merchant ; cc:evidence [ cc:source :openday-2023 ; cc:line 0 ; cc:quote "" ] .\n',
+        encoding="utf-8")
+    local = ccare("validate", str(bad), "--format", "json")
+    assert local.exit_code == 1 and len(json.loads(local.stdout)["violations"]) == 2  # line 0, empty quote
+    with oxigraph_server(tmp_path / "db") as base:
+        args = ["--endpoint", f"{base}/query", "--update-endpoint", f"{base}/update"]
+        assert ccare("load", *args).exit_code == 0
+        assert ccare("validate", "--endpoint", f"{base}/query").exit_code == 0
+        assert ccare("load", *args, str(bad)).exit_code == 0
+        r = ccare("validate", "--endpoint", f"{base}/query", "--format", "json")
+    assert r.exit_code == 1
+    # the merchant lives only at the endpoint, and its violations are the local file's
+    # (but for the focus: a blank node, labelled anew by each parse)
+    def rules(out):
+        return sorted((v["rule"], v["path"], v["value"]) for v in json.loads(out)["violations"])
+
+    assert rules(r.stdout) == rules(local.stdout)
+
+
+def test_validate_needs_files_or_an_endpoint(ccare):
+    r = ccare("validate")
+    assert r.exit_code == 2
+    assert "give the RDF FILES to check, or --endpoint URL" in r.stderr
+
+
+def test_merchants_are_paged_past_a_capped_answer(ccare, server, portfolio_ttl):
+    full = ccare.json("portfolio", "prescribe", "--data", str(portfolio_ttl))
+    # 3 rows per answer (Virtuoso's ResultSetMaxRows): 5 merchants need a second page
+    with gateway(server, cap_rows=3) as gw:
+        r = ccare("portfolio", "prescribe", "--format", "json", "--endpoint", f"{gw.url}/query")
+        assert r.exit_code == 0, r.output
+        pages = [p for p, _ in gw.seen]
+    assert json.loads(r.stdout) == full
+    assert len(pages) >= 4  # map, its count, merchants, their count, and the pages
+
+
+def test_a_capped_map_is_an_error_not_a_partial_map(ccare, server):
+    with gateway(server, cap_rows=3, cap_triples=1000) as gw:
+        r = ccare("products", "--endpoint", f"{gw.url}/query")
+    assert r.exit_code == 1
+    assert "answered with 1,000 of the" in r.stderr and "ResultSetMaxRows" in r.stderr
