@@ -14,11 +14,12 @@ import contextlib
 import hashlib
 import json
 import secrets
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from loopback import serving
 
 REALM = "ccare-test"
 
@@ -120,19 +121,7 @@ def gateway(upstream: str, *, basic=None, digest=None, token=None, cap_rows=None
     every request.  ``basic``/``digest``: the ``(user, password)`` it asks for;
     ``token``: the bearer token; ``cap_rows``, ``cap_triples``: at most so many rows of
     a SELECT, triples of a CONSTRUCT, per answer."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
-    server.upstream = upstream.rstrip("/")
-    server.scheme = "basic" if basic else "digest" if digest else "bearer" if token else None
-    server.secret = basic or digest or token
-    server.nonces = set()
-    server.cap_rows, server.cap_triples = cap_rows, cap_triples
-    server.seen = []
-    server.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    scheme = "basic" if basic else "digest" if digest else "bearer" if token else None
+    with serving(_Gateway, upstream=upstream.rstrip("/"), scheme=scheme, secret=basic or digest or token,
+                 nonces=set(), cap_rows=cap_rows, cap_triples=cap_triples, seen=[]) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

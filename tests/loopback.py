@@ -34,10 +34,12 @@ class _Recorder(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def loopback_server():
-    """A running server on 127.0.0.1; ``server.url`` is its base URL, ``server.requests`` what it got."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.requests = []
+def serving(handler, **attrs):
+    """A ``ThreadingHTTPServer`` of ``handler`` on 127.0.0.1 and a free port, serving in a
+    thread, with ``attrs`` set on it and ``url`` its base URL; always shut down."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    for k, v in attrs.items():
+        setattr(server, k, v)
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -47,3 +49,8 @@ def loopback_server():
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def loopback_server():
+    """A running server on 127.0.0.1; ``server.url`` is its base URL, ``server.requests`` what it got."""
+    return serving(_Recorder, requests=[])
