@@ -106,6 +106,7 @@ class _Types:
         self.of = {s: frozenset(ts) for s, ts in of.items()}
         self._kinds: dict = {}
         self._nodes: dict = {}
+        self._types: dict = {}
 
     def _is_a(self, types, cls) -> bool:
         return any(t == cls or cls in self.sup.get(t, ()) for t in types)
@@ -116,6 +117,15 @@ class _Types:
         if kind is None:
             kind = self._kinds[types] = next((k for cls, k in KINDS if self._is_a(types, cls)), "other")
         return kind
+
+    def type_of(self, node) -> tuple[str | None, str | None]:
+        """``(prefixed name, IRI)`` of the most specific class of ``node``, or ``None``s."""
+        types = self.of.get(node, frozenset())
+        known = self._types.get(types)
+        if known is None:
+            t = self.kb.most_specific_of(types)
+            known = self._types[types] = (self.kb.node_id(t), str(t)) if t is not None else (None, None)
+        return known
 
     def is_node(self, s) -> bool:
         if not isinstance(s, URIRef):
@@ -203,13 +213,13 @@ def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
     for k, nid in sorted(nodes.items(), key=lambda kv: kv[1]):
         s = term_of[k]
         kind = types.kind(s)
-        t = kb.most_specific_of(types.of[s])
+        type_id, type_iri = types.type_of(s)
         linked = out.get(k, ())
         served = {o for p, o in linked if p == serves}
         attrs = {
             "iri": k,
-            "type": kb.node_id(t) if t is not None else None,
-            "type_iri": str(t) if t is not None else None,
+            "type": type_id,
+            "type_iri": type_iri,
             "kind": kind,
             "labels": labels.get(k, {}),
             "evidence": _evidence_json(evidence.get(k, ())),
