@@ -2,9 +2,11 @@
 
 Code that needs the same fact about many nodes (every assertion's evidence, every
 node's types) asks once here instead of once per node.  Each read has two ways with the
-same rows: on the Oxigraph store one SPARQL query, run natively, converting only what
-comes back; on any other store one scan per property through rdflib's API (rdflib's own
-SPARQL engine joins far more slowly than those scans).  ``tests/test_store.py`` checks
+same rows: on the Oxigraph store one SPARQL query, run natively, its answer written as
+SPARQL TSV by Oxigraph and decoded here (cheaper than a Python object per term, and the
+evaluation can run in a thread without the GIL: :func:`later`); on any other store one
+scan per property through rdflib's API (rdflib's own SPARQL engine joins far more slowly
+than those scans).  ``tests/test_store.py`` checks
 that both stores give the same indexes and graphs.
 
 Each column of a row comes back in one of three forms, named by a letter of the read's
@@ -36,16 +38,19 @@ from __future__ import annotations
 
 import gc
 import itertools
+import re
+from concurrent.futures import Executor
 from contextlib import contextmanager
+from typing import Callable
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from ccare.ontology import CC
-from ccare.store import from_ox, oxigraph_of
+from ccare.store import oxigraph_of
 
-__all__ = ["gc_paused", "key", "term", "rows", "iri_values", "evidence", "assertions", "names", "typed", "types", "outgoing", "labels"]
+__all__ = ["gc_paused", "key", "term", "rows", "later", "iri_values", "evidence", "assertions", "names", "typed", "types", "outgoing", "labels"]
 
 
 @contextmanager
@@ -106,39 +111,113 @@ def rows(graph: Graph, query: str, shape: str | None = None) -> list[tuple]:
             forms = [_RDFLIB_FORMS[c] for c in shape]
             out = [tuple([None if t is None else f(t) for f, t in zip(forms, r)]) for r in out]
         return out
+    return _decode(_answer(st, query), shape)
+
+
+def later(graph: Graph, read, pool: Executor | None) -> Callable[[], list]:
+    """Start the bulk ``read`` (:func:`evidence` or :func:`assertions`) of ``graph`` in
+    ``pool``; call what is returned for its rows.
+
+    On Oxigraph the thread evaluates the query and writes its answer without holding the
+    GIL, so the evaluation overlaps the caller's own Python work; the rows are decoded on
+    the calling thread.  Elsewhere (or with no pool) the read runs when called.
+    """
+    st = oxigraph_of(graph)
+    if st is None or pool is None:
+        return lambda: read(graph)
+    query, shape = _QUERIES[read]
+    answer = pool.submit(_answer, st, query)
+    return lambda: _decode(answer.result(), shape)
+
+
+# ---------------------------------------------------------------------- SPARQL TSV answers
+# Oxigraph writes an answer as SPARQL TSV in native code; decoding that text costs less
+# than a Python object per term, and runs on the thread that asked.  Terms are written as
+# in Turtle: <iri>, _:id, "lexical" with @lang or ^^<datatype>, or a bare canonical
+# integer, decimal or boolean; unbound is an empty cell.
+
+
+def _answer(st: ox.Store, query: str) -> str:
+    return st.query(query).serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8")
+
+
+def _decode(text: str, shape: str | None) -> list[tuple]:
+    lines = text.split("\n")  # each row ends with a newline: the last item is ""
+    width = len(lines[0].split("\t")) if lines[0] else 0
+    shape = shape or "t" * width
+    if len(shape) != width:
+        raise ValueError(f"a shape of {len(shape)} columns for an answer of {width}")
     iris: dict = {}
-    named, blank, literal = ox.NamedNode, ox.BlankNode, ox.Literal
 
-    def as_term(t):
-        cls = type(t)
-        if cls is named:
-            v = t.value
-            u = iris.get(v)
-            if u is None:
-                u = iris[v] = URIRef(v)
-            return u
-        if cls is blank:
-            return BNode(t.value)
-        return None if t is None else from_ox(t)
+    def as_term(c):
+        k = _tsv_key(c)
+        if type(k) is not str:
+            return k
+        u = iris.get(k)
+        if u is None:
+            u = iris[k] = term(k)
+        return u
 
-    def as_key(t):
-        cls = type(t)
-        if cls is named:
-            return t.value
-        if cls is blank:
-            return "_:" + t.value
-        return None if t is None else from_ox(t)
+    forms = {"t": as_term, "k": _tsv_key, "l": _tsv_lex}
+    convs = [forms[c] for c in shape]
+    body = lines[1:-1]
+    if width == 1:
+        (conv,) = convs
+        return [(conv(line),) for line in body]
+    return [tuple([f(c) for f, c in zip(convs, line.split("\t"))]) for line in body]
 
-    def as_lex(t):
-        return t.value if type(t) is literal else as_key(t)
 
-    result = st.query(query)
-    forms = {"t": as_term, "k": as_key, "l": as_lex}
-    convs = [forms[c] for c in (shape or "t" * len(result.variables))]
-    if len(set(convs)) == 1:
-        (conv,) = set(convs)
-        return [tuple(map(conv, sol)) for sol in result]
-    return [tuple([f(t) for f, t in zip(convs, sol)]) for sol in result]
+def _tsv_key(c: str):
+    """The key of the term in TSV cell ``c`` (``None`` for an empty cell)."""
+    if not c:
+        return None
+    h = c[0]
+    if h == "<":
+        return c[1:-1]
+    if h == "_":
+        return c
+    return _tsv_literal(c)
+
+
+def _tsv_lex(c: str):
+    """The lexical form of the literal in TSV cell ``c``; another term's key."""
+    if not c:
+        return None
+    h = c[0]
+    if h == '"':
+        s = c[1:c.rindex('"')]
+        return _unescape(s) if "\\" in s else s
+    if h == "<":
+        return c[1:-1]
+    if h == "_":
+        return c
+    return c  # a bare number or boolean is its own lexical form
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _tsv_literal(c: str) -> Literal:
+    """The rdflib literal in TSV cell ``c``, as :func:`ccare.store.from_ox` makes it."""
+    if c[0] != '"':
+        kind = "boolean" if c in ("true", "false") else "double" if "e" in c or "E" in c else \
+            "decimal" if "." in c else "integer"
+        return Literal(c, datatype=URIRef(_XSD + kind))
+    end = c.rindex('"')
+    lexical, rest = _tsv_lex(c), c[end + 1:]
+    if rest.startswith("@"):
+        return Literal(lexical, lang=rest[1:])
+    if rest.startswith("^^<") and rest[3:-1] != _XSD + "string":
+        return Literal(lexical, datatype=URIRef(rest[3:-1]))
+    return Literal(lexical)
+
+
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+_ESCAPE = re.compile(r"\\(?:([tbnrf\"'\\])|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
+
+
+def _unescape(s: str) -> str:
+    return _ESCAPE.sub(lambda m: _ECHAR[m[1]] if m[1] else chr(int(m[2] or m[3], 16)), s)
 
 
 def iri_values(var: str, nodes) -> str:
@@ -174,7 +253,7 @@ def evidence(graph: Graph) -> list[tuple]:
     """``(node, evidence node, source, line, quote)`` for every ``cc:evidence``: keys of
     the nodes and the source, line and quote lexical, ``None`` where missing."""
     if oxigraph_of(graph) is not None:
-        return rows(graph, _EVIDENCE, "kkkll")
+        return rows(graph, *_QUERIES[evidence])
     src, line, quote = (_scan(graph, p) for p in (CC.source, CC.line, CC.quote))
     return [
         (key(x), key(ev), key(s), _lex(ln), _lex(q))
@@ -203,7 +282,7 @@ def assertions(graph: Graph) -> list[tuple]:
     ``cc:inferred true`` (the very term), ``"false"`` for any other value; rationale
     lexical."""
     if oxigraph_of(graph) is not None:
-        return rows(graph, _ASSERTIONS, "kkkkll")
+        return rows(graph, *_QUERIES[assertions])
     cols = [_scan(graph, p) for p in (RDF.subject, RDF.predicate, RDF.object, CC.inferred, CC.rationale)]
     true = Literal(True)
     out = []
@@ -213,6 +292,10 @@ def assertions(graph: Graph) -> list[tuple]:
         k = key(a)
         out.extend((k, key(s), key(p), key(o), flag, _lex(r)) for s, p, o, flag, r in _product(ss, ps, os_, flags, rs))
     return out
+
+
+#: The query and the shape of the reads :func:`later` can start.
+_QUERIES = {evidence: (_EVIDENCE, "kkkll"), assertions: (_ASSERTIONS, "kkkkll")}
 
 
 _NAMES = """

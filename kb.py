@@ -244,6 +244,19 @@ class KnowledgeBase:
         self.graph = graph
         self.sources = list(sources)
         self.cache_key: str | None = None
+        self._pending: dict = {}  # index -> its rows, started by prefetch()
+
+    def prefetch(self, pool) -> None:
+        """Start reading the rows of the evidence and assertion indexes in ``pool`` (a
+        thread pool), for a caller about to do Python work of its own first; the indexes
+        take them when first used.  See :func:`ccare.bulk.later`."""
+        for index, read in (("_evidence", bulk.evidence), ("_assertion_index", bulk.assertions)):
+            if index not in self.__dict__ and index not in self._pending:
+                self._pending[index] = bulk.later(self.graph, read, pool)
+
+    def _rows(self, index: str, read) -> list:
+        pending = self._pending.pop(index, None)
+        return pending() if pending is not None else read(self.graph)
 
     # ------------------------------------------------------------------ naming
 
@@ -371,7 +384,7 @@ class KnowledgeBase:
         """Node key (:func:`ccare.bulk.key`) -> its evidence as sorted ``(source, line,
         quote)`` tuples, for every node with ``cc:evidence`` (one query)."""
         first: dict = {}
-        for x, ev, src, line, quote in bulk.evidence(self.graph):
+        for x, ev, src, line, quote in self._rows("_evidence", bulk.evidence):
             if (x, ev) not in first:  # one source, line, quote per evidence node
                 first[x, ev] = (src, line, quote)
         idx: dict = {}
@@ -405,7 +418,7 @@ class KnowledgeBase:
         """Both assertion indexes, in one pass over the assertions (one query)."""
         by_triple: dict = {}
         notes: dict = {}
-        for a, s, p, o, inferred, rationale in bulk.assertions(self.graph):
+        for a, s, p, o, inferred, rationale in self._rows("_assertion_index", bulk.assertions):
             spo = s, p, o
             nodes = by_triple.get(spo)
             if nodes is None:

@@ -29,6 +29,7 @@ True
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
 
 import networkx as nx
@@ -166,7 +167,9 @@ def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
         G = cache.get_derived(key, "networkx")
         if isinstance(G, nx.MultiDiGraph):
             return G
-    with bulk.gc_paused():
+    # Oxigraph answers the two big reads in threads while _build reads the nodes
+    with bulk.gc_paused(), ThreadPoolExecutor(max_workers=2, thread_name_prefix="ccare-read") as pool:
+        kb.prefetch(pool)
         G = _build(kb)
     if key is not None:
         cache.put_derived(key, "networkx", G)
