@@ -26,6 +26,8 @@ ccare.errors.UsageError: endpoint 'ftp://example.org/sparql' is not an http:// o
 rdflib.term.Literal('支付', lang='zh')
 >>> redact("https://user:secret@db.example.org/sparql")
 'https://db.example.org/sparql'
+>>> redact("http://user:secret@[::1]:7878/query")
+'http://[::1]:7878/query'
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ def redact(url: str) -> str:
     if parts.username is None and parts.password is None:
         return url
     host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
     if parts.port:
         host += f":{parts.port}"
     return urllib.parse.urlunsplit(parts._replace(netloc=host))
@@ -98,6 +102,10 @@ def term(binding: dict):
 
 def _check_url(url: str, what: str) -> str:
     parts = urllib.parse.urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - urllib checks the port when asked for it
+    except ValueError:
+        raise UsageError(f"{what} {parts.scheme}://{parts.hostname or ''}...: the port is not a number") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"{what} {redact(url)!r} is not an http:// or https:// URL")
     return url

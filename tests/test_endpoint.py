@@ -241,6 +241,9 @@ def test_endpoint_must_be_http(ccare):
     r = ccare("products", "--endpoint", "file:///etc/passwd")
     assert r.exit_code == 2
     assert "not an http:// or https:// URL" in r.stderr
+    r = ccare("products", "--endpoint", "http://user:pw@db.example.org:78x/query")
+    assert r.exit_code == 2
+    assert "the port is not a number" in r.stderr and "pw" not in r.stderr and "Traceback" not in r.output
 
 
 # ---------------------------------------------------------------------- sparql at the endpoint
