@@ -5,7 +5,8 @@ every SPARQL 1.1 server accepts (Oxigraph, Fuseki, GraphDB, Virtuoso, Neptune).
 
 Credentials (:class:`Credentials`) come from the environment, ``CCARE_ENDPOINT_TOKEN``
 (sent as ``Authorization: Bearer``) or ``CCARE_ENDPOINT_USER`` and
-``CCARE_ENDPOINT_PASSWORD``, else from the URL's ``user:password@``.  A user name and
+``CCARE_ENDPOINT_PASSWORD``, or from the URL's ``user:password@`` (a user in the URL and
+the password in the environment is the way to keep it out of shell history).  A user name and
 password are sent the way the server's challenge asks: HTTP Basic (Fuseki, GraphDB;
 after the first challenge, with every request) or Digest (Virtuoso's ``/sparql-auth``).
 They go to the endpoint's own URLs only (redirects are refused) and appear in no
@@ -129,18 +130,28 @@ class Credentials:
 
     @classmethod
     def for_url(cls, url: str, environ=None) -> "Credentials":
-        """The credentials for ``url``: the environment's (:data:`TOKEN_ENV`, else
-        :data:`USER_ENV` and :data:`PASSWORD_ENV`), else the URL's ``user:password@``."""
+        """The credentials for ``url``: a token from :data:`TOKEN_ENV`; else a user from
+        :data:`USER_ENV` or the URL's ``user@``, with the password from
+        :data:`PASSWORD_ENV` or the URL's ``user:password@``.
+
+        Raises :class:`~ccare.errors.UsageError` for a password with no user.
+        """
         env = os.environ if environ is None else environ
         if env.get(TOKEN_ENV):
             return cls(token=env[TOKEN_ENV])
-        if env.get(USER_ENV):
-            return cls(user=env[USER_ENV], password=env.get(PASSWORD_ENV, ""))
         parts = urllib.parse.urlsplit(url)
-        if parts.username is not None:
-            return cls(user=urllib.parse.unquote(parts.username),
-                       password=urllib.parse.unquote(parts.password or ""))
-        return cls()
+        in_url = urllib.parse.unquote(parts.username) if parts.username is not None else None
+        user = env.get(USER_ENV) or in_url
+        if user is None:
+            if env.get(PASSWORD_ENV):
+                raise UsageError(f"{PASSWORD_ENV} is set but names no user: set {USER_ENV}, "
+                                 "or put user@ in the endpoint's URL")
+            return cls()
+        if env.get(PASSWORD_ENV) is not None:
+            password = env[PASSWORD_ENV]
+        else:  # the URL's password goes with the URL's user only
+            password = urllib.parse.unquote(parts.password or "") if user == in_url else ""
+        return cls(user=user, password=password)
 
     def opener(self, urls) -> urllib.request.OpenerDirector:
         """A urllib opener that refuses redirects and authenticates to ``urls`` (and

@@ -313,6 +313,18 @@ def test_credentials_in_the_url_are_used_and_never_shown(ccare, server):
                               "and the password given\n")
 
 
+def test_user_in_the_url_password_in_the_environment(ccare, server):
+    with gateway(server, basic=("strategist", _SECRET)) as gw:
+        host = gw.url.removeprefix("http://")
+        r = _products(ccare, f"http://strategist@{host}/query", {"CCARE_ENDPOINT_PASSWORD": _SECRET})
+        assert r.exit_code == 0, r.output
+        # a password alone names nobody: a usage error, before any request
+        seen = len(gw.seen)
+        r = _products(ccare, f"{gw.url}/query", {"CCARE_ENDPOINT_PASSWORD": _SECRET})
+        assert r.exit_code == 2 and "CCARE_ENDPOINT_PASSWORD is set but names no user" in r.stderr
+        assert len(gw.seen) == seen
+
+
 def test_missing_credentials_say_how_to_give_them(ccare, server):
     with gateway(server, basic=("strategist", _SECRET)) as gw:
         r = _products(ccare, f"{gw.url}/query")
