@@ -111,11 +111,30 @@ def validate(kb: KnowledgeBase, timeout: float | None = None) -> Report:
     return _validate(kb)
 
 
+class _Counted(Graph):
+    """The data graph, over the same store, with its size counted once.
+
+    pyshacl tests the data graph's truth (``datagraph or shapes``) for every result it
+    makes, sh:or branches that fail included, and a graph's truth is its length, which
+    Oxigraph counts quad by quad: 4 ms a time at 100,000 triples, quadratic over a large
+    map.  Validation never writes to the graph (see :data:`PYSHACL_OPTIONS`).
+    """
+
+    def __init__(self, graph: Graph):
+        super().__init__(store=graph.store, identifier=graph.identifier, namespace_manager=graph.namespace_manager)
+        self._size: int | None = None
+
+    def __len__(self) -> int:
+        if self._size is None:
+            self._size = super().__len__()
+        return self._size
+
+
 def _validate(kb: KnowledgeBase) -> Report:
     import pyshacl  # heavy; only the validate command needs it
 
     shapes = shapes_graph()
-    conforms, results, _text = pyshacl.validate(kb.graph, shacl_graph=shapes, **PYSHACL_OPTIONS)
+    conforms, results, _text = pyshacl.validate(_Counted(kb.graph), shacl_graph=shapes, **PYSHACL_OPTIONS)
     if not isinstance(results, Graph):  # pyshacl could not run the shapes at all
         raise RuntimeError(f"SHACL validation failed to run: {_text.strip()}")
     def short(text: str) -> str:  # IRIs substituted into messages, as readable ids

@@ -357,3 +357,37 @@ def test_bulk_rows_of_empty_and_unbound_answers():
     assert bulk.rows(g, "SELECT ?x WHERE { ?x ?p ?o }") == []
     assert bulk.rows(g, "SELECT ?x ?y WHERE { VALUES (?x ?y) { (UNDEF UNDEF) (UNDEF UNDEF) } }", "kl") == [(None, None)] * 2
     assert bulk.rows(g, "SELECT * WHERE { }") == [()]
+
+
+_RELATIONS = """@prefix : <https://w3id.org/ccare/id/> . @prefix cc: <https://w3id.org/ccare/ontology#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+# evidenced: conforms
+:rx cc:userFlowsTo :ry .
+[] a cc:Assertion ; rdf:subject :rx ; rdf:predicate cc:userFlowsTo ; rdf:object :ry ;
+   cc:inferred false ; cc:evidence [ cc:source :openday-2023 ; cc:line 3 ; cc:quote "q" ] .
+# an assertion of another predicate between the same nodes does not cover it
+:rx cc:dataFlowsTo :ry .
+# an assertion without evidence does not cover it
+:ry cc:userFlowsTo :rx .
+[] a cc:Assertion ; rdf:subject :ry ; rdf:predicate cc:userFlowsTo ; rdf:object :rx ; cc:inferred false .
+# a description that is not typed cc:Assertion does not cover it
+:ry cc:dataFlowsTo :rz .
+[] rdf:subject :ry ; rdf:predicate cc:dataFlowsTo ; rdf:object :rz ;
+   cc:evidence [ cc:source :openday-2023 ; cc:line 3 ; cc:quote "q" ] .
+# merchants' own relations are not the map's
+:merchant-Z a cc:Merchant ; cc:uses :rz .
+"""
+
+
+def test_relation_evidence_rule_alike_on_both_stores(tmp_path):
+    """The SPARQL constraint "relation has evidence" (written as a nested test for speed)
+    reports exactly the relations without an evidenced cc:Assertion of their own."""
+    f = tmp_path / "relations.ttl"
+    f.write_text(_RELATIONS, encoding="utf-8")
+    found = {}
+    for kind, kb in _both((f,)).items():
+        found[kind] = sorted(v.message for v in validate(kb).violations if v.rule == "relation has evidence")
+    tail = "has no evidence: describe it with a cc:Assertion carrying cc:evidence"
+    assert found["oxigraph"] == found["memory"] == [
+        f"the relation cc:dataFlowsTo ry {tail}", f"the relation cc:dataFlowsTo rz {tail}",
+        f"the relation cc:userFlowsTo rx {tail}"]
