@@ -160,11 +160,7 @@ def _decode(text: str, shape: str | None) -> list[tuple]:
 
     forms = {"t": as_term, "k": _tsv_key, "l": _tsv_lex}
     convs = [forms[c] for c in shape]
-    body = lines[1:-1]
-    if width == 1:
-        (conv,) = convs
-        return [(conv(line),) for line in body]
-    return [tuple([f(c) for f, c in zip(convs, line.split("\t"))]) for line in body]
+    return [tuple([f(c) for f, c in zip(convs, line.split("\t"))]) for line in lines[1:-1]]
 
 
 def _tsv_key(c: str):

@@ -261,6 +261,14 @@ class Endpoint:
             raise EndpointError(f"{redact(self.query_url)}: not SPARQL JSON results (bindings)")
         return rows
 
+    def count(self, query: str) -> int:
+        """The number ``?n`` a ``SELECT (COUNT(...) AS ?n)`` answers."""
+        rows = self.select_values(query)
+        n = rows[0].get("n", "") if rows else ""
+        if not n.isdigit():
+            raise EndpointError(f"{redact(self.query_url)}: a count answered with {n!r}, not a number")
+        return int(n)
+
     def ask(self, query: str) -> bool:
         """The answer of an ``ASK``."""
         res = self._results(query)

@@ -96,8 +96,7 @@ class RemoteKnowledgeBase(KnowledgeBase):
 
         ep = self.endpoint
         rows = ep.select_values(MERCHANTS_QUERY)
-        count = ep.select_values(MERCHANT_COUNT_QUERY)
-        total = int(count[0].get("n", 0)) if count else 0
+        total = ep.count(MERCHANT_COUNT_QUERY)
         if len(rows) < total:
             if not rows:
                 raise EndpointError(f"{redact(ep.query_url)} counts {total:,} merchants but lists none")
@@ -139,8 +138,7 @@ def connect(endpoint: Endpoint, data: Sequence[str | os.PathLike] = (), store: s
     g = new_graph(store)
     query, count_query = (ALL_QUERY, ALL_COUNT_QUERY) if whole else (MAP_QUERY, MAP_COUNT_QUERY)
     read = endpoint.construct(query, g)
-    rows = endpoint.select_values(count_query)
-    expected = int(rows[0].get("n", 0)) if rows and str(rows[0].get("n", "")).isdigit() else 0
+    expected = endpoint.count(count_query)
     if read < expected:
         raise EndpointError(
             f"{redact(endpoint.query_url)} answered with {read:,} of the {expected:,} triples it holds "

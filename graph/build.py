@@ -142,13 +142,6 @@ class _Types:
         return known == "yes" or (known == "in-map" and str(s).startswith(str(ID)))
 
 
-def _kind(kb: KnowledgeBase, node) -> str:
-    for cls, kind in KINDS:
-        if kb.is_a(node, cls):
-            return kind
-    return "other"
-
-
 def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
     """The map as a ``MultiDiGraph`` (see the module docstring).
 
