@@ -83,3 +83,15 @@ def ccare():
 @pytest.fixture(scope="session")
 def kb():
     return load()
+
+
+@pytest.fixture(scope="session")
+def portfolio_ttl(tmp_path_factory):
+    """``examples/portfolio.csv`` imported with ``ccare import``: the example merchants as RDF."""
+    from pathlib import Path
+
+    out = tmp_path_factory.mktemp("portfolio") / "merchants.ttl"
+    example = Path(__file__).resolve().parent.parent / "examples" / "portfolio.csv"
+    r = CliRunner().invoke(cli, ["import", str(example), "-o", str(out)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return out

@@ -31,9 +31,6 @@ from ccare.graph.loops import operating_loops
 from ccare.kb import load
 from ccare.portfolio.index import local_records, merchants
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "portfolio.csv"
-
 
 def _oxigraph() -> str:
     exe = Path(sys.executable).with_name("oxigraph")
@@ -78,18 +75,6 @@ def oxigraph_server(location: Path):
             proc.kill()
             proc.wait()
         proc.stderr.close()
-
-
-@pytest.fixture(scope="session")
-def portfolio_ttl(tmp_path_factory):
-    from click.testing import CliRunner
-
-    from ccare.cli import cli
-
-    out = tmp_path_factory.mktemp("portfolio") / "merchants.ttl"
-    r = CliRunner().invoke(cli, ["import", str(EXAMPLE), "-o", str(out)], catch_exceptions=False)
-    assert r.exit_code == 0, r.output
-    return out
 
 
 @pytest.fixture(scope="session")

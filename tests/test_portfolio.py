@@ -24,7 +24,6 @@ from ccare.portfolio.batch import run
 from ccare.portfolio.index import Merchant, merchants
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "portfolio.csv"
 
 PRODUCT_SETS = [
     (),
@@ -43,18 +42,6 @@ PRODUCT_SETS = [
 @pytest.fixture(scope="module")
 def G(kb):
     return to_networkx(kb)
-
-
-@pytest.fixture(scope="module")
-def merchants_ttl(tmp_path_factory):
-    from click.testing import CliRunner
-
-    from ccare.cli import cli
-
-    out = tmp_path_factory.mktemp("portfolio") / "merchants.ttl"
-    r = CliRunner().invoke(cli, ["import", str(EXAMPLE), "-o", str(out)], catch_exceptions=False)
-    assert r.exit_code == 0, r.output
-    return out
 
 
 def _portfolio():
@@ -123,8 +110,8 @@ def test_budget_cuts_short_after_a_prefix(G):
     assert s["answered"] == len(result.results) and s["cut_short"] == f"step limit {half} reached"
 
 
-def test_merchants_read_from_rdf(kb, merchants_ttl):
-    k = load([merchants_ttl])
+def test_merchants_read_from_rdf(kb, portfolio_ttl):
+    k = load([portfolio_ttl])
     ms = merchants(k, to_networkx(k))
     assert [m.id for m in ms] == ["CAFE-017", "FRESH-42", "GOV-9", "LXJ-001", "SHOP-203"]
     lxj = ms[3]
@@ -136,9 +123,9 @@ def test_merchants_read_from_rdf(kb, merchants_ttl):
 # ---------------------------------------------------------------------- command line
 
 
-def test_prescribe_to_csv(ccare, merchants_ttl, tmp_path):
+def test_prescribe_to_csv(ccare, portfolio_ttl, tmp_path):
     out = tmp_path / "p.csv"
-    r = ccare("portfolio", "prescribe", "--data", str(merchants_ttl), "-o", str(out))
+    r = ccare("portfolio", "prescribe", "--data", str(portfolio_ttl), "-o", str(out))
     assert r.exit_code == 0, r.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert [row["merchant_id"] for row in rows] == ["CAFE-017", "FRESH-42", "GOV-9", "LXJ-001", "SHOP-203"]
@@ -153,8 +140,8 @@ def test_prescribe_to_csv(ccare, merchants_ttl, tmp_path):
     assert re.search(r"^Alipay Live \+ Qipan Miyun +2$", r.stdout, re.M)
 
 
-def test_prescription_matches_the_single_merchant_command(ccare, merchants_ttl):
-    doc = ccare.json("portfolio", "prescribe", "--data", str(merchants_ttl))
+def test_prescription_matches_the_single_merchant_command(ccare, portfolio_ttl):
+    doc = ccare.json("portfolio", "prescribe", "--data", str(portfolio_ttl))
     shop = next(m for m in doc["merchants"] if m["merchant"]["id"] == "SHOP-203")
     single = ccare.json("prescribe", "--has", "fan-group,payment,alipay-live", "--scale", "medium",
                         "--stage", "exploring", "--limit", "1")
@@ -162,9 +149,9 @@ def test_prescription_matches_the_single_merchant_command(ccare, merchants_ttl):
     assert shop["loop"] == [n["id"] for n in single[0]["loop"]["nodes"]]
 
 
-def test_gaps_to_json(ccare, merchants_ttl, tmp_path):
+def test_gaps_to_json(ccare, portfolio_ttl, tmp_path):
     out = tmp_path / "g.json"
-    r = ccare("portfolio", "gaps", "--data", str(merchants_ttl), "-o", str(out), "--format", "json")
+    r = ccare("portfolio", "gaps", "--data", str(portfolio_ttl), "-o", str(out), "--format", "json")
     assert r.exit_code == 0, r.output
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert json.loads(r.stdout) == doc["summary"]
@@ -174,22 +161,22 @@ def test_gaps_to_json(ccare, merchants_ttl, tmp_path):
     assert {"source": "mini-program", "relation": "userFlowsTo", "target": "payment"} in fresh["missing"]
 
 
-def test_needs_option_changes_the_question(ccare, merchants_ttl):
+def test_needs_option_changes_the_question(ccare, portfolio_ttl):
     def shop(doc):
         return next(m for m in doc["merchants"] if m["merchant"]["id"] == "SHOP-203")
 
-    wide = ccare.json("portfolio", "gaps", "--data", str(merchants_ttl))
-    narrow = ccare.json("portfolio", "gaps", "--data", str(merchants_ttl), "--needs", "SCALE,WORTH", "--any-domain")
+    wide = ccare.json("portfolio", "gaps", "--data", str(portfolio_ttl))
+    narrow = ccare.json("portfolio", "gaps", "--data", str(portfolio_ttl), "--needs", "SCALE,WORTH", "--any-domain")
     assert narrow["summary"]["needs"] == ["SCALE", "WORTH"] and narrow["summary"]["unserved_needs"] == {}
     assert shop(wide)["add"] == ["mini-program", "qipan-miyun"] and shop(narrow)["add"] == ["qipan-miyun"]
 
 
-def test_cut_short_writes_partial_results_whole(ccare, merchants_ttl, tmp_path):
-    k = load([merchants_ttl])
+def test_cut_short_writes_partial_results_whole(ccare, portfolio_ttl, tmp_path):
+    k = load([portfolio_ttl])
     G = to_networkx(k)
     half = _steps(G, merchants(k, G), "prescribe") // 2
     out = tmp_path / "p.json"
-    r = ccare("portfolio", "prescribe", "--data", str(merchants_ttl), "-o", str(out), "--max-steps", str(half))
+    r = ccare("portfolio", "prescribe", "--data", str(portfolio_ttl), "-o", str(out), "--max-steps", str(half))
     assert r.exit_code == 3
     doc = json.loads(out.read_text(encoding="utf-8"))
     n = doc["summary"]["answered"]
@@ -203,25 +190,25 @@ def test_no_merchants_is_an_error(ccare):
     assert "no merchants (cc:Merchant) to ask about" in r.stderr
 
 
-def test_output_must_be_csv_or_json(ccare, merchants_ttl, tmp_path):
-    r = ccare("portfolio", "gaps", "--data", str(merchants_ttl), "-o", str(tmp_path / "x.xlsx"))
+def test_output_must_be_csv_or_json(ccare, portfolio_ttl, tmp_path):
+    r = ccare("portfolio", "gaps", "--data", str(portfolio_ttl), "-o", str(tmp_path / "x.xlsx"))
     assert r.exit_code == 2 and "give a .csv or .json file name" in r.stderr
 
 
-def test_no_progress_bar_when_piped(ccare, merchants_ttl):
-    r = ccare("portfolio", "gaps", "--data", str(merchants_ttl), "--format", "csv")
+def test_no_progress_bar_when_piped(ccare, portfolio_ttl):
+    r = ccare("portfolio", "gaps", "--data", str(portfolio_ttl), "--format", "csv")
     assert r.exit_code == 0 and r.stderr == ""
     assert r.stdout.splitlines()[0].startswith("merchant_id,name,industry,scale,stage,products,status")
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
-def test_progress_bar_on_a_terminal(merchants_ttl, tmp_path):
+def test_progress_bar_on_a_terminal(portfolio_ttl, tmp_path):
     """stderr a real terminal: the bar shows there, and stdout (a file) stays clean."""
     master, slave = os.openpty()
     out = tmp_path / "stdout.txt"
     try:
         with open(out, "wb") as stdout:
-            proc = subprocess.run([sys.executable, "-m", "ccare", "portfolio", "gaps", "--data", str(merchants_ttl),
+            proc = subprocess.run([sys.executable, "-m", "ccare", "portfolio", "gaps", "--data", str(portfolio_ttl),
                                    "--format", "csv"], stdout=stdout, stderr=slave, timeout=120, cwd=ROOT)
         os.close(slave)
         slave = None

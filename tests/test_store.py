@@ -199,6 +199,16 @@ def test_build_is_alike_on_both_stores(synthetic):
     assert _graph_data(to_networkx(kbs["oxigraph"])) == _graph_data(to_networkx(kbs["memory"]))
 
 
+def _errors_on_both(f) -> dict:
+    """Store kind -> the DataError message of loading ``f`` on it (each must fail)."""
+    errors = {}
+    for kind in STORES:
+        with pytest.raises(DataError) as e:
+            load([f], store=kind, cache=False)
+        errors[kind] = str(e.value)
+    return errors
+
+
 @pytest.mark.parametrize(
     "name,text,line,column",
     [
@@ -210,11 +220,7 @@ def test_build_is_alike_on_both_stores(synthetic):
 def test_malformed_files_give_the_same_error_on_both_stores(tmp_path, name, text, line, column):
     f = tmp_path / name
     f.write_text(text, encoding="utf-8")
-    errors = {}
-    for kind in STORES:
-        with pytest.raises(DataError) as e:
-            load([f], store=kind, cache=False)
-        errors[kind] = str(e.value)
+    errors = _errors_on_both(f)
     assert errors["oxigraph"] == errors["memory"]
     assert errors["oxigraph"].startswith(f"{f}, line {line}")
 
@@ -225,11 +231,7 @@ def test_long_literals_are_refused_on_both_stores(tmp_path, monkeypatch):
     # a file longer than the limit, so that the Oxigraph path has to look in the store
     f.write_text("<http://ex/a> <http://ex/b> <http://ex/c> .\n" * 5 + f'<http://ex/a> <http://ex/b> "{"x" * 150}" .\n',
                  encoding="utf-8")
-    errors = {}
-    for kind in STORES:
-        with pytest.raises(DataError) as e:
-            load([f], store=kind, cache=False)
-        errors[kind] = str(e.value)
+    errors = _errors_on_both(f)
     assert errors["oxigraph"] == errors["memory"]
     assert "over the limit of 100" in errors["oxigraph"] and ", line 6" in errors["oxigraph"]
 
@@ -237,11 +239,7 @@ def test_long_literals_are_refused_on_both_stores(tmp_path, monkeypatch):
 def test_triple_terms_are_refused_on_both_stores(tmp_path):
     f = tmp_path / "star.nt"
     f.write_text("<http://ex/a> <http://ex/b> <<( <http://ex/c> <http://ex/d> <http://ex/e> )>> .\n", encoding="utf-8")
-    errors = {}
-    for kind in STORES:
-        with pytest.raises(DataError) as e:
-            load([f], store=kind, cache=False)
-        errors[kind] = str(e.value)
+    errors = _errors_on_both(f)
     assert errors["oxigraph"] == errors["memory"] and "not supported" in errors["oxigraph"]
 
 
