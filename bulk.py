@@ -47,6 +47,7 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
+from ccare import terms
 from ccare.ontology import CC
 from ccare.store import oxigraph_of
 
@@ -218,7 +219,7 @@ def _unescape(s: str) -> str:
 
 def iri_values(var: str, nodes) -> str:
     """A SPARQL ``VALUES`` block binding ``?var`` to each IRI of ``nodes`` (sorted)."""
-    return "VALUES ?%s { %s }" % (var, " ".join(f"<{n}>" for n in sorted(nodes)))
+    return "VALUES ?%s { %s }" % (var, " ".join(terms.iri(n) for n in sorted(map(str, nodes))))
 
 
 def _scan(graph: Graph, p) -> dict:
@@ -352,7 +353,7 @@ def outgoing(graph: Graph, nodes, keep_literals=()) -> list[tuple]:
     objects that are IRIs, and any object of the properties in ``keep_literals``."""
     keep = set(keep_literals)
     if oxigraph_of(graph) is not None:
-        extra = ", ".join(f"<{p}>" for p in sorted(keep)) or "<urn:x-ccare:none>"
+        extra = ", ".join(terms.iri(p) for p in sorted(keep)) or "<urn:x-ccare:none>"
         return rows(graph, _OUTGOING % (iri_values("s", nodes), extra), "kkk")
     return [(key(s), key(p), key(o)) for s in nodes for p, o in graph.predicate_objects(term(s))
             if isinstance(o, URIRef) or p in keep]

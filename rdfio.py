@@ -361,12 +361,39 @@ def _rdflib_triples(data: bytes, fmt: str, *, name: str, base_iri: str | None, l
     except Exception as e:  # rdflib's parsers raise many kinds for bad input
         raise DataError(name, f"not valid {fmt}: {e or type(e).__name__}") from None
     triples = list({(s, p, o) for s, p, o, _g in scratch.quads()})
+    seen: set = set()
     for t in triples:
         for term in t:
             if isinstance(term, (Literal, URIRef)) and len(term) > limits.max_literal:
                 what = "a literal" if isinstance(term, Literal) else "an IRI"
                 raise DataError(name, str(_too_long(what, len(term), limits.max_literal)))
+            if term not in seen:
+                seen.add(term)
+                _check_term(term, data, name)
     return triples
+
+
+def _check_term(term, data: bytes, name: str) -> None:
+    """Refuse a term rdflib's parser let through that is not valid RDF (an IRI with ``>``
+    or a space, a bad language tag), with the line where it first appears in the file."""
+    from xml.sax.saxutils import escape
+
+    from ccare.terms import TermError, term as sparql_term
+
+    if isinstance(term, BNode):
+        return
+    try:
+        sparql_term(term)
+    except TermError as e:
+        text = str(term.language if isinstance(term, Literal) and term.language else
+                   term.datatype if isinstance(term, Literal) else term)
+        at = -1
+        for form in (escape(text, {'"': "&quot;"}), escape(text), text):
+            at = data.find(form.encode("utf-8"))
+            if at >= 0:
+                break
+        line, column = prescan.position(data, at) if at >= 0 else (None, None)
+        raise DataError(name, str(e), line=line, column=column) from None
 
 
 def parse_text(graph: Graph, text: str | bytes, fmt: str, *, name: str = "<input>", base_iri: str | None = None,

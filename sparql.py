@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 import pyparsing
@@ -55,6 +56,8 @@ __all__ = [
     "QuerySyntaxError",
     "SparqlResult",
     "prepare",
+    "checked",
+    "expand_escapes",
     "check",
     "run",
     "DEFAULT_MAX_ROWS",
@@ -142,6 +145,58 @@ def check(query: Query) -> None:
             raise QueryError("GRAPH is not supported: the loaded map is one graph, without named graphs")
 
 
+#: SPARQL 1.1 §19.2: ``\uXXXX`` and ``\UXXXXXXXX`` anywhere in the text, before the grammar.
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_ANY_ESCAPE = re.compile(r"\\[uU]")
+
+
+def expand_escapes(text: str) -> str:
+    r"""``text`` with its codepoint escapes expanded, once, as SPARQL 1.1 (§19.2) says.
+
+    Engines disagree on escapes: rdflib's parser expands them across the whole text (and
+    reads ``\u`` followed by eight hex digits as one escape), Oxigraph only inside strings
+    and IRIs.  A query that means one thing to the checker and another to the engine could
+    hide a ``SERVICE``.  So ccare expands them itself, checks that text and runs or sends
+    that same text; the result holds no ``\u`` or ``\U`` at all (an escape that yields
+    another escape is refused), so every engine reads it alike.
+
+    >>> expand_escapes(r'SELECT * WHERE { ?s ?p "\u4E2D\U00006587" }')
+    'SELECT * WHERE { ?s ?p "中文" }'
+    >>> expand_escapes(r'"\u005Cu0022"')
+    Traceback (most recent call last):
+    ...
+    ccare.errors.QueryError: \u at line 1, column 2 (after expanding the codepoint escapes) starts no codepoint escape, or one escape writes another: write the character itself
+    """
+
+    def where(t: str, at: int) -> str:
+        return f"line {t.count(chr(10), 0, at) + 1}, column {at - t.rfind(chr(10), 0, at)}"
+
+    def expand(m: re.Match) -> str:
+        code = int(m[1] or m[2], 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise QueryError(f"{m[0]} at {where(text, m.start())} is not a Unicode character "
+                             "(codepoints go up to \\U0010FFFF, surrogates excluded)")
+        return chr(code)
+
+    out = _CODEPOINT.sub(expand, text)
+    left = _ANY_ESCAPE.search(out)
+    if left:
+        raise QueryError(f"{left[0]} at {where(out, left.start())} (after expanding the codepoint escapes) starts "
+                         "no codepoint escape, or one escape writes another: write the character itself")
+    return out
+
+
+def checked(text: str, namespaces: dict) -> tuple[str, Query]:
+    """``(sent, query)``: the text to run or send, and its checked parse.
+
+    ``sent`` is ``text`` with its codepoint escapes expanded (:func:`expand_escapes`) and a
+    ``PREFIX`` line for each map prefix it uses undeclared; ``query`` is :func:`prepare` of
+    exactly that text.
+    """
+    sent = with_prefixes(expand_escapes(text), namespaces)
+    return sent, prepare(sent, namespaces)
+
+
 def prepare(text: str, namespaces: dict) -> Query:
     """Parse and check ``text``; ``namespaces`` are prefixes the query may use undeclared.
 
@@ -152,6 +207,9 @@ def prepare(text: str, namespaces: dict) -> Query:
         raise QueryError("the query is empty")
     if len(text.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
         raise QueryError(f"the query is longer than {MAX_QUERY_BYTES:,} bytes")
+    if _ANY_ESCAPE.search(text):
+        # rdflib's parser would expand them and so check a text other than the one that runs
+        raise QueryError("prepare() takes a text whose codepoint escapes are expanded (see checked())")
     try:
         parsed = parseQuery(text)
     except pyparsing.ParseException as e:
@@ -206,8 +264,7 @@ def _evaluate(graph: Graph, text: str, namespaces: dict):
     """
     from ccare.store import oxigraph_of
 
-    sent = with_prefixes(text, namespaces)
-    query = prepare(sent, namespaces)
+    sent, query = checked(text, namespaces)
     kind = query.algebra.name.removesuffix("Query").upper()  # SelectQuery -> SELECT
     variables = list(query.algebra.get("PV") or []) if kind == "SELECT" else []
     yield kind, [str(v) for v in variables]  # before evaluating: some operators work eagerly
@@ -301,8 +358,7 @@ def run_remote(endpoint, text: str, *, namespaces: dict, max_rows: int = DEFAULT
     from ccare.endpoint.client import EndpointTimeout
 
     ns = {str(k): str(v) for k, v in namespaces.items()}
-    sent = with_prefixes(text, ns)
-    query = prepare(sent, ns)
+    sent, query = checked(text, ns)
     kind = query.algebra.name.removesuffix("Query").upper()
     variables = [str(v) for v in (query.algebra.get("PV") or [])] if kind == "SELECT" else []
     result = SparqlResult(kind=kind, vars=variables)

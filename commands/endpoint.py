@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from ccare.commands.common import progress
+from ccare.errors import DataError
+from ccare.terms import TermError
 from ccare.endpoint.client import DEFAULT_TIMEOUT, Endpoint, EndpointError, redact
-from ccare.endpoint.upload import BATCH, clear, file_graph, present, upload
+from ccare.endpoint.upload import BATCH, clear, file_graph, present, send, updates
 
 __all__ = ["load"]
 
@@ -39,19 +41,27 @@ def load(files, endpoint, update_endpoint, clear_, force, batch, request_timeout
       ccare products --need ACTIVE --endpoint http://localhost:7878/query
     """
     ep = Endpoint(endpoint, update_endpoint, timeout=request_timeout)
-    if clear_:
-        clear(ep)
-        click.echo(f"Emptied the default graph of {redact(ep.update_url)}.", err=True)
+    # read and write everything before the endpoint hears of it: a bad file changes nothing there
+    plans = []
     for path in files or (None,):
         what = path or "the shipped map"
         g = file_graph(path)
-        if not force:
+        try:
+            plans.append((what, g, updates(g, batch)))
+        except TermError as e:  # a term no SPARQL text may carry (rdflib's parsers let some through)
+            raise DataError(what, f"{e}; nothing was sent") from None
+    if clear_:
+        clear(ep)
+        click.echo(f"Emptied the default graph of {redact(ep.update_url)}.", err=True)
+    elif not force:
+        for what, g, _ in plans:
             held = present(ep, g)
             if held is not None:
                 raise EndpointError(f"{redact(ep.query_url)} already holds {held} from {what}; loading it again "
                                     "would duplicate its evidence (--clear empties the default graph first, "
                                     "--force loads anyway)")
+    for what, g, planned in plans:
         with progress(len(g), f"loading {what}") as update:
-            sent, requests = upload(ep, g, batch, update)
+            sent, requests = send(ep, planned, update)
         click.echo(f"Loaded {sent:,} triples of {what} into {redact(ep.update_url)} "
                    f"({requests:,} request{'s' if requests != 1 else ''}).")

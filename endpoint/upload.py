@@ -35,40 +35,33 @@ from __future__ import annotations
 import os
 from typing import Callable, Iterable, Iterator
 
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Graph, URIRef
 
+from ccare import terms
 from ccare.endpoint.client import Endpoint
 from ccare.kb import materialise, shipped_graph
 from ccare.rdfio import parse_file
 
-__all__ = ["BATCH", "batches", "insert_data", "upload", "present", "file_graph", "clear"]
+__all__ = ["BATCH", "batches", "insert_data", "updates", "send", "upload", "present", "file_graph", "clear"]
 
 #: Triples per ``INSERT DATA`` request (a group joined by blank nodes is never split).
 BATCH = 5000
 
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
-
-
 def _term(node, bnodes: dict) -> str:
-    if isinstance(node, URIRef):
-        return f"<{node}>"
     if isinstance(node, BNode):
         label = bnodes.get(node)
         if label is None:
             label = bnodes[node] = f"b{len(bnodes)}"
-        return "_:" + label
-    if isinstance(node, Literal):
-        text = '"' + str(node).translate(_ESCAPES) + '"'
-        if node.language:
-            return f"{text}@{node.language}"
-        if node.datatype is not None:
-            return f"{text}^^<{node.datatype}>"
-        return text
-    raise TypeError(f"cannot write {node!r} in SPARQL")
+        return terms.term(node, label)
+    return terms.term(node)
 
 
 def insert_data(triples: Iterable[tuple]) -> str:
-    """The ``INSERT DATA`` update adding ``triples`` (blank-node labels local to it)."""
+    """The ``INSERT DATA`` update adding ``triples`` (blank-node labels local to it).
+
+    Every term is written by :func:`ccare.terms.term`, never pasted: a term that is not
+    valid RDF raises :class:`~ccare.terms.TermError` and nothing is sent.
+    """
     bnodes: dict = {}
     lines = [f"{_term(s, bnodes)} {_term(p, bnodes)} {_term(o, bnodes)} ." for s, p, o in triples]
     return "INSERT DATA {\n\n" + "\n".join(lines) + "\n}"
@@ -119,20 +112,31 @@ def batches(graph: Graph, size: int = BATCH) -> Iterator[list]:
         yield batch
 
 
-def upload(endpoint: Endpoint, graph: Graph, size: int = BATCH,
-           progress: Callable[[int], None] | None = None) -> tuple[int, int]:
-    """Add every triple of ``graph`` to the endpoint's default graph.
+def updates(graph: Graph, size: int = BATCH) -> list[tuple[int, str]]:
+    """``(triples, INSERT DATA text)`` for each batch of ``graph``, all written before any
+    is sent: :class:`~ccare.terms.TermError` for a term that is not valid RDF."""
+    return [(len(batch), insert_data(batch)) for batch in batches(graph, size)]
 
-    Returns ``(triples, requests)``.  ``progress(n)`` is told of each batch's ``n`` triples.
-    """
+
+def send(endpoint: Endpoint, planned: list[tuple[int, str]],
+         progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Send the :func:`updates` of a graph; ``(triples, requests)``.  ``progress(n)`` is
+    told of each batch's ``n`` triples."""
     sent = requests = 0
-    for batch in batches(graph, size):
-        endpoint.update(insert_data(batch))
-        sent += len(batch)
+    for n, text in planned:
+        endpoint.update(text)
+        sent += n
         requests += 1
         if progress is not None:
-            progress(len(batch))
+            progress(n)
     return sent, requests
+
+
+def upload(endpoint: Endpoint, graph: Graph, size: int = BATCH,
+           progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Add every triple of ``graph`` to the endpoint's default graph: :func:`send` of its
+    :func:`updates` (a term that cannot be written stops it before any request)."""
+    return send(endpoint, updates(graph, size), progress)
 
 
 def present(endpoint: Endpoint, graph: Graph, sample: int = 20) -> URIRef | None:
@@ -144,8 +148,7 @@ def present(endpoint: Endpoint, graph: Graph, sample: int = 20) -> URIRef | None
     typed = sorted({s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}, key=str)[:sample]
     if not typed:
         return None
-    values = " ".join(f"<{s}>" for s in typed)
-    rows = endpoint.select(f"SELECT ?s WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }} LIMIT 1")
+    rows = endpoint.select(f"SELECT ?s WHERE {{ {terms.values('s', typed)} ?s a ?t }} LIMIT 1")
     return URIRef(str(rows[0]["s"])) if rows and "s" in rows[0] else None
 
 

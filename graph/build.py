@@ -182,12 +182,14 @@ def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
     # what the nodes point at: IRIs, and anything they serve or live in
     for s, p, o in bulk.outgoing(g, nodes, keep_literals=(CC.serves, CC.livesIn)):
         out.setdefault(s, []).append((p, o))
-    labels: dict = {}
+    candidates: dict = {}
     for s, label, lang in bulk.labels(g, nodes):
         lang = lang.lower()
         key = "zh" if lang.startswith("zh") else "en" if lang.startswith("en") else None
         if key:
-            labels.setdefault(s, {}).setdefault(key, label)
+            # the plain tag first (zh before zh-cn), then the label: the same pick on every store
+            candidates.setdefault(s, {}).setdefault(key, []).append((lang != key, str(label), label))
+    labels = {s: {key: min(c[key])[2] for key in ("zh", "en") if key in c} for s, c in candidates.items()}
     ids = dict(nodes)
 
     def node_id(k) -> str:

@@ -34,6 +34,7 @@ from urllib.parse import unquote
 import networkx as nx
 from rdflib import RDF, RDFS, Literal, URIRef
 
+from ccare import terms
 from ccare.graph.build import products
 from ccare.graph.prescribe import SCALES, STAGES
 from ccare.kb import KnowledgeBase
@@ -99,8 +100,8 @@ _PROPS = {
 }
 
 _FLAT_QUERY = (
-    "SELECT ?m ?p ?o WHERE { ?m a <%s> ; ?p ?o FILTER(isIRI(?m) && ?p IN (%s)) }"
-    % (CC.Merchant, ", ".join(f"<{p}>" for p in _PROPS))
+    "SELECT ?m ?p ?o WHERE { ?m a %s ; ?p ?o FILTER(isIRI(?m) && ?p IN (%s)) }"
+    % (terms.iri(CC.Merchant), ", ".join(terms.iri(p) for p in _PROPS))
 )
 
 

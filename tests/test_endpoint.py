@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -394,3 +395,56 @@ def test_a_capped_map_is_an_error_not_a_partial_map(ccare, server):
         r = ccare("products", "--endpoint", f"{gw.url}/query")
     assert r.exit_code == 1
     assert "answered with 1,000 of the" in r.stderr and "ResultSetMaxRows" in r.stderr
+
+
+# ---------------------------------------------------------------------- injections (issue 11)
+
+from loopback import loopback_server  # noqa: E402
+from test_injection import HIDDEN, SPELT  # noqa: E402
+
+HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
+
+
+def _count(ccare, endpoint) -> int:
+    r = ccare("sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--endpoint", endpoint, "--format", "csv")
+    assert r.exit_code == 0, r.output
+    return int(r.stdout.split()[1])
+
+
+@pytest.mark.parametrize("template", HIDDEN + SPELT)
+def test_the_endpoint_is_sent_only_the_checked_text(ccare, endpoint, template):
+    # Oxigraph's server evaluates SERVICE itself: a query that hid one would make the
+    # server call the loopback host
+    with loopback_server() as trap:
+        r = ccare("sparql", template.replace("{url}", trap.url), "--endpoint", endpoint, "--timeout", "20")
+        assert trap.requests == []
+        assert r.exit_code in (0, 1) and "Traceback" not in r.output
+        if template in SPELT:
+            assert r.exit_code == 1 and "refused: SERVICE" in r.stderr
+
+
+@pytest.mark.parametrize("name", ["injected-iri.trix", "injected-datatype.trix", "injected-lang.trix"])
+def test_load_never_runs_an_update_from_a_file(ccare, server, endpoint, name):
+    before = _count(ccare, endpoint)
+    r = ccare("load", "--endpoint", endpoint, "--update-endpoint", f"{server}/update", "--clear",
+              str(HOSTILE / name))
+    assert r.exit_code == 1, r.output
+    assert r.stderr.startswith(f"Error: {HOSTILE / name}") and "Loaded" not in r.stdout
+    # nothing was dropped (--clear comes after every file is read and written), nothing added
+    assert _count(ccare, endpoint) == before
+    ask = ccare("sparql", "ASK { <http://ex/pwned> ?p ?o }", "--endpoint", endpoint)
+    assert ask.stdout.strip() == "false"
+
+
+def test_a_literal_shaped_like_an_update_loads_as_itself(ccare, tmp_path):
+    value = 'a\\u0022 . } ; DROP ALL ; INSERT DATA { <http://ex/pwned> <http://ex/p> \\u0022b \\\\ "c"'
+    data = tmp_path / "odd.ttl"
+    data.write_text('<http://ex/s> <http://ex/p> """%s""" .\n' % value.replace("\\", "\\\\").replace('"', '\\"'),
+                    encoding="utf-8")
+    with oxigraph_server(tmp_path / "db") as base:
+        r = ccare("load", "--endpoint", f"{base}/query", "--update-endpoint", f"{base}/update", str(data))
+        assert r.exit_code == 0, r.output
+        q = "SELECT ?o WHERE { <http://ex/s> <http://ex/p> ?o }"
+        with urllib.request.urlopen(f"{base}/query?" + urllib.parse.urlencode({"query": q}), timeout=10) as resp:
+            got = json.loads(resp.read())
+        assert [b["o"]["value"] for b in got["results"]["bindings"]] == [value]
