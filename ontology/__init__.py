@@ -55,6 +55,11 @@ class CC(DefinedNamespace):
     Product: URIRef
     CoreProduct: URIRef
     OtherProduct: URIRef
+    PaymentHub: URIRef
+    ReachActivator: URIRef
+    SupportingProduct: URIRef
+    Instrument: URIRef
+    EntryChannel: URIRef
     Programme: URIRef
     Domain: URIRef
     Scene: URIRef
