@@ -1,9 +1,20 @@
-"""Write files whole or not at all.
+"""Write files whole or not at all; open inputs without hanging.
 
 :func:`atomic_write` writes to a temporary file in the target's directory and renames
 it over the target only when writing succeeded: a failure (an exception, a full disk,
 Ctrl-C) leaves any earlier file intact and no partial file behind.  ``"-"`` means
 standard output, for text formats.
+
+A target that is not a regular file is never replaced: a character device or a FIFO
+(``/dev/null``, ``/dev/stdout``, a named pipe) is written into directly, after the whole
+output has been made (so a failure writes nothing there either); a symbolic link is
+followed, and the file it names is replaced (the link stays); a block device, a socket
+or a directory is refused.  A target that is one of the running command's own input
+files (``ccare import a.csv -o a.csv``) is refused before anything is written
+(:func:`check_not_input`).
+
+:func:`open_input` opens an input file for reading without blocking on a FIFO, and
+refuses anything that is not a regular file.
 
 Examples
 --------
@@ -26,14 +37,16 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
 
-from ccare.errors import CcareError
+from ccare.errors import CcareError, DataError
 
-__all__ = ["atomic_write", "OutputError"]
+__all__ = ["atomic_write", "atomic_write_many", "OutputError", "check_not_input", "open_input", "command_inputs"]
 
 
 class OutputError(CcareError):
@@ -50,27 +63,172 @@ def _file_mode(target: Path) -> int:
         return 0o666 & ~umask
 
 
+def _stdout(binary: bool):
+    """Standard output for machine-readable bytes: raw when piped, terminal-safe on a terminal."""
+    from ccare import termsafe
+
+    return termsafe.machine_stdout(binary)
+
+
+# ---------------------------------------------------------------------- inputs
+
+
+def _param_paths(value):
+    if isinstance(value, (str, os.PathLike)):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _param_paths(v)
+
+
+def command_inputs(exclude=("output",)) -> list:
+    """The file names among the running click command's parameters (and its parents'),
+    but those named in ``exclude``: what the command reads (``--data``, a CSV, ``--file``),
+    and its other outputs (``--html``, ``--report``)."""
+    try:
+        import click
+    except ImportError:  # pragma: no cover - click is a dependency
+        return []
+    ctx = click.get_current_context(silent=True)
+    found = []
+    while ctx is not None:
+        for name, value in (ctx.params or {}).items():
+            if name in exclude:
+                continue
+            for v in _param_paths(value):
+                if str(v) not in ("", "-"):
+                    found.append(str(v))
+        ctx = ctx.parent
+    return found
+
+
+def check_not_input(target, inputs=None) -> None:
+    """Refuse to write ``target`` when it is the same file as one of ``inputs`` (default:
+    :func:`command_inputs`): the command would destroy what it reads."""
+    if str(target) == "-":
+        return
+    try:
+        st = os.stat(target)
+    except OSError:
+        return  # a new file is no one's input
+    if not stat.S_ISREG(st.st_mode):
+        return
+    for other in command_inputs() if inputs is None else inputs:
+        try:
+            o = os.stat(other)
+        except (OSError, ValueError):
+            continue
+        if (o.st_dev, o.st_ino) == (st.st_dev, st.st_ino):
+            raise OutputError(f"{target}: is also an input of this command ({other}); "
+                              "write the output to another file")
+
+
+def open_input(path, what: str = "an input file"):
+    """``path`` opened for reading in binary, refusing what is not a regular file.
+
+    A FIFO is opened without blocking (so one with no writer cannot hang ccare) and
+    refused, as are devices, sockets and directories.  Raises
+    :class:`~ccare.errors.DataError` naming the file.
+    """
+    p = Path(path)
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise DataError(p, "no such file") from None
+    except IsADirectoryError:
+        raise DataError(p, f"is a directory, not {what}") from None
+    except OSError as e:
+        raise DataError(p, e.strerror or str(e)) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a directory" if stat.S_ISDIR(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                    else "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                    else "not a regular file")
+            raise DataError(p, f"is {kind}, not {what}; give a regular file (or '-' for standard input)")
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+# ---------------------------------------------------------------------- outputs
+
+
+def _resolve_target(path) -> tuple[Path, os.stat_result | None]:
+    """The file the output goes to (symbolic links followed) and its status, if it exists."""
+    target = Path(path)
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
+    try:
+        return target, os.stat(target)
+    except FileNotFoundError:
+        return target, None
+    except OSError as e:
+        raise OutputError(f"{path}: {e.strerror or e}") from None
+
+
+@contextlib.contextmanager
+def _into_special(target: Path, shown, binary: bool, encoding):
+    """Write into a character device or FIFO directly, once the whole output is made."""
+    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024**2)
+    f = spool if binary else io.TextIOWrapper(spool, encoding=encoding, newline="")
+    yield f
+    f.flush()
+    spool.seek(0)
+    try:
+        fd = os.open(target, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        if e.errno == 6:  # ENXIO: a FIFO nobody reads
+            raise OutputError(f"{shown}: a FIFO (named pipe) with no reader; start the reader first") from None
+        raise OutputError(f"{shown}: {e.strerror or e}") from None
+    try:
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "wb", closefd=True) as out:
+            fd = None
+            while chunk := spool.read(1024**2):
+                out.write(chunk)
+    finally:
+        if fd is not None:
+            os.close(fd)
+        spool.close()
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
     """Context manager yielding a file object; the target appears only on success.
 
     ``mode`` is ``"w"`` (text, UTF-8 regardless of the locale) or ``"wb"``. The target's
     directory must exist. ``path == "-"`` writes to standard output (text or bytes).
+    Special targets and inputs of the command: see the module's docs.
     """
     if mode not in ("w", "wb"):
         raise ValueError("mode must be 'w' or 'wb'")
     binary = mode == "wb"
     if str(path) == "-":
-        stream = sys.stdout.buffer if binary else sys.stdout
+        stream = _stdout(binary)
         yield stream
         stream.flush()
         return
-    target = Path(path)
+    shown = Path(path)
+    target, st = _resolve_target(path)
+    if st is not None:
+        m = st.st_mode
+        if stat.S_ISDIR(m):
+            raise OutputError(f"{shown}: is a directory")
+        if stat.S_ISCHR(m) or stat.S_ISFIFO(m):
+            with _into_special(target, shown, binary, encoding) as f:
+                yield f
+            return
+        if not stat.S_ISREG(m):
+            kind = "a block device" if stat.S_ISBLK(m) else "a socket" if stat.S_ISSOCK(m) else "not a regular file"
+            raise OutputError(f"{shown}: is {kind}; ccare writes only regular files, character devices and FIFOs")
+        check_not_input(target)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
-        raise OutputError(f"{target}: directory {directory} does not exist")
-    if target.is_dir():
-        raise OutputError(f"{target}: is a directory")
+        raise OutputError(f"{shown}: directory {directory} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
     try:
         with os.fdopen(fd, mode, encoding=None if binary else encoding, newline=None if binary else "") as f:
@@ -83,3 +241,41 @@ def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_many(files: dict, mode: str = "wb") -> list:
+    """Write each ``{path: content}`` so that either every file is replaced or none is.
+
+    Every content is written to a temporary file beside its target first; only when all are
+    written (and synced) are they renamed over their targets, one after the other.  A
+    failure while writing (a full disk) leaves every old file as it was.
+    """
+    binary = mode == "wb"
+    staged = []  # (tmp, target)
+    try:
+        for path, content in files.items():
+            shown = Path(path)
+            target, st = _resolve_target(path)
+            if st is not None and not stat.S_ISREG(st.st_mode):
+                raise OutputError(f"{shown}: is not a regular file")
+            if st is not None:
+                check_not_input(target)
+            directory = target.parent if str(target.parent) else Path(".")
+            if not directory.is_dir():
+                raise OutputError(f"{shown}: directory {directory} does not exist")
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
+            staged.append((tmp, target))
+            with os.fdopen(fd, mode, encoding=None if binary else "utf-8", newline=None if binary else "") as f:
+                f.write(content)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, _file_mode(target))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+        done = [t for _, t in staged]
+        staged = []
+        return done
+    finally:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)

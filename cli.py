@@ -13,7 +13,7 @@ import traceback
 
 import click
 
-from ccare import __version__
+from ccare import __version__, i18n
 from ccare.errors import CcareError, UsageError
 
 __all__ = ["cli", "main", "COMMANDS", "SUMMARIES"]
@@ -66,6 +66,48 @@ SUMMARIES = {
     "whatif": "What breaks if a product is dropped: operating loops lost and kept.",
 }
 
+def _finite_numbers(cmd):
+    """Make every float option of ``cmd`` (and its subcommands) refuse ``nan`` and ``inf``:
+    click's ``FloatRange`` lets ``nan`` through (it is neither below nor above a bound), and
+    ``--timeout nan`` would switch the limit off."""
+    if getattr(cmd, "_ccare_finite", False):
+        return cmd
+    cmd._ccare_finite = True
+    for param in getattr(cmd, "params", ()):
+        if isinstance(param.type, click.types.FloatParamType) and not getattr(param.type, "_ccare_finite", False):
+            param.type = _FiniteFloat(param.type)
+    for sub in getattr(cmd, "commands", {}).values():
+        _finite_numbers(sub)
+    return cmd
+
+
+class _FiniteFloat(click.ParamType):
+    """A float type that refuses ``nan`` and infinities (usage error, exit 2)."""
+
+    _ccare_finite = True
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.name = inner.name
+
+    def convert(self, value, param, ctx):
+        import math
+
+        rv = self.inner.convert(value, param, ctx)
+        if isinstance(rv, float) and not math.isfinite(rv):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return rv
+
+    def get_metavar(self, *args, **kwargs):
+        return self.inner.get_metavar(*args, **kwargs)
+
+    def to_info_dict(self):
+        return self.inner.to_info_dict()
+
+    def __repr__(self):
+        return repr(self.inner)
+
+
 #: Exit code when the user interrupts a run (Ctrl-C), as shells report SIGINT.
 EXIT_INTERRUPTED = 130
 
@@ -81,7 +123,7 @@ class CcareGroup(click.Group):
         if target is None:
             return super().get_command(ctx, name)
         module, attr = target.split(":")
-        return getattr(importlib.import_module(module), attr)
+        return _finite_numbers(getattr(importlib.import_module(module), attr))
 
     def format_commands(self, ctx, formatter):
         """List the commands from :data:`SUMMARIES`, importing only those without one."""
@@ -103,24 +145,48 @@ class CcareGroup(click.Group):
         cmd = self.get_command(ctx, name) if name else None
         return click.Context(cmd, info_name=name, parent=ctx) if cmd is not None else ctx
 
+    def main(self, *args, **kwargs):
+        """Run with standard output and error filtered: nothing printed from data drives
+        the terminal (:mod:`ccare.termsafe`)."""
+        from ccare import termsafe
+
+        with termsafe.guarded():
+            return super().main(*args, **kwargs)
+
+    def parse_args(self, ctx, args):
+        ctx.meta["ccare.argv"] = list(args)  # for the language of an error met before --lang is read
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx):
+        try:
+            return self._invoke(ctx)
+        except click.ClickException as e:
+            lang = _error_lang(ctx)
+            if lang == "zh" and not isinstance(e, _Chinese):
+                raise _Chinese(e, getattr(e, "__ccare_cause__", None) or e.__cause__ or e, ctx) from None
+            raise
+
+    def _invoke(self, ctx):
         debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
         except UsageError as e:
-            raise click.UsageError(str(e), self._subcommand_context(ctx)) from (e if debug else None)
+            err = click.UsageError(str(e), self._subcommand_context(ctx))
+            err.__ccare_cause__ = e
+            raise err from (e if debug else None)
         except CcareError as e:
             if debug:
                 traceback.print_exc()
             err = click.ClickException(str(e))
             err.exit_code = e.exit_code
+            err.__ccare_cause__ = e
             raise err from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except BrokenPipeError:
             raise  # the reader went away (``ccare ... | head``): click ends quietly
         except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+            click.echo(i18n.t("interrupted", _error_lang(ctx)), err=True)
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
         except Exception as e:  # a bug: say so plainly, traceback only with --debug
             if debug:
@@ -128,6 +194,57 @@ class CcareGroup(click.Group):
             raise click.ClickException(
                 f"internal error: {type(e).__name__}: {e} (run with --debug for the traceback)"
             ) from None
+
+
+def _error_lang(ctx) -> str:
+    """The language to report an error in: the command's ``--lang`` if it was read, else
+    the one on the command line, else :func:`ccare.i18n.default_lang`."""
+    lang = ctx.meta.get("ccare.lang")
+    if lang:
+        return lang
+    args = ctx.meta.get("ccare.argv") or []
+    for i, a in enumerate(args):
+        if a == "--":
+            break
+        value = args[i + 1] if a == "--lang" and i + 1 < len(args) else a[7:] if a.startswith("--lang=") else None
+        if value is not None and value.lower() in i18n.LANGS:
+            return value.lower()
+    return i18n.default_lang()
+
+
+class _Chinese(click.ClickException):
+    """A click error said in Chinese: ``错误：…``, after click's (English) usage line."""
+
+    def __init__(self, original: click.ClickException, cause: BaseException, ctx):
+        names = _suggestion_labels(cause, ctx)
+        super().__init__(i18n.error(original.format_message(), "zh", exc=cause, names=names))
+        self.exit_code = original.exit_code
+        self.ctx = original.ctx if isinstance(original, click.UsageError) else None
+
+    def show(self, file=None):
+        if self.ctx is not None:
+            hint = ""
+            if self.ctx.command.get_help_option(self.ctx) is not None:
+                option = max(self.ctx.command.get_help_option_names(self.ctx), key=len)
+                hint = i18n.t("usage_try", "zh", command=f"{self.ctx.command_path}").replace("--help", option) + "\n"
+            click.echo(f"{self.ctx.get_usage()}\n{hint}", file=file, err=file is None)
+        click.echo(i18n.t("error", "zh", message=self.format_message()), file=file, err=file is None)
+
+
+def _suggestion_labels(cause, ctx) -> dict | None:
+    """Chinese labels of the ids an unknown name's near matches name."""
+    from ccare.errors import UnknownEntityError
+
+    kb = ctx.meta.get("ccare.kb")
+    if not isinstance(cause, UnknownEntityError) or kb is None:
+        return None
+    out = {}
+    for ident in cause.suggestions:
+        try:
+            out[ident] = kb.entity(kb.resolve(ident)).labels.get("zh") or ident
+        except CcareError:
+            pass
+    return out
 
 
 @click.group(cls=CcareGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -16,9 +16,10 @@ Examples
 
 from __future__ import annotations
 
+import math
 import time
 
-__all__ = ["Budget", "DEFAULT_TIMEOUT", "EXIT_CUT_SHORT"]
+__all__ = ["Budget", "DEFAULT_TIMEOUT", "EXIT_CUT_SHORT", "parse_size", "env_seconds", "MAX_SIZE"]
 
 #: Seconds a search may run unless the user says otherwise (``--timeout``).
 DEFAULT_TIMEOUT = 30.0
@@ -33,8 +34,9 @@ class Budget:
     __slots__ = ("deadline", "timeout", "max_steps", "steps", "cut_short", "reason", "_check_every")
 
     def __init__(self, timeout: float | None = DEFAULT_TIMEOUT, max_steps: int | None = None):
-        if timeout is not None and timeout <= 0:
-            raise ValueError("timeout must be positive")
+        if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+            # nan compares false with everything: without this check it switches the limit off
+            raise ValueError(f"timeout must be a positive, finite number of seconds (got {timeout!r})")
         self.timeout = timeout
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.max_steps = max_steps
@@ -68,3 +70,58 @@ class Budget:
         self.cut_short = True
         self.reason = self.reason or reason
         return False
+
+
+#: Units of :func:`parse_size` (binary: ``1K`` is 1,024).
+SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+#: The largest size a limit may be set to (1 TiB): beyond it no machine ccare runs on
+#: could honour the limit, and a number like ``1e30`` is a typo, not a wish.
+MAX_SIZE = 1024**4
+
+
+def parse_size(value: str, var: str, maximum: int = MAX_SIZE) -> int:
+    """``value`` (``"512M"``, ``"2G"``, ``"1000"``) in bytes; a usage error names ``var``
+    when it is not a positive, finite size up to ``maximum``.
+
+    >>> parse_size("2G", "X")
+    2147483648
+    >>> parse_size("nan", "X")
+    Traceback (most recent call last):
+    ...
+    ccare.errors.UsageError: X must be a positive number, optionally with K, M or G (got 'nan')
+    """
+    from ccare.errors import UsageError
+
+    text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+    unit = text[-1:] if text[-1:] in SIZE_UNITS else ""
+    number = text[: len(text) - len(unit)].strip()
+    try:
+        f = float(number)
+    except ValueError:
+        f = math.nan
+    if not (math.isfinite(f) and f * SIZE_UNITS[unit] >= 1):
+        raise UsageError(f"{var} must be a positive number, optionally with K, M or G (got {value!r})")
+    if f * SIZE_UNITS[unit] > maximum:
+        raise UsageError(f"{var} is over the largest value allowed, {maximum:,} bytes (got {value!r})")
+    return int(f * SIZE_UNITS[unit])
+
+
+def env_seconds(var: str, default: float, environ=None) -> float:
+    """Seconds from the environment variable ``var`` (else ``default``); a usage error
+    when it is not a positive, finite number (``nan`` would switch the limit off)."""
+    import os
+
+    from ccare.errors import UsageError
+
+    environ = os.environ if environ is None else environ
+    raw = (environ.get(var) or "").strip()
+    if not raw:
+        return default
+    try:
+        v = float(raw)
+    except ValueError:
+        v = math.nan
+    if not (math.isfinite(v) and v > 0):
+        raise UsageError(f"{var} must be a positive, finite number of seconds (got {raw!r})")
+    return v

@@ -83,16 +83,9 @@ _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
 
 def _size(value: str, var: str) -> int:
-    text = value.strip().upper().removesuffix("B").removesuffix("I")
-    unit = text[-1:] if text[-1:] in _UNITS else ""
-    number = text[: len(text) - len(unit)].strip()
-    try:
-        n = int(float(number) * _UNITS[unit])
-    except ValueError:
-        n = 0
-    if n <= 0:
-        raise UsageError(f"{var} must be a positive number, optionally with K, M or G (got {value!r})")
-    return n
+    from ccare.limits import parse_size
+
+    return parse_size(value, var)  # nan, inf and sizes over 1 TiB are usage errors too
 
 
 @dataclass(frozen=True)
@@ -407,24 +400,23 @@ def read_bounded(path: str | os.PathLike, limits: Limits | None = None, what: st
 
     ``what`` names what the file should be in the messages ("is a directory, not an RDF file").
     """
+    from ccare.atomicio import open_input
+
     limits = limits or Limits.from_env()
     p = Path(path)
-    try:
-        with open(p, "rb") as f:
-            mode = os.fstat(f.fileno()).st_mode
-            if stat.S_ISDIR(mode):
-                raise DataError(p, f"is a directory, not {what}")
-            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-                raise DataError(p, f"is a device, not {what}")
-            if stat.S_ISREG(mode) and os.fstat(f.fileno()).st_size > limits.max_file_size:
-                raise DataError(p, _too_big(os.fstat(f.fileno()).st_size, limits.max_file_size))
-            data = f.read(limits.max_file_size + 1)
-    except FileNotFoundError:
-        raise DataError(p, "no such file") from None
-    except IsADirectoryError:
-        raise DataError(p, f"is a directory, not {what}") from None
-    except OSError as e:
-        raise DataError(p, e.strerror or str(e)) from None
+    # a FIFO is refused without blocking, devices and directories too (atomicio.open_input)
+    with open_input(p, what) as f:
+        try:
+            size = os.fstat(f.fileno()).st_size
+            if size > limits.max_file_size:
+                raise DataError(p, _too_big(size, limits.max_file_size))
+            # read what the file holds (one byte more shows growth), never a buffer of the limit's size
+            data = f.read(min(size, limits.max_file_size) + 1)
+            while len(data) <= limits.max_file_size and (
+                    chunk := f.read(min(1024**2, limits.max_file_size + 1 - len(data)))):
+                data += chunk  # the file grew since fstat (or reports no size)
+        except OSError as e:
+            raise DataError(p, e.strerror or str(e)) from None
     if len(data) > limits.max_file_size:
         raise DataError(p, _too_big(len(data), limits.max_file_size))
     return data

@@ -9,7 +9,7 @@ import weakref
 
 import click
 
-from ccare import render
+from ccare import i18n, render
 from ccare.kb import NEED_CODES, Entity, Evidence, KnowledgeBase, load
 
 __all__ = [
@@ -26,6 +26,10 @@ __all__ = [
     "echo_json",
     "echo_table",
     "fmt_evidence",
+    "current_lang",
+    "citations",
+    "relation_label",
+    "rationale",
     "label",
     "NeedCode",
     "NeedList",
@@ -59,9 +63,29 @@ def _remember_endpoint(ctx, param, value):
     return value
 
 
+def _remember_graph(ctx, param, value):
+    if value is not None:
+        from ccare.terms import TermError, iri
+
+        try:
+            iri(value)
+        except TermError as e:
+            raise click.BadParameter(str(e), ctx, param) from None
+        ctx.meta[_ENDPOINT + ".graph"] = value
+    return value
+
+
 def endpoint_option(f):
-    """``--endpoint URL``: :func:`load_kb` asks that SPARQL 1.1 endpoint instead of the
-    shipped map.  The command function does not see the option (its signature stays)."""
+    """``--endpoint URL`` and ``--graph IRI``: :func:`load_kb` asks that SPARQL 1.1
+    endpoint (that named graph of it) instead of the shipped map.  The command function
+    does not see the options (its signature stays)."""
+    f = click.option(
+        "--graph",
+        metavar="IRI",
+        expose_value=False,
+        callback=_remember_graph,
+        help="With --endpoint: read this named graph of the endpoint (default: its default graph).",
+    )(f)
     return click.option(
         "--endpoint",
         metavar="URL",
@@ -72,20 +96,106 @@ def endpoint_option(f):
 
 
 def current_endpoint():
-    """The :class:`~ccare.endpoint.client.Endpoint` of ``--endpoint`` for the running command, else None."""
+    """The :class:`~ccare.endpoint.client.Endpoint` of ``--endpoint`` (and ``--graph``) for
+    the running command, else None.  Its requests all end within the command's
+    ``--timeout``, when it has one, counted from the first call."""
     ctx = click.get_current_context(silent=True)
-    return ctx.meta.get(_ENDPOINT) if ctx is not None else None
+    if ctx is None:
+        return None
+    ready = ctx.meta.get(_ENDPOINT + ".ready")
+    if ready is not None:
+        return ready
+    endpoint, graph = ctx.meta.get(_ENDPOINT), ctx.meta.get(_ENDPOINT + ".graph")
+    if endpoint is None:
+        if graph is not None:
+            raise click.UsageError("--graph names a graph of an endpoint: give --endpoint URL too")
+        return None
+    if graph is not None:
+        endpoint = endpoint.with_graph(graph)
+    timeout = ctx.params.get("timeout")
+    if isinstance(timeout, (int, float)) and timeout > 0 and timeout != float("inf"):
+        endpoint = endpoint.with_timeout(timeout)  # --timeout covers the map fetch and every page too
+    ctx.meta[_ENDPOINT + ".ready"] = endpoint
+    return endpoint
+
+
+#: Where the running command's language is kept (``click.Context.meta``, shared by nested contexts).
+_LANG = "ccare.lang"
+#: Where the running command's knowledge base is kept, for citations and labels.
+_KB = "ccare.kb"
+
+
+def _remember_lang(ctx, param, value):
+    if value is None:
+        value = i18n.default_lang()
+    ctx.meta[_LANG] = value
+    return value
 
 
 def lang_option(f):
     return click.option(
         "--lang",
-        type=click.Choice(["zh", "en"]),
-        default="en",
-        show_default=True,
-        envvar="CCARE_LANG",
-        help="Label language of table output (JSON always carries both).",
+        type=click.Choice(["zh", "en"], case_sensitive=False),
+        default=None,
+        callback=_remember_lang,
+        show_default="CCARE_LANG, else the locale (zh_*: zh), else en",
+        help="Language of everything printed: tables, sentences, messages, reports, pages (JSON carries both).",
     )(f)
+
+
+def current_lang() -> str:
+    """The language of the running command: its ``--lang``, else :func:`ccare.i18n.default_lang`."""
+    ctx = click.get_current_context(silent=True)
+    lang = ctx.meta.get(_LANG) if ctx is not None else None
+    return lang or i18n.default_lang()
+
+
+def citations() -> "i18n.Citations":
+    """How the running command cites evidence: the short names of the sources it loaded."""
+    ctx = click.get_current_context(silent=True)
+    kb = ctx.meta.get(_KB) if ctx is not None else None
+    if kb is None:
+        return i18n.Citations()
+    found = _CITATIONS.get(kb)
+    if found is None:
+        found = _CITATIONS[kb] = i18n.Citations.of(kb)
+    return found
+
+
+_CITATIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def rationale(text: str | None, lang: str | None = None) -> str | None:
+    """An inferred relation's rationale in the running command's language, where the map has it."""
+    ctx = click.get_current_context(silent=True)
+    kb = ctx.meta.get(_KB) if ctx is not None else None
+    if kb is None or not text:
+        return text
+    found = _RATIONALES.get(kb)
+    if found is None:
+        found = _RATIONALES[kb] = i18n.Rationales.of(kb)
+    return found.text(text, lang or current_lang())
+
+
+_RATIONALES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def relation_label(key: str, lang: str | None = None) -> str:
+    """A relation (edge key, e.g. ``userFlowsTo``) as the reader calls it: its label in
+    Chinese, the key itself in English (the map's own term)."""
+    lang = lang or current_lang()
+    if lang != "zh":
+        return key
+    ctx = click.get_current_context(silent=True)
+    kb = ctx.meta.get(_KB) if ctx is not None else None
+    if kb is None or not key:
+        return key
+    from ccare.graph.build import relation_iri
+
+    try:
+        return kb.entity(relation_iri(kb, key)).labels.get("zh") or key
+    except Exception:  # a key the map does not know stays as it is
+        return key
 
 
 def format_option(*choices):
@@ -135,7 +245,7 @@ def load_kb(data, *, whole: bool = False) -> KnowledgeBase:
     with ``whole`` every triple the endpoint holds, merchants too."""
     endpoint = current_endpoint()
     if endpoint is None:
-        return _load(tuple(data), *store_options())
+        return _remember_kb(_load(tuple(data), *store_options()))
     ctx = click.get_current_context()
     cache = ctx.meta.setdefault("ccare.remote-kb", {})
     key = (tuple(data), whole)
@@ -143,7 +253,15 @@ def load_kb(data, *, whole: bool = False) -> KnowledgeBase:
         from ccare.endpoint.remote import connect
 
         cache[key] = connect(endpoint, key[0], store=store_options()[0], whole=whole)
-    return cache[key]
+    return _remember_kb(cache[key])
+
+
+def _remember_kb(kb: KnowledgeBase) -> KnowledgeBase:
+    """Keep ``kb`` for the running command's citations, labels and error messages."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[_KB] = kb
+    return kb
 
 
 def load_graph(data):
@@ -169,7 +287,9 @@ def progress(total: int, label: str):
     if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()) or total <= 0:
         yield None
         return
-    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+    from ccare.termsafe import raw
+
+    with click.progressbar(length=total, label=label, file=raw(sys.stderr)) as bar:
         yield bar.update
 
 
@@ -178,23 +298,30 @@ def echo_json(obj) -> None:
 
 
 def echo_table(headers, rows) -> None:
-    click.echo(render.table(headers, rows))
+    """Rows under ``headers``, the headers named in the running command's language."""
+    lang = current_lang()
+    click.echo(render.table([i18n.header(h, lang) for h in headers], rows))
 
 
 def label(entity: Entity, lang: str) -> str:
     return entity.label(lang)
 
 
-def fmt_evidence(evidence, inferred: bool = False) -> str:
-    """Evidence for a table cell: ``L24 “quote”; L25 “quote”`` (and ``[inferred]``).
+def fmt_evidence(evidence, inferred: bool = False, lang: str | None = None) -> str:
+    """Evidence for a table cell, as a reader cites it: ``line 24 “quote”; line 25 “quote”``
+    (``第 24 行 “quote”`` in Chinese), naming the source (``openday article, line 24``)
+    when more than one source is loaded; and ``[inferred]``.
 
     ``evidence`` holds :class:`~ccare.kb.Evidence` objects or their JSON form
     (``{"source", "line", "quote"}``), as the library's results carry them.
     """
+    lang = lang or current_lang()
+    cite = citations()
     items = [e.to_json() if isinstance(e, Evidence) else e for e in evidence or ()]
-    text = "; ".join(f"L{e['line']} “{e['quote']}”" if e.get("line") else f"{e['source']} “{e['quote']}”"
-                     for e in items) or "(no evidence)"
-    return text + (" [inferred]" if inferred else "")
+    sep = "；" if lang == "zh" else "; "
+    text = sep.join(cite.cite(e, lang, name_source=cite.many or e.get("line") is None) for e in items) \
+        or i18n.t("no_evidence", lang)
+    return text + (" " + i18n.t("inferred_tag", lang) if inferred else "")
 
 
 class NeedCode(click.ParamType):

@@ -29,7 +29,6 @@ _:c14n0 <http://example.org/q> "引用" .
 from __future__ import annotations
 
 import json
-import os
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -115,7 +114,9 @@ def _canonical_quads(graph: Graph) -> list:
 
     text = ox.serialize((ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in graph),
                         format=ox.RdfFormat.N_TRIPLES)
-    timeout = float(os.environ.get("CCARE_CANONICAL_TIMEOUT") or CANONICAL_TIMEOUT)
+    from ccare.limits import env_seconds
+
+    timeout = env_seconds("CCARE_CANONICAL_TIMEOUT", CANONICAL_TIMEOUT)  # nan, inf, 0: usage error
     out = run_bounded(lambda: _canonical_lines(text), timeout=timeout)
     if not out.complete:
         raise CanonicalizationTooSlow(

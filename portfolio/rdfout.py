@@ -79,6 +79,17 @@ def label_literal(text: str) -> Literal:
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
+#: What a ``#`` comment must not hold raw: line ends (a newline would end the comment and
+#: start triples), every other control character, and the bidirectional controls.
+_COMMENT_UNSAFE = {c: f"\\u{c:04x}" for c in [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029,
+                                              0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+
+
+def _comment(text: str) -> str:
+    """``text`` safe inside a one-line Turtle comment: control characters as ``\\uXXXX``."""
+    return text.translate(_COMMENT_UNSAFE)
+
+
 def _lit(text: str, lang: str | None = None) -> str:
     """``text`` as a one-line Turtle string literal."""
     return '"' + text.translate(_ESCAPES) + '"' + (f"@{lang}" if lang else "")
@@ -108,7 +119,7 @@ def write_turtle(portfolio: Portfolio, out: TextIO, *, digest: str) -> int:
     src = source_iri(file_name, digest)
     rows = portfolio.rows
     w = out.write
-    w(f"# Merchants imported by `ccare import` from {file_name}: {len(rows)} merchant(s)"
+    w(f"# Merchants imported by `ccare import` from {_comment(file_name)}: {len(rows)} merchant(s)"
       f"{f'; {len(portfolio.problems)} bad row(s) left out' if portfolio.problems else ''}.\n")
     w(_PREFIXES)
     w(f"\n{_term(src)} a cc:Source ;\n"
