@@ -3,9 +3,11 @@
 Nodes are keyed by entity id (the slug, e.g. ``fan-group``; entities outside the map's
 namespace keep a prefixed name) and carry ``iri``, ``type`` (most specific class,
 prefixed), ``type_iri`` (the same class as a full IRI), ``kind`` (product, programme,
-need, value, domain, scene, advantage, case, practice, fact, other), ``labels``
-``{"zh", "en"}``, ``domains``, ``needs`` and ``values`` served, and the entity's own
-``evidence``.  Edges are keyed by relation (the predicate's local name for the ccare
+need, value, domain, scene, advantage, case, practice, instrument, fact, other),
+``labels`` ``{"zh", "en"}``, ``domains``, ``needs`` and ``values`` served, ``roles`` (what
+the loop queries read of its classes: ``hub`` for the payment hub, ``reach`` for a product
+that turns data into reach, ``entry`` for an entry channel, ``supporting`` for a supporting
+product) and the entity's own ``evidence``.  Edges are keyed by relation (the predicate's local name for the ccare
 vocabulary, e.g. ``userFlowsTo``, else a prefixed name such as ``skos:broader``) and
 carry ``relation`` (the key again), ``iri``, ``evidence`` (list of ``{"source", "line",
 "quote"}``), ``inferred`` and ``rationale``.
@@ -18,11 +20,13 @@ Examples
 >>> from ccare.kb import load
 >>> G = to_networkx(load())
 >>> G.nodes["fan-group"]["kind"], G.nodes["fan-group"]["needs"]
-('product', ['ACTIVE'])
+('product', ['ACTIVE', 'WORTH'])
+>>> G.nodes["payment"]["roles"], G.nodes["qipan-miyun"]["roles"]
+(['hub'], ['reach'])
 >>> G.has_edge("payment", "qipan-miyun", key="dataFlowsTo")
 True
 >>> sorted(flow_graph(G).successors("payment"))
-['qipan-miyun']
+['fan-group', 'life-account', 'mini-program', 'qipan-miyun']
 >>> node_entity(G, "payment")["labels"]
 {'zh': '支付', 'en': 'payment'}
 """
@@ -42,6 +46,7 @@ from ccare.ontology import CC, ID, QUDT
 
 __all__ = [
     "KINDS",
+    "ROLES",
     "FLOW_RELATIONS",
     "to_networkx",
     "flow_graph",
@@ -62,7 +67,16 @@ KINDS = (
     (CC.CoreAdvantage, "advantage"),
     (CC.Case, "case"),
     (CC.Practice, "practice"),
+    (CC.Instrument, "instrument"),
     (CC.QuantitativeFact, "fact"),
+)
+
+#: Roles the loop queries read, by class (never by id): a node may have several.
+ROLES = (
+    (CC.PaymentHub, "hub"),  # every merchant already has it; loops pass through it
+    (CC.ReachActivator, "reach"),  # turns data into reach: a loop may enter it along a data flow
+    (CC.EntryChannel, "entry"),  # customers come in through it: stands in for the public domain
+    (CC.SupportingProduct, "supporting"),  # works behind another product, carries no users
 )
 
 #: The relations operating loops walk: users and data moving between products.
@@ -118,6 +132,10 @@ class _Types:
         if kind is None:
             kind = self._kinds[types] = next((k for cls, k in KINDS if self._is_a(types, cls)), "other")
         return kind
+
+    def roles(self, node) -> list[str]:
+        types = self.of.get(node, frozenset())
+        return [r for cls, r in ROLES if self._is_a(types, cls)]
 
     def type_of(self, node) -> tuple[str | None, str | None]:
         """``(prefixed name, IRI)`` of the most specific class of ``node``, or ``None``s."""
@@ -223,6 +241,7 @@ def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
             "evidence": _evidence_json(evidence.get(k, ())),
             "domains": sorted({node_id(o) for p, o in linked if p == lives_in}),
             "values": sorted(node_id(v) for v in served),
+            "roles": types.roles(s),
         }
         needs = {need_code(v) for v in served} - {None}
         attrs["needs"] = [c for c in NEED_CODES if c in needs]

@@ -12,12 +12,14 @@ Examples
 >>> from ccare.graph.build import to_networkx
 >>> G = to_networkx(load())
 >>> g = gaps(G, ["mini-program", "fan-group"])
+>>> g.has  # payment counts as present: every merchant on Alipay takes it
+('fan-group', 'mini-program', 'payment')
 >>> g.unserved_needs
-('WORTH', 'EFFICIENCY')
->>> [(s.source, s.target) for s in g.flows]
+('EFFICIENCY',)
+>>> [(s.source, s.target) for s in g.flows if "payment" not in (s.source, s.target)]
 [('mini-program', 'fan-group')]
->>> [(s.source, s.target) for s in g.missing]
-[('payment', 'qipan-miyun'), ('qipan-miyun', 'alipay-live'), ('alipay-live', 'mini-program'), ('mini-program', 'payment')]
+>>> g.closing.add, [a.offering for a in g.closing.loop.attached]
+(('mini-program-cloud',), ['mini-program-cloud'])
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import networkx as nx
 from ccare.graph.build import node_entity
 from ccare.graph.coverage import values_by_need
 from ccare.graph.loops import LoopSpec
-from ccare.graph.prescribe import Prescription, prescriptions
+from ccare.graph.prescribe import Prescription, baseline, prescriptions
 from ccare.graph.walks import best_edge
 from ccare.limits import Budget
 
@@ -41,6 +43,7 @@ __all__ = ["Gaps", "gaps"]
 class Gaps:
     """The gaps of a merchant running ``has`` and asking for ``needs``.
 
+    ``has`` includes the payment hub unless the merchant does not take Alipay payment;
     ``served`` maps each requested need to the merchant's products serving it;
     ``unserved_values`` holds ``(value, need, offered_by)`` triples; ``flows`` the flow
     steps between the merchant's products; ``closing`` the best prescription (None when
@@ -80,13 +83,15 @@ class Gaps:
 
 
 def gaps(G: nx.MultiDiGraph, has: Sequence[str], spec: LoopSpec = LoopSpec(),
-         budget: Budget | None = None) -> Gaps:
+         budget: Budget | None = None, alipay_payment: bool = True) -> Gaps:
     """The :class:`Gaps` of a merchant running the products ``has`` (ids).
 
     ``spec.needs`` are the needs the merchant asks for; the closing loop follows
-    ``spec``.  ``budget`` bounds the loop search (``budget.cut_short`` when it ran out).
+    ``spec``.  Payment counts as present unless ``alipay_payment`` is False (see
+    :func:`~ccare.graph.prescribe.baseline`).  ``budget`` bounds the loop search
+    (``budget.cut_short`` when it ran out).
     """
-    has = tuple(sorted(set(has)))
+    has = tuple(sorted(set(has) | set(baseline(G, alipay_payment))))
     H = set(has)
     served = {c: tuple(p for p in has if c in G.nodes[p].get("needs", ())) for c in spec.needs}
     unserved_needs = tuple(c for c in spec.needs if not served[c])
@@ -100,7 +105,7 @@ def gaps(G: nx.MultiDiGraph, has: Sequence[str], spec: LoopSpec = LoopSpec(),
     )
     flows = tuple(st for u in has for v in has if u != v
                   for st in [best_edge(G, u, v, spec.relations)] if st is not None)
-    closing = next(prescriptions(G, has, spec, budget=budget), None)
+    closing = next(prescriptions(G, has, spec, budget=budget, alipay_payment=alipay_payment), None)
     missing = ()
     if closing is not None:
         missing = tuple(s for s in closing.loop.steps if not {s.source, s.target} <= H)

@@ -1,20 +1,43 @@
-"""Operating loops: directed cycles of products that close the merchant's loop.
+"""Operating loops: cycles that customers travel, closing the merchant's loop.
 
-An *operating loop* (经营闭环) is a directed cycle over the user-flow and data-flow
-relations between products (``userFlowsTo``, ``dataFlowsTo``) such that, by default,
+An *operating loop* (经营闭环) is a directed cycle of products along which customers are
+acquired, kept, converted and pay, and are then re-engaged.  Each step says what moves
+along it:
 
-- the products on it together serve every requested need (all four unless told),
-- it passes through payment, "the key cut-in for building the operating loop" (line 46),
-- it touches both the public and the private domain: some product on it lives in the
-  public domain and some in the private one (a bridge product such as the mini-program
-  counts for both), so users cross from one into the other and back.
+- **users** (``userFlowsTo``): customers move from one product to the next;
+- **data** (``dataFlowsTo``): a loop may close through data (payment data re-targets
+  placements in the public domain, lines 18 and 28), but a data step may only enter a
+  product that turns data into reach (role ``reach``, class ``cc:ReachActivator``:
+  Qipan Miyun, ad placement, search promotion).  Data never carries a customer into the
+  fan group, and a cycle of data alone is no loop: customers travel at least one step.
+
+By default the loop must also
+
+- serve every requested need (all four unless told), counting the needs of the offerings
+  *attached* to its products: an offering that ``supports``, ``incentivises`` or
+  ``combinesWith`` a product on the cycle without being on it (Mini-Program Cloud
+  behind the mini-program, line 27; coupons in the fan group, line 42) brings its needs
+  and is listed as supporting the loop.  It does not count in the cycle's length;
+- pass through the payment hub (role ``hub``, class ``cc:PaymentHub``), "the key
+  cut-in for building the operating loop" (line 46);
+- reach customers where they come from and keep them: some product (or attached
+  offering) on it lives in the private domain, and some lives in the public domain *or
+  is an entry channel* (role ``entry``: online and offline group joining, line 42; the
+  IoT devices that strengthen offline entry, line 39).  The entry channel is how the
+  source's own case, Laoxiangji, closes without a public-domain product.
+
+An offering that ``suits`` merchant profiles (the Fanxing Plan suits small and medium
+merchants, line 33) is attached only for a merchant of such a profile (``profiles``)
+or one that already runs it.  Which products carry which role is read from the
+ontology's classes, never from ids in code.
 
 Each condition can be switched off in :class:`LoopSpec`; ``through`` and ``without``
 add products the loop must or must not contain.  :func:`operating_loops` yields the
-loops ranked: fewest products first, then stronger evidence (fewer inferred steps,
-then more quotes), then by node ids.  It is a generator that searches one length at a
-time (iterative deepening over :class:`~ccare.graph.search.CycleSearch`), so a caller
-that wants the first few stops the search early.
+loops ranked: fewest products (attached offerings included) first, then stronger
+evidence (fewer inferred steps, then more quotes), then by node ids.  It searches one
+cycle length at a time (iterative deepening over
+:class:`~ccare.graph.search.CycleSearch`), so a caller that wants the first few stops
+early.
 
 Examples
 --------
@@ -22,34 +45,43 @@ Examples
 >>> from ccare.graph.build import to_networkx
 >>> G = to_networkx(load())
 >>> first = next(operating_loops(G))
->>> first.nodes
-('payment', 'qipan-miyun', 'alipay-live', 'mini-program')
+>>> first.nodes, [a.offering for a in first.attached]
+(('payment', 'mini-program'), ['mini-program-cloud'])
 >>> first.needs
 ('SCALE', 'ACTIVE', 'WORTH', 'EFFICIENCY')
->>> [w.nodes for w in operating_loops(G, LoopSpec(needs=("WORTH",), domains=False, max_length=3))]
-[('payment', 'qipan-miyun', 'alipay-live')]
+>>> [s.moves for s in first.steps]
+['users', 'users']
+>>> [(w.nodes, [a.offering for a in w.attached])
+...  for w in operating_loops(G, LoopSpec(needs=("ACTIVE", "WORTH"), max_length=2))]
+[(('payment', 'mini-program'), []), (('payment', 'fan-group'), ['iot-devices']), (('payment', 'fan-group'), ['multi-channel-joining'])]
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Iterator, Sequence
 
 import networkx as nx
 
 from ccare.graph.build import FLOW_RELATIONS, flow_graph
 from ccare.graph.search import CycleSearch
-from ccare.graph.walks import Walk, rotate, walk
+from ccare.graph.walks import Attachment, Walk, data_enters, rotate, walk
 from ccare.kb import NEED_CODES
 from ccare.limits import Budget
 
 __all__ = [
     "PUBLIC",
     "PRIVATE",
-    "HUB",
+    "ATTACHING",
     "DEFAULT_MAX_LENGTH",
     "MAX_LENGTH",
     "LoopSpec",
+    "LoopSearch",
+    "ACQUIRE",
+    "hub_of",
+    "provides",
+    "attachments",
     "operating_loops",
     "loop_rank",
     "loop_search",
@@ -57,14 +89,17 @@ __all__ = [
 
 PUBLIC, PRIVATE = "public-domain", "private-domain"
 
-#: The product every operating loop passes through unless told otherwise.
-HUB = "payment"
+#: Relations by which an offering off the cycle works with a product on it.
+ATTACHING = ("supports", "incentivises", "combinesWith")
 
 #: Loops longer than this are not searched unless asked (``--max-length``).
 DEFAULT_MAX_LENGTH = 8
 
 #: The longest loop anyone may ask for.
 MAX_LENGTH = 20
+
+#: The item "customers come in here": the public domain or an entry channel.
+ACQUIRE = ("acquire",)
 
 
 @dataclass(frozen=True)
@@ -74,19 +109,23 @@ class LoopSpec:
     Attributes
     ----------
     needs : tuple of str
-        Need codes the loop's products must together serve (default all four).
+        Need codes the loop's products and attached offerings must together serve.
     payment : bool
-        The loop must pass through ``hub`` (payment).
+        The loop must pass through the payment hub.
     domains : bool
-        The loop must touch both the public and the private domain.
+        The loop must keep customers in the private domain and reach them in the public
+        domain or through an entry channel.
     through, without : tuple of str
-        Products the loop must contain, and products it must avoid.
+        Products the loop must contain, and products (or offerings) it must avoid.
     max_length : int
-        Most products on a loop.
-    hub : str
-        The id of the payment product.
+        Most products on the cycle (attached offerings not counted).
+    hub : str, optional
+        The id of the payment hub; default the map's ``cc:PaymentHub``.
     relations : tuple of str
         Edge keys a loop may follow.
+    profiles : tuple of str
+        The merchant's profile nodes (``scale-small``, ``stage-mature``, ...): an
+        offering that ``suits`` some profile is attached only for these.
     """
 
     needs: tuple = NEED_CODES
@@ -95,49 +134,188 @@ class LoopSpec:
     through: tuple = ()
     without: tuple = ()
     max_length: int = DEFAULT_MAX_LENGTH
-    hub: str = HUB
+    hub: str | None = None
     relations: tuple = FLOW_RELATIONS
+    profiles: tuple = field(default=())
 
-    def accepts(self, G: nx.MultiDiGraph, nodes: Sequence[str]) -> bool:
-        """Whether the products ``nodes`` meet this spec (the edges are not checked)."""
-        nodes = set(nodes)
-        if not nodes or len(nodes) > self.max_length or nodes & set(self.without):
+    def required(self) -> set:
+        """The items a loop must collect."""
+        out = {("need", c) for c in self.needs}
+        if self.domains:
+            out |= {("domain", PRIVATE), ACQUIRE}
+        return out
+
+    def accepts(self, G: nx.MultiDiGraph, nodes: Sequence[str], attached: Sequence[str] = ()) -> bool:
+        """Whether the cycle ``nodes`` with the offerings ``attached`` meets this spec
+        (the edges are not checked)."""
+        cycle = set(nodes)
+        every = cycle | set(attached)
+        if not cycle or len(cycle) > self.max_length or every & set(self.without):
             return False
-        if not set(self.through) <= nodes or (self.payment and self.hub not in nodes):
+        hub = hub_of(G, self)
+        if not set(self.through) <= cycle or (self.payment and hub not in cycle):
             return False
-        if not set(self.needs) <= {c for n in nodes for c in G.nodes[n].get("needs", ())}:
-            return False
-        doms = {d for n in nodes for d in G.nodes[n].get("domains", ())}
-        return not self.domains or {PUBLIC, PRIVATE} <= doms
+        got = set().union(*(provides(G, n) for n in every))
+        return self.required() <= got
+
+
+def hub_of(G: nx.MultiDiGraph, spec: LoopSpec | None = None) -> str | None:
+    """The payment hub's id: ``spec.hub`` when given, else the map's product with role
+    ``hub`` (class ``cc:PaymentHub``; the first by id if there are several)."""
+    if spec is not None and spec.hub:
+        return spec.hub
+    hubs = sorted(n for n, r in G.nodes(data="roles") if r and "hub" in r)
+    return hubs[0] if hubs else None
+
+
+def provides(G: nx.MultiDiGraph, n: str) -> set:
+    """What ``n`` contributes to a loop: its needs, its domains, and "acquire" when it
+    lives in the public domain or is an entry channel."""
+    d = G.nodes[n]
+    out = {("need", c) for c in d.get("needs", ())} | {("domain", x) for x in d.get("domains", ())}
+    if PUBLIC in d.get("domains", ()) or "entry" in (d.get("roles") or ()):
+        out.add(ACQUIRE)
+    return out
+
+
+def _available(G: nx.MultiDiGraph, x: str, profiles, owned) -> bool:
+    """An offering that suits some profiles is there only for those merchants (or one
+    that runs it already)."""
+    suits = [v for _, v, k in G.out_edges(x, keys=True) if k == "suits"]
+    return not suits or x in owned or any(v in profiles for v in suits)
+
+
+def attachments(G: nx.MultiDiGraph, product: str, spec: LoopSpec = LoopSpec(), owned=(),
+                cycle_nodes=()) -> list[Attachment]:
+    """The offerings that may be attached to ``product`` on a loop, best evidence first.
+
+    An offering qualifies when it ``supports`` or ``incentivises`` ``product`` or
+    combines with it (either direction), is not itself on the flow graph
+    (``cycle_nodes``), is not excluded by ``spec.without``, and suits the merchant
+    (``spec.profiles``) or is ``owned`` when it suits only some merchants.
+    """
+    found: dict = {}
+    edges = [(x, k, d) for x, _, k, d in G.in_edges(product, keys=True, data=True) if k in ATTACHING]
+    edges += [(x, k, d) for _, x, k, d in G.out_edges(product, keys=True, data=True) if k == "combinesWith"]
+    without, owned = set(spec.without), set(owned)
+    for x, k, d in sorted(edges, key=lambda e: (e[0], ATTACHING.index(e[1]))):
+        if x == product or x in without or x in cycle_nodes or not _available(G, x, spec.profiles, owned):
+            continue
+        a = Attachment(x, product, k, tuple(dict(e) for e in d.get("evidence") or ()), bool(d.get("inferred")),
+                       d.get("rationale"))
+        best = found.get(x)
+        if best is None or (a.inferred, -len(a.evidence)) < (best.inferred, -len(best.evidence)):
+            found[x] = a
+    return [found[x] for x in sorted(found)]
 
 
 def loop_rank(w: Walk) -> tuple:
-    """Sort key of loops: fewer products, fewer inferred steps, more quotes, then ids."""
-    return (w.length, w.inferred_steps, -w.quotes, w.nodes)
+    """Sort key of loops: fewer products (attached offerings included), fewer inferred
+    steps, more quotes, then ids."""
+    return (len(w.products), w.inferred_steps, -w.quotes, w.nodes, tuple(a.offering for a in w.attached))
+
+
+@dataclass(frozen=True, eq=False)  # one object per variant: compared and hashed by identity
+class _Variant:
+    """A product on the cycle with a set of attached offerings: one node of the search."""
+
+    product: str
+    attached: tuple  # of Attachment, sorted by offering
+
+    def __str__(self) -> str:  # the search orders nodes by str: products first, plain before attached
+        return self.product + "".join("+" + a.offering for a in self.attached)
+
+
+class LoopSearch:
+    """The constrained cycle search for one spec, over products with their attachments.
+
+    Each product becomes several nodes of the :class:`CycleSearch`: the product alone,
+    and the product with each set of attachable offerings in which every offering
+    brings something required that the product and the others do not.  ``members``
+    keeps a product and an offering from appearing twice on one cycle.
+    """
+
+    def __init__(self, G: nx.MultiDiGraph, spec: LoopSpec, weight: dict | None = None,
+                 extra_anchors: Sequence = (), owned=()):
+        self.G, self.spec = G, spec
+        self.hub = hub_of(G, spec)
+        F = flow_graph(G, spec.relations)
+        without = set(spec.without)
+        required = spec.required()
+        succ: dict = {}
+        for n in F:
+            if n in without:
+                continue
+            succ[n] = sorted({v for _, v, k in F.out_edges(n, keys=True)
+                              if v not in without and v != n and (k != "dataFlowsTo" or data_enters(G, v))})
+        on_flows = {n for n, vs in succ.items() if vs} | {v for vs in succ.values() for v in vs}
+        self.variants: dict = {}
+        for n in sorted(on_flows):
+            own = provides(G, n) & required
+            useful = [a for a in attachments(G, n, spec, owned, on_flows)
+                      if (provides(G, a.offering) & required) - own]
+            vs = [_Variant(n, ())]
+            for size in range(1, min(len(useful), 4) + 1):
+                for combo in combinations(useful, size):
+                    if all((provides(G, a.offering) & required)
+                           - own - set().union(*(provides(G, b.offering) for b in combo if b is not a))
+                           for a in combo):
+                        vs.append(_Variant(n, combo))
+            self.variants[n] = vs
+        nodes = [v for vs in self.variants.values() for v in vs]
+        vsucc = {v: [w for m in succ.get(v.product, ()) if m in self.variants for w in self.variants[m]]
+                 for v in nodes}
+        vprov = {v: set().union(provides(G, v.product), *(provides(G, a.offering) for a in v.attached))
+                 for v in nodes}
+        members = {v: frozenset((v.product, *(a.offering for a in v.attached))) for v in nodes}
+        vweight = None
+        if weight is not None:
+            vweight = {v: sum(weight.get(m, 0) for m in members[v]) for v in nodes}
+
+        def lift(products) -> set:
+            return {v for p in products for v in self.variants.get(p, ())}
+
+        anchors = [lift({p}) for p in spec.through]
+        if spec.payment:
+            anchors.append(lift({self.hub}) if self.hub else set())
+        anchors += [lift(a) for a in extra_anchors]
+        self.required = required
+        self.search = CycleSearch(vsucc, vprov, required, anchors, vweight, members)
+
+    def most_cost(self, length: int) -> int:
+        """An upper bound on the cost of a cycle of at most ``length`` products."""
+        costs = sorted((self.search.weight[v] for v in self.search.order), reverse=True)
+        return sum(costs[:length])
+
+    def cycles(self, **bounds) -> Iterator[Walk]:
+        """The loops of the search within ``bounds`` (those of
+        :meth:`CycleSearch.cycles`), as walks starting at the hub, each minimal: no
+        attached offering can be left out."""
+        G = self.G
+        for c in self.search.cycles(**bounds):
+            attached = [a for v in c for a in v.attached]
+            if attached:
+                base = set().union(*(provides(G, v.product) for v in c))
+                extra = [provides(G, a.offering) for a in attached]
+                if any(self.required <= base.union(*(e for j, e in enumerate(extra) if j != i))
+                       for i in range(len(attached))):
+                    continue  # the same cycle with one offering fewer is a loop too
+            nodes = rotate([v.product for v in c], self.hub)
+            w = walk(G, nodes, closed=True, relations=self.spec.relations,
+                     attached=sorted(attached, key=lambda a: (nodes.index(a.product), a.offering)))
+            if any(st.moves == "users" for st in w.steps):  # customers travel a loop: data alone is no loop
+                yield w
 
 
 def loop_search(G: nx.MultiDiGraph, spec: LoopSpec, weight: dict | None = None,
-                extra_anchors: Sequence = ()) -> CycleSearch:
-    """The :class:`CycleSearch` over ``G``'s flow graph for ``spec``.
+                extra_anchors: Sequence = (), owned=()) -> LoopSearch:
+    """The :class:`LoopSearch` over ``G``'s flow graph for ``spec``.
 
-    ``weight`` gives products a cost (see :mod:`ccare.graph.prescribe`); each set in
-    ``extra_anchors`` is one more set of products the loop must meet.
+    ``weight`` gives products and offerings a cost (see :mod:`ccare.graph.prescribe`);
+    each set in ``extra_anchors`` is one more set of products the cycle must meet;
+    ``owned`` offerings are attached whatever merchants they suit.
     """
-    F = flow_graph(G, spec.relations)
-    without = set(spec.without)
-    succ = {n: [v for v in F.successors(n) if v not in without] for n in F if n not in without}
-    provides = {}
-    for n in succ:
-        d = G.nodes[n]
-        provides[n] = {("need", c) for c in d.get("needs", ())} | {("domain", x) for x in d.get("domains", ())}
-    required = {("need", c) for c in spec.needs}
-    if spec.domains:
-        required |= {("domain", PUBLIC), ("domain", PRIVATE)}
-    anchors = [{p} for p in spec.through]
-    if spec.payment:
-        anchors.append({spec.hub})
-    anchors += [set(a) for a in extra_anchors]
-    return CycleSearch(succ, provides, required, anchors, weight)
+    return LoopSearch(G, spec, weight, extra_anchors, owned)
 
 
 def operating_loops(G: nx.MultiDiGraph, spec: LoopSpec = LoopSpec(), budget: Budget | None = None) -> Iterator[Walk]:
@@ -156,13 +334,13 @@ def operating_loops(G: nx.MultiDiGraph, spec: LoopSpec = LoopSpec(), budget: Bud
     Yields
     ------
     Walk
-        Closed walks, ``nodes`` beginning at payment when the loop passes through it.
+        Closed walks, ``nodes`` beginning at the payment hub when the loop passes
+        through it, with their attached offerings.
     """
     budget = budget if budget is not None else Budget(timeout=None)
     search = loop_search(G, spec)
     for length in range(1, spec.max_length + 1):
-        level = [walk(G, rotate(c, spec.hub), closed=True, relations=spec.relations)
-                 for c in search.cycles(max_length=length, min_length=length, budget=budget)]
+        level = list(search.cycles(max_length=length, min_length=length, budget=budget))
         yield from sorted(level, key=loop_rank)
         if budget.cut_short:
             return

@@ -3,9 +3,11 @@
 :func:`product_paths` yields the shortest path first, then the next-shortest simple
 paths as alternatives (Yen's algorithm, :func:`networkx.shortest_simple_paths`).
 Paths of the same length come strongest evidence first: fewer inferred steps, then
-more quotes, then by node ids.  By default paths follow the flow relations between
-products; ``via`` names other relations (edge keys of the map graph, e.g.
-``combinesWith`` or ``skos:broader``) and then any entity may be on the path.
+more quotes, then by node ids.  By default paths follow the user flows between
+products: the route a customer takes, which never walks a data flow.  ``via`` names the
+relations to follow instead (edge keys of the map graph: ``userFlowsTo`` and
+``dataFlowsTo`` for users and data, or e.g. ``combinesWith`` or ``skos:broader``, and then
+any entity may be on the path).
 
 Examples
 --------
@@ -13,11 +15,13 @@ Examples
 >>> from ccare.graph.build import to_networkx
 >>> G = to_networkx(load())
 >>> [w.nodes for w in product_paths(G, "zhima-credit", "payment", k=1)]
-[('zhima-credit', 'mini-program', 'payment'), ('zhima-credit', 'mini-program', 'fan-group', 'payment')]
->>> [s.relation for s in next(product_paths(G, "payment", "alipay-live")).steps]
-['dataFlowsTo', 'dataFlowsTo']
->>> list(product_paths(G, "payment", "iot-devices"))
+[('zhima-credit', 'payment'), ('zhima-credit', 'mini-program', 'payment')]
+>>> [(s.target, s.moves) for s in next(product_paths(G, "payment", "fan-group")).steps]
+[('fan-group', 'users')]
+>>> [w.nodes for w in product_paths(G, "payment", "ad-placement")]
 []
+>>> [w.nodes for w in product_paths(G, "payment", "ad-placement", via=FLOW_RELATIONS)]
+[('payment', 'qipan-miyun', 'ad-placement')]
 """
 
 from __future__ import annotations
@@ -28,10 +32,13 @@ import networkx as nx
 
 from ccare.errors import UsageError
 from ccare.graph.build import FLOW_RELATIONS, flow_graph
-from ccare.graph.walks import Walk, walk
+from ccare.graph.walks import Walk, data_enters, walk
 from ccare.limits import Budget
 
-__all__ = ["relations_of", "product_paths", "path_rank"]
+__all__ = ["USER_ROUTE", "relations_of", "product_paths", "path_rank"]
+
+#: What a customer's route follows unless told otherwise.
+USER_ROUTE = ("userFlowsTo",)
 
 
 def relations_of(G: nx.MultiDiGraph) -> list[str]:
@@ -44,11 +51,12 @@ def path_rank(w: Walk) -> tuple:
     return (len(w.steps), w.inferred_steps, -w.quotes, w.nodes)
 
 
-def _simple_digraph(G: nx.MultiDiGraph, relations: Sequence[str], via: bool) -> nx.DiGraph:
-    H = nx.subgraph_view(G, filter_edge=lambda u, v, k: k in relations) if via else flow_graph(G, relations)
+def _simple_digraph(G: nx.MultiDiGraph, relations: Sequence[str], products_only: bool) -> nx.DiGraph:
+    H = flow_graph(G, relations) if products_only else nx.subgraph_view(G, filter_edge=lambda u, v, k: k in relations)
     D = nx.DiGraph()
     D.add_nodes_from(sorted(H))
-    D.add_edges_from(sorted((u, v) for u, v in H.edges()))
+    # a data flow carries no customer: it leads only into a product that turns data into reach
+    D.add_edges_from(sorted({(u, v) for u, v, k in H.edges(keys=True) if k != "dataFlowsTo" or data_enters(G, v)}))
     return D
 
 
@@ -71,8 +79,10 @@ def product_paths(
     k : int
         How many alternatives after the shortest path (0 for the shortest only).
     via : sequence of str, optional
-        Relations (edge keys) the path may follow; default the flow relations between
-        products.  An unknown relation raises :class:`~ccare.errors.UsageError`.
+        Relations (edge keys) the path may follow; default the user flows between
+        products (a customer's route never walks a data flow).  With ``dataFlowsTo``
+        among them, a data step leads only into a product that turns data into reach.
+        An unknown relation raises :class:`~ccare.errors.UsageError`.
     budget : ccare.limits.Budget, optional
         Stops the search early, setting ``budget.cut_short``.
 
@@ -91,8 +101,8 @@ def product_paths(
                 raise UsageError(f"unknown relation {r!r} (allowed: {', '.join(known)})")
         relations = tuple(via)
     else:
-        relations = FLOW_RELATIONS
-    D = _simple_digraph(G, relations, bool(via))
+        relations = USER_ROUTE
+    D = _simple_digraph(G, relations, set(relations) <= set(FLOW_RELATIONS))
     if source not in D or target not in D:
         return
     paths = nx.shortest_simple_paths(D, source, target)

@@ -40,29 +40,30 @@ Examples
 >>> from ccare.kb import load
 >>> from ccare.graph.build import to_networkx
 >>> G = to_networkx(load())
->>> spec = LoopSpec(needs=("SCALE", "ACTIVE", "WORTH"))
->>> first = next(prescriptions(G, ["mini-program"], spec))
->>> first.add
-('alipay-live', 'payment', 'qipan-miyun')
->>> first.loop.nodes
-('payment', 'qipan-miyun', 'alipay-live', 'mini-program')
->>> [r.kind for r in first.why["payment"]]
-['payment', 'need', 'need', 'flow', 'flow']
->>> next(prescriptions(G, ["mini-program", "payment", "qipan-miyun", "zhima-credit"])).add
+>>> first = next(prescriptions(G, ["mini-program"]))
+>>> first.add, first.baseline
+(('mini-program-cloud',), ('payment',))
+>>> first.loop.nodes, [a.offering for a in first.loop.attached]
+(('payment', 'mini-program'), ['mini-program-cloud'])
+>>> [r.kind for r in first.why["mini-program-cloud"]]
+['need', 'need', 'attached']
+>>> next(prescriptions(G, ["mini-program"], LoopSpec(needs=("SCALE", "ACTIVE", "WORTH")))).add
 ()
+>>> next(prescriptions(G, ["mini-program"], alipay_payment=False)).add
+('mini-program-cloud', 'payment')
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator, Sequence
 
 import networkx as nx
 
 from ccare.graph.build import node_entity
 from ccare.graph.coverage import need_of_values
-from ccare.graph.loops import PRIVATE, PUBLIC, LoopSpec, loop_search
-from ccare.graph.walks import Step, Walk, rotate, walk
+from ccare.graph.loops import ACQUIRE, PRIVATE, PUBLIC, LoopSpec, hub_of, loop_search, provides
+from ccare.graph.walks import Attachment, Step, Walk
 from ccare.limits import Budget
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "profile_nodes",
     "profile_support",
     "prescriptions",
+    "baseline",
 ]
 
 #: Merchant scales and digitalisation stages, as the map names them (``scale-small``, ...).
@@ -139,8 +141,10 @@ def _label(G, n, lang):
 class Reason:
     """Why a product is in a prescription.
 
-    ``kind`` is ``payment``, ``need``, ``domain``, ``flow`` or ``profile``; the other
-    fields say which need, value, domain, step or support, and ``evidence`` backs it.
+    ``kind`` is ``payment`` (added for a merchant without Alipay payment), ``need``,
+    ``domain``, ``entry`` (the loop's only entry channel), ``flow``, ``attached`` (an
+    offering supporting a product on the loop) or ``profile``; the other fields say which
+    need, value, domain, step, attachment or support, and ``evidence`` backs it.
     """
 
     kind: str
@@ -153,13 +157,25 @@ class Reason:
     domain: str | None = None
     step: Step | None = None
     support: Support | None = None
+    attachment: Attachment | None = None
 
     def text(self, G: nx.MultiDiGraph, lang: str = "en") -> str:
         """The reason as a sentence in ``lang`` (``en`` or ``zh``)."""
         L = lambda n: _label(G, n, lang)  # noqa: E731
         zh = lang == "zh"
         if self.kind == "payment":
-            return f"经营闭环都要经过{L(self.product)}" if zh else f"every operating loop passes through {L(self.product)}"
+            return (f"经营闭环都要经过{L(self.product)}，而这个商家还没有开通支付宝支付" if zh else
+                    f"every operating loop passes through {L(self.product)}, which this merchant does not take yet")
+        if self.kind == "entry":
+            return (f"闭环中唯一的获客入口：顾客经由{L(self.product)}进来" if zh else
+                    f"the loop's only entry channel: customers come in through {L(self.product)}")
+        if self.kind == "attached":
+            a = self.attachment
+            rel = {"supports": ("支撑", "supports"), "incentivises": ("激励", "incentivises"),
+                   "combinesWith": ("与之组合", "combines with")}.get(a.relation, (a.relation, a.relation))
+            if zh:
+                return f"{L(a.offering)}{rel[0]}闭环上的{L(a.product)}，不占闭环的长度"
+            return f"{L(a.offering)} {rel[1]} {L(a.product)} on the loop, off the cycle"
         if self.kind == "need":
             via = f"{L(self.value)}" if self.value else ""
             if zh:
@@ -170,7 +186,8 @@ class Reason:
             return f"闭环中唯一位于{L(self.domain)}的产品" if zh else f"the loop's only product in the {L(self.domain)}"
         if self.kind == "flow":
             s = self.step
-            return f"{L(s.source)} → {L(s.target)} ({s.relation})"
+            moves = {"users": ("用户", "users"), "data": ("数据", "data")}.get(s.moves, (s.relation, s.relation))
+            return f"{L(s.source)} → {L(s.target)}（{moves[0]}）" if zh else f"{L(s.source)} → {L(s.target)} ({moves[1]})"
         s = self.support
         if s.relation is None:
             return f"适合{L(s.profile)}" if zh else f"suits the {L(s.profile)}"
@@ -179,7 +196,8 @@ class Reason:
         return f"{L(s.offering)} suits the {L(s.profile)} and {s.relation} it"
 
     def to_json(self, G: nx.MultiDiGraph) -> dict:
-        d = {"kind": self.kind, "text": self.text(G, "en"), "evidence": [dict(e) for e in self.evidence],
+        d = {"kind": self.kind, "text": self.text(G, "en"), "text_zh": self.text(G, "zh"),
+             "evidence": [dict(e) for e in self.evidence],
              "inferred": self.inferred}
         if self.kind == "need":
             d.update(need=self.need, value=self.value, only=self.only)
@@ -189,22 +207,29 @@ class Reason:
             d["step"] = self.step.to_json()
         if self.kind == "profile":
             d["support"] = self.support.to_json()
+        if self.kind == "attached":
+            d["attachment"] = self.attachment.to_json()
         return d
 
 
 @dataclass(frozen=True)
 class Prescription:
-    """Products to ``add`` (ids), the ``loop`` they close, and ``why`` each is there."""
+    """Products to ``add`` (ids), the ``loop`` they close, ``why`` each is there, the
+    offerings suiting the merchant that back the loop (``support``) and what the merchant
+    has without saying so (``baseline``: the payment hub)."""
 
     add: tuple
     loop: Walk
     why: dict
     support: tuple
+    baseline: tuple = ()
 
     def to_json(self, G: nx.MultiDiGraph) -> dict:
-        """``{"add": [entity, ...], "loop": loop, "why": {id: [reason, ...]}, "support": [...]}``."""
+        """``{"add": [entity, ...], "baseline": [entity, ...], "loop": loop, "why": {id:
+        [reason, ...]}, "support": [...]}``."""
         return {
             "add": [node_entity(G, n) for n in self.add],
+            "baseline": [node_entity(G, n) for n in self.baseline],
             "loop": self.loop.to_json(G),
             "why": {n: [r.to_json(G) for r in rs] for n, rs in self.why.items()},
             "support": [s.to_json() for s in self.support],
@@ -214,9 +239,9 @@ class Prescription:
 def _reasons(G, p, loop: Walk, spec: LoopSpec, profiles, value_need) -> tuple:
     out = []
     d = G.nodes[p]
-    if spec.payment and p == spec.hub:
+    if spec.payment and p == hub_of(G, spec):
         out.append(Reason("payment", p, tuple(d.get("evidence") or ()), False))
-    others = [n for n in loop.nodes if n != p]
+    others = [n for n in loop.products if n != p]
     for code in spec.needs:
         if code not in d.get("needs", ()):
             continue
@@ -227,24 +252,37 @@ def _reasons(G, p, loop: Walk, spec: LoopSpec, profiles, value_need) -> tuple:
             out.append(Reason("need", p, tuple(edge.get("evidence") or ()), bool(edge.get("inferred")),
                               need=code, value=v, only=only))
     if spec.domains:
+        mine = provides(G, p)
         for dom in (PUBLIC, PRIVATE):
-            if dom in d.get("domains", ()) and not any(dom in G.nodes[n].get("domains", ()) for n in others):
+            if ("domain", dom) in mine and not any(("domain", dom) in provides(G, n) for n in others):
                 edge = (G.get_edge_data(p, dom) or {}).get("livesIn", {})
                 out.append(Reason("domain", p, tuple(edge.get("evidence") or ()), bool(edge.get("inferred")),
                                   domain=dom))
+        if "entry" in (d.get("roles") or ()) and not any(ACQUIRE in provides(G, n) for n in others):
+            out.append(Reason("entry", p, tuple(d.get("evidence") or ()), False))
     for st in loop.steps:
         if p in (st.source, st.target):
             out.append(Reason("flow", p, st.evidence, st.inferred, step=st))
+    for a in loop.attached:
+        if p == a.offering:
+            out.append(Reason("attached", p, a.evidence, a.inferred, attachment=a))
     for s in profile_support(G, p, profiles):
         out.append(Reason("profile", p, s.evidence, s.inferred, support=s))
     return tuple(out)
 
 
-def _loop_key(G, w: Walk, stage, supported: int) -> tuple:
-    breadth = len({v for n in w.nodes for v in G.nodes[n].get("values", ())})
-    compact = (w.length, w.inferred_steps, -w.quotes)
-    key = (-breadth, *compact) if stage == "mature" else (*compact, -breadth)
-    return (-supported, *key, w.nodes)
+def _preference(G, w: Walk, stage, supported: int) -> tuple:
+    """The scale and stage preferences: offerings suiting the merchant first; a mature
+    merchant's broader loops (more of the eight values), else the more compact loop."""
+    breadth = len({v for n in w.products for v in G.nodes[n].get("values", ())})
+    return (-supported, -breadth, len(w.products)) if stage == "mature" else (-supported, len(w.products), -breadth)
+
+
+def baseline(G: nx.MultiDiGraph, alipay_payment: bool = True) -> tuple:
+    """What every merchant on Alipay has without saying so: the payment hub, unless the
+    merchant does not take Alipay payment."""
+    hub = hub_of(G)
+    return (hub,) if alipay_payment and hub is not None else ()
 
 
 def prescriptions(
@@ -254,6 +292,7 @@ def prescriptions(
     scale: str | None = None,
     stage: str | None = None,
     budget: Budget | None = None,
+    alipay_payment: bool = True,
 ) -> Iterator[Prescription]:
     """Yield minimal sets of products to add so the merchant's loop closes, ranked.
 
@@ -262,15 +301,19 @@ def prescriptions(
     G : networkx.MultiDiGraph
         The map graph; not modified.
     has : sequence of str
-        Ids of the products the merchant runs; the loop must pass through one of them
-        (any loop counts when empty).
+        Ids of the products (and offerings) the merchant runs; the loop must pass
+        through one of them or the payment hub.
     spec : LoopSpec
         What counts as an operating loop (needs, payment, domains, length bound, ...).
     scale, stage : str, optional
         The merchant's scale (``small``, ``medium``, ``large``) and stage
-        (``exploring``, ``mature``); they order sets of the same size (module docs).
+        (``exploring``, ``mature``): offerings that suit them may support the loop, and
+        they order sets of the same size (module docs).
     budget : ccare.limits.Budget, optional
         Stops the search early, setting ``budget.cut_short``.
+    alipay_payment : bool
+        The merchant takes Alipay payment (default): payment counts as present and is
+        never added.  False for a merchant that does not: then payment may be added.
 
     Yields
     ------
@@ -279,31 +322,35 @@ def prescriptions(
         nothing else is yielded, since every set would contain it).
     """
     budget = budget if budget is not None else Budget(timeout=None)
-    H = set(has)
+    base = baseline(G, alipay_payment)
+    H = set(has) | set(base)
     profiles = profile_nodes(G, scale, stage)
+    spec = replace(spec, profiles=tuple(dict.fromkeys((*spec.profiles, *profiles))))
     value_need = need_of_values(G)
     weight = {n: (0 if n in H else 1) for n in G}
-    search = loop_search(G, spec, weight, extra_anchors=[H] if H else [])
+    search = loop_search(G, spec, weight, extra_anchors=[H] if H else [], owned=H)
     found: list = []
-    for cost in range(0, spec.max_length + 1):
+    for cost in range(0, search.most_cost(spec.max_length) + 1):
         groups: dict = {}
-        for c in search.cycles(max_length=spec.max_length, max_cost=cost, min_cost=cost, budget=budget):
-            add = frozenset(c) - H
+        for w in search.cycles(max_length=spec.max_length, max_cost=cost, min_cost=cost, budget=budget):
+            add = frozenset(w.products) - H
             if any(f <= add for f in found):
                 continue  # contains a smaller set that already closes a loop
-            groups.setdefault(add, []).append(walk(G, rotate(c, spec.hub), closed=True, relations=spec.relations))
+            groups.setdefault(add, []).append(w)
         ranked = []
         for add, loops in groups.items():
             keyed = []
             for w in loops:
-                supported = sum(1 for n in w.nodes if profile_support(G, n, profiles))
-                keyed.append((_loop_key(G, w, stage, supported), w))
+                supported = sum(1 for n in w.products if profile_support(G, n, profiles))
+                owned = sum(1 for n in w.products if n in H)
+                keyed.append(((-owned, *_preference(G, w, stage, supported), w.inferred_steps, -w.quotes,
+                               w.nodes), w))
             key, best = min(keyed, key=lambda kw: kw[0])
-            ranked.append((key[:-1] + (tuple(sorted(add)),), add, best))
+            ranked.append((key[:-1] + (tuple(sorted(add)), key[-1]), add, best))
         found.extend(groups)
         for _, add, loop in sorted(ranked, key=lambda r: r[0]):
             why = {p: _reasons(G, p, loop, spec, profiles, value_need) for p in sorted(add)}
-            support = tuple(s for n in loop.nodes for s in profile_support(G, n, profiles))
-            yield Prescription(tuple(sorted(add)), loop, why, support)
+            support = tuple(s for n in loop.products for s in profile_support(G, n, profiles))
+            yield Prescription(tuple(sorted(add)), loop, why, support, base)
         if budget.cut_short or frozenset() in groups:
             return

@@ -23,9 +23,9 @@ Examples
 >>> G = to_networkx(load())
 >>> top = rank(G, "betweenness")[0]
 >>> top.product, round(top.score, 3)
-('payment', 0.245)
+('payment', 0.244)
 >>> [r.product for r in rank(G, "pagerank")[:2]]
-['payment', 'qipan-miyun']
+['payment', 'fan-group']
 >>> pagerank(nx.DiGraph([(1, 2), (2, 1)]))
 {1: 0.5, 2: 0.5}
 """
@@ -39,7 +39,7 @@ import networkx as nx
 
 from ccare.errors import UsageError
 from ccare.graph.build import FLOW_RELATIONS, flow_graph, node_entity
-from ccare.graph.walks import Walk
+from ccare.graph.walks import Walk, data_enters
 
 __all__ = ["MEASURES", "Ranked", "product_flow_digraph", "pagerank", "rank", "explain"]
 
@@ -58,11 +58,12 @@ class Ranked:
 
 
 def product_flow_digraph(G: nx.MultiDiGraph, relations: Sequence[str] = FLOW_RELATIONS) -> nx.DiGraph:
-    """The products of ``G`` and one arc per flowing pair, as a new ``DiGraph``."""
+    """The products of ``G`` and one arc per flowing pair, as a new ``DiGraph`` (a data
+    flow only into a product that turns data into reach, as loops and routes take them)."""
     F = flow_graph(G, relations)
     D = nx.DiGraph()
     D.add_nodes_from(sorted(F))
-    D.add_edges_from(sorted({(u, v) for u, v in F.edges()}))
+    D.add_edges_from(sorted({(u, v) for u, v, k in F.edges(keys=True) if k != "dataFlowsTo" or data_enters(G, v)}))
     return D
 
 

@@ -68,6 +68,11 @@ class CycleSearch:
         The cycle must pass through at least one node of each set.
     weight : mapping node -> non-negative int, optional
         Node weights for ``min_cost``/``max_cost`` (default 0 for every node).
+    members : mapping node -> frozenset, optional
+        What each node stands for (default: the node itself).  A cycle never holds two
+        nodes whose members meet: a product and the same product with a supporting
+        offering attached are two nodes of the search, and one cycle takes only one of
+        them, and no offering twice.
     """
 
     def __init__(
@@ -77,6 +82,7 @@ class CycleSearch:
         required: Iterable[Hashable] = (),
         anchors: Iterable[Iterable[Hashable]] = (),
         weight: Mapping[Hashable, int] | None = None,
+        members: Mapping[Hashable, frozenset] | None = None,
     ):
         provides = provides or {}
         nodes = set(succ) | {v for vs in succ.values() for v in vs} | set(provides)
@@ -105,6 +111,7 @@ class CycleSearch:
                     m |= self.anchor_bits[j]
             self.mask[n] = m
         self.weight = {n: int((weight or {}).get(n, 0)) for n in self.order}
+        self.members = {n: frozenset((members or {}).get(n, (n,))) for n in self.order}
         self.anchors = anchors
         self._min_count = self._cover_table(lambda n: 1)
         self._min_cost = self._cover_table(self.weight.__getitem__)
@@ -216,7 +223,8 @@ class CycleSearch:
     def _dfs(self, s, allowed, dist, hi, lo, cmax, cmin, budget) -> Iterator[tuple]:
         R = self.required
         path = [s]
-        on_path = {s}
+        members = self.members
+        used = set(members[s])  # what the nodes on the path stand for
         # stack of (successor iterator, mask, cost) per path position
         stack = [(iter(self.succ[s]), self.mask[s], self.weight[s])]
         while stack:
@@ -224,7 +232,7 @@ class CycleSearch:
             w = next(it, None)
             if w is None:
                 stack.pop()
-                on_path.discard(path.pop())
+                used.difference_update(members[path.pop()])
                 continue
             if not budget.tick():
                 return
@@ -233,7 +241,7 @@ class CycleSearch:
                 if lo <= m and (mask & R) == R and (cmin is None or cost >= cmin):
                     yield tuple(path)
                 continue
-            if w in on_path or w not in allowed or w not in dist:
+            if w not in allowed or w not in dist or not used.isdisjoint(members[w]):
                 continue
             m2 = m + 1
             left = hi - m2  # nodes that may still be added after w
@@ -247,5 +255,5 @@ class CycleSearch:
             if cmax is not None and cost2 + (self._min_weight(missing) if missing else 0) > cmax:
                 continue
             path.append(w)
-            on_path.add(w)
+            used.update(members[w])
             stack.append((iter(self.succ[w]), mask2, cost2))

@@ -7,7 +7,7 @@ returns to its first node, which is not repeated in :attr:`Walk.nodes`.
 
 Where two nodes are joined by several relations (say both a user flow and a data flow),
 a step follows the best-evidenced one: stated before inferred, then more quotes, then
-the order of ``relations``.
+the order of ``relations``; a data flow only into a product that turns data into reach.
 
 Examples
 --------
@@ -15,6 +15,7 @@ Examples
 >>> G = nx.MultiDiGraph()
 >>> for n in "abc":
 ...     G.add_node(n, kind="product", needs=[], domains=[], values=[], labels={"en": n}, iri=n)
+>>> G.nodes["b"]["roles"] = ["reach"]  # b turns data into reach: a data flow may enter it
 >>> ev = [{"source": "s", "line": 1, "quote": "q"}]
 >>> G.add_edge("a", "b", key="userFlowsTo", evidence=ev, inferred=True)
 'userFlowsTo'
@@ -39,7 +40,7 @@ import networkx as nx
 from ccare.graph.build import FLOW_RELATIONS, node_entity
 from ccare.kb import NEED_CODES
 
-__all__ = ["Step", "Walk", "best_edge", "walk", "needs_of", "rotate"]
+__all__ = ["Step", "Attachment", "Walk", "best_edge", "walk", "data_enters", "needs_of", "rotate"]
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,17 @@ class Step:
     inferred: bool
     rationale: str | None = None
 
+    @property
+    def moves(self) -> str:
+        """What moves along the step: ``users``, ``data`` or, for other relations, ``other``."""
+        return {"userFlowsTo": "users", "dataFlowsTo": "data"}.get(self.relation, "other")
+
     def to_json(self) -> dict:
         return {
             "from": self.source,
             "to": self.target,
             "relation": self.relation,
+            "moves": self.moves,
             "evidence": [dict(e) for e in self.evidence],
             "inferred": self.inferred,
             "rationale": self.rationale,
@@ -65,18 +72,47 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """``offering`` works with ``product`` on a loop (``relation``: ``supports``,
+    ``incentivises`` or ``combinesWith``) and brings the needs it serves into the loop."""
+
+    offering: str
+    product: str
+    relation: str
+    evidence: tuple
+    inferred: bool
+    rationale: str | None = None
+
+    def to_json(self) -> dict:
+        return {"offering": self.offering, "product": self.product, "relation": self.relation,
+                "evidence": [dict(e) for e in self.evidence], "inferred": self.inferred,
+                "rationale": self.rationale}
+
+
+@dataclass(frozen=True)
 class Walk:
-    """A path (``closed=False``) or a loop (``closed=True``) of the map graph."""
+    """A path (``closed=False``) or a loop (``closed=True``) of the map graph.
+
+    ``attached`` holds the offerings that support products of a loop without being on
+    the cycle (Mini-Program Cloud behind the mini-program): they count among the loop's
+    products and needs, not in its :attr:`length`.
+    """
 
     nodes: tuple
     steps: tuple
     needs: tuple
     closed: bool
+    attached: tuple = ()
 
     @property
     def length(self) -> int:
-        """Number of distinct nodes (products of a loop)."""
+        """Number of distinct nodes (products of a loop's cycle, attached offerings not counted)."""
         return len(self.nodes)
+
+    @property
+    def products(self) -> tuple:
+        """The cycle's nodes, then the attached offerings."""
+        return self.nodes + tuple(a.offering for a in self.attached)
 
     @property
     def inferred_steps(self) -> int:
@@ -94,10 +130,11 @@ class Walk:
         return {
             "nodes": [node_entity(G, n) for n in self.nodes],
             "steps": [s.to_json() for s in self.steps],
+            "supporting": [dict(a.to_json(), entity=node_entity(G, a.offering)) for a in self.attached],
             "needs": list(self.needs),
             "serves": {
                 n: {"needs": list(G.nodes[n].get("needs", [])), "values": list(G.nodes[n].get("values", []))}
-                for n in self.nodes
+                for n in self.products
             },
         }
 
@@ -151,11 +188,19 @@ def rotate(nodes: Sequence[str], first: str | None = None) -> tuple:
     return nodes[i:] + nodes[:i]
 
 
+def data_enters(G: nx.MultiDiGraph, v: str) -> bool:
+    """Whether a loop or route may enter ``v`` along a data flow: ``v`` turns data into
+    reach (role ``reach``, from the class ``cc:ReachActivator``)."""
+    return "reach" in (G.nodes[v].get("roles") or ())
+
+
 def walk(G: nx.MultiDiGraph, nodes: Sequence[str], closed: bool = False,
-         relations: Sequence[str] = FLOW_RELATIONS) -> Walk:
+         relations: Sequence[str] = FLOW_RELATIONS, attached: Sequence[Attachment] = ()) -> Walk:
     """The :class:`Walk` through ``nodes`` (closing back to the first if ``closed``).
 
-    Raises ``ValueError`` when two consecutive nodes are not joined by one of ``relations``.
+    A step follows a data flow only into a product that turns data into reach
+    (:func:`data_enters`); elsewhere it follows the other ``relations``.  Raises
+    ``ValueError`` when two consecutive nodes are not joined that way.
     """
     nodes = tuple(nodes)
     pairs = list(zip(nodes, nodes[1:]))
@@ -163,8 +208,11 @@ def walk(G: nx.MultiDiGraph, nodes: Sequence[str], closed: bool = False,
         pairs.append((nodes[-1], nodes[0]))
     steps = []
     for u, v in pairs:
-        st = best_edge(G, u, v, relations)
+        rels = relations if data_enters(G, v) else tuple(r for r in relations if r != "dataFlowsTo")
+        st = best_edge(G, u, v, rels)
         if st is None:
-            raise ValueError(f"no {'/'.join(relations)} edge from {u!r} to {v!r}")
+            raise ValueError(f"no {'/'.join(rels)} edge from {u!r} to {v!r}")
         steps.append(st)
-    return Walk(nodes=nodes, steps=tuple(steps), needs=needs_of(G, nodes), closed=closed)
+    attached = tuple(attached)
+    return Walk(nodes=nodes, steps=tuple(steps), needs=needs_of(G, nodes + tuple(a.offering for a in attached)),
+                closed=closed, attached=attached)

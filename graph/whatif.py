@@ -12,13 +12,13 @@ Examples
 >>> G = to_networkx(load())
 >>> w = whatif(G, "alipay-live")
 >>> len(w.lost), len(w.kept)
-(3, 3)
->>> all("alipay-live" not in loop.nodes for loop in w.kept)
+(7, 6)
+>>> all("alipay-live" not in loop.products for loop in w.kept)
 True
 >>> whatif(G, "payment").stranded
 ()
 >>> whatif(G, "mini-program").stranded
-('ant-forest', 'zhima-credit')
+('ant-forest', 'search-promotion')
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from ccare.graph.build import node_entity
-from ccare.graph.loops import LoopSpec, operating_loops
+from ccare.graph.loops import LoopSpec, hub_of, operating_loops
 from ccare.graph.rank import product_flow_digraph
 from ccare.limits import Budget
 
@@ -57,19 +57,21 @@ class WhatIf:
 def whatif(G: nx.MultiDiGraph, drop: str, spec: LoopSpec = LoopSpec(), budget: Budget | None = None) -> WhatIf:
     """The effect of dropping the product ``drop`` on the operating loops meeting ``spec``.
 
-    ``stranded`` lists products that reach ``spec.hub`` along the flows with ``drop``
+    A loop is lost when ``drop`` is on its cycle or supports it.  ``stranded`` lists
+    products that reach the payment hub along the flows with ``drop``
     and not without it (empty when ``drop`` is the hub itself, since the question
     no longer applies).
     """
     lost, kept = [], []
     for w in operating_loops(G, spec, budget):
-        (lost if drop in w.nodes else kept).append(w)
+        (lost if drop in w.products else kept).append(w)
     D = product_flow_digraph(G, spec.relations)
     stranded = ()
-    if spec.hub in D and drop != spec.hub:
-        before = nx.ancestors(D, spec.hub)
+    hub = hub_of(G, spec)
+    if hub in D and drop != hub:
+        before = nx.ancestors(D, hub)
         if drop in D:
             D.remove_node(drop)
-        after = nx.ancestors(D, spec.hub)
+        after = nx.ancestors(D, hub)
         stranded = tuple(sorted(before - after - {drop}))
     return WhatIf(drop, tuple(lost), tuple(kept), stranded)
