@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from ccare.i18n import t
 from ccare.kb import KINDS
 from ccare.render import printable
 from ccare.commands.common import (
     NeedCode,
+    citations,
     common_options,
     current_endpoint,
     echo_json,
@@ -17,9 +19,15 @@ from ccare.commands.common import (
     format_option,
     lang_option,
     load_kb,
+    rationale,
+    relation_label,
 )
 
 __all__ = ["info", "products", "show", "list_cmd", "validate_cmd"]
+
+
+_INFO_KEYS = {f"info_{k}" for k in ("triples", "products", "core_products", "programmes", "needs", "values",
+                                    "relations", "flows", "assertions", "inferred_assertions", "facts", "classes")}
 
 
 @click.command()
@@ -31,11 +39,15 @@ def info(data, lang, fmt):
     if fmt == "json":
         echo_json(d)
         return
-    rows = [[k.replace("_", " "), str(v)] for k, v in d.items() if not isinstance(v, list)]
+    rows = [[t(f"info_{k}", lang) if f"info_{k}" in _INFO_KEYS else k.replace("_", " "), f"{v:,}" if isinstance(v, int) else str(v)]
+            for k, v in d.items() if not isinstance(v, list)]
+    cite = citations()
     for s in d["sources"]:
-        rows.append(["source", f"{s['id']} ({s['file']}): {s['labels'].get(lang) or s['labels'].get('en', '')}"])
+        label = s['labels'].get(lang) or s['labels'].get('en') or s['labels'].get('zh', '')
+        rows.append([t("info_source", lang), f"{cite.name(s['id'], lang)}{'：' if lang == 'zh' else ': '}{label} "
+                                             f"[{s['id']}, {s['file']}]"])
     for f in d["data_files"]:
-        rows.append(["data file", f])
+        rows.append([t("info_data_file", lang), f])
     echo_table(["what", "count"], rows)
 
 
@@ -59,7 +71,7 @@ def products(need, value, domain, ptype, data, lang, fmt):
         echo_json([r.to_json() for r in rows])
         return
     if not rows:
-        click.echo("No product matches.")
+        click.echo(t("no_product_matches", lang))
         return
     table = []
     for r in rows:
@@ -69,7 +81,8 @@ def products(need, value, domain, ptype, data, lang, fmt):
                 r.entity.id if first else "",
                 r.entity.label(lang) if first else "",
                 ",".join(r.needs) if first else "",
-                ",".join(d.id.replace("-domain", "") for d in r.domains) if first else "",
+                ("、".join(d.label("zh") for d in r.domains) if lang == "zh" else
+                 ",".join(d.id.replace("-domain", "") for d in r.domains)) if first else "",
                 f"{v.label(lang)} ({code})" if v else "",
                 fmt_evidence(st.evidence, st.inferred) if st else "",
             ])
@@ -94,7 +107,7 @@ def list_cmd(kind, data, lang, fmt):
         echo_json(items)
         return
     if not items:
-        click.echo(f"No {kind} in the map.")
+        click.echo(t("no_kind", lang, kind=kb.entity(KINDS[kind]).label(lang) if lang == "zh" else kind))
         return
     rows = []
     for it in items:
@@ -104,7 +117,8 @@ def list_cmd(kind, data, lang, fmt):
         rows.append([
             it["id"],
             it["labels"].get(lang) or it["labels"].get("en") or it["id"],
-            "; ".join(f"{k}: {', '.join(v)}" for k, v in links.items()),
+            ("；" if lang == "zh" else "; ").join(f"{relation_label(k, lang)}{'：' if lang == 'zh' else ': '}{', '.join(v)}"
+                                                 for k, v in links.items()),
             fmt_evidence(it["evidence"]),
         ])
     echo_table(["id", "label", "relations", "evidence"], rows)
@@ -125,44 +139,52 @@ def show(name, data, lang, fmt):
         echo_json(d)
         return
     other = "en" if lang == "zh" else "zh"
+    colon = "：" if lang == "zh" else ": "
+    field = lambda key, value: f"{t('show_' + key, lang)}{colon}{value}"  # noqa: E731
+    type_node = kb.most_specific_type(node) if d['type'] else None
+    type_name = kb.node_id(type_node) if type_node is not None else '-'
+    if lang == "zh" and type_node is not None and kb.entity(type_node).labels.get("zh"):
+        type_name = f"{kb.entity(type_node).labels['zh']} ({type_name})"
     lines = [
         f"{d['labels'].get(lang) or d['id']}  ({d['labels'].get(other, '')})",
-        f"id:    {d['id']}",
-        f"iri:   {d['iri']}",
-        f"type:  {kb.node_id(kb.most_specific_type(node)) if d['type'] else '-'}",
+        field("id", d['id']),
+        field("iri", d['iri']),
+        field("type", type_name),
     ]
     if d.get("code"):
-        lines.append(f"code:  {d['code']}")
+        lines.append(field("code", d['code']))
     if d.get("needs"):
-        lines.append(f"needs: {', '.join(d['needs'])}")
+        lines.append(field("needs", ', '.join(d['needs'])))
     if d["alt_labels"]:
-        lines.append(f"also:  {', '.join(d['alt_labels'])}")
-    definition = d["definition"].get(lang) or d["definition"].get("en")
+        lines.append(field("also", ', '.join(d['alt_labels'])))
+    definition = d["definition"].get(lang) or d["definition"].get("en") or d["definition"].get("zh")
     if definition:
-        lines.append(f"definition: {definition}")
+        lines.append(field("definition", definition))
     if d["evidence"]:
-        lines.append("evidence: " + fmt_evidence(d["evidence"]))
+        lines.append(field("evidence", fmt_evidence(d["evidence"])))
     q = d.get("quantity")
     if q:
-        lines.append(f"value: {_num(q['value'])} {q['unit']} ({q['bound']}; counts {q['counts'] or '-'})")
+        lines.append(field("value", t("show_quantity", lang, value=_num(q['value']), unit=q['unit'],
+                                      bound=_term(kb, q['bound'], lang), counts=_term(kb, q['counts'], lang) or '-')))
     click.echo(printable("\n".join(lines)))
-    for title, key in (("relations out", "out"), ("relations in", "in")):
+    for title, key in (("relations_out", "out"), ("relations_in", "in")):
         if d[key]:
-            click.echo(f"\n{title}:")
+            click.echo(f"\n{t(title, lang)}{colon.strip()}")
             echo_table(
                 ["relation", "entity", "evidence"],
-                [[r["relation"], f"{r['entity']['labels'].get(lang) or r['entity']['id']} [{r['entity']['id']}]",
-                  fmt_evidence(r["evidence"], r["inferred"]) + (f" — {r['rationale']}" if r["rationale"] else "")]
+                [[relation_label(r["relation"], lang),
+                  f"{r['entity']['labels'].get(lang) or r['entity']['id']} [{r['entity']['id']}]",
+                  fmt_evidence(r["evidence"], r["inferred"]) + (f" — {rationale(r['rationale'], lang)}" if r["rationale"] else "")]
                  for r in d[key]],
             )
     if d["attributes"]:
-        click.echo("\nattributes:")
-        echo_table(["property", "value", "evidence"],
+        click.echo(f"\n{t('attributes', lang)}{colon.strip()}")
+        echo_table(["property", ("value", "取值"), "evidence"],
                    [[a["property"], a["value"], fmt_evidence(a["evidence"], a["inferred"])] for a in d["attributes"]])
     if d["facts"]:
-        click.echo("\nfacts:")
+        click.echo(f"\n{t('facts', lang)}{colon.strip()}")
         echo_table(
-            ["fact", "value", "evidence"],
+            ["fact", ("value", "数值"), "evidence"],
             [[f["labels"].get(lang) or f["id"],
               f"{'> ' if f['bound'] == 'more-than' else '~ ' if f['bound'] == 'approximately' else ''}{_num(f['value'])} "
               f"{(f['counts'] or {}).get('labels', {}).get(lang, '') if f['counts'] else ''}{'%' if f['unit'] == 'PERCENT' else ''}".strip(),
@@ -173,6 +195,16 @@ def show(name, data, lang, fmt):
 
 def _num(v) -> str:
     return f"{v:,}" if isinstance(v, (int, float)) else str(v)
+
+
+def _term(kb, ident, lang: str) -> str:
+    """A term of the map named by id (a bound, a counted kind) as the reader calls it."""
+    if not ident or lang != "zh":
+        return ident or ""
+    try:
+        return kb.entity(kb.resolve(ident)).labels.get("zh") or ident
+    except Exception:  # not a term of the map: its id
+        return ident
 
 
 @click.command("validate")
@@ -200,26 +232,26 @@ def validate_cmd(files, timeout, lang, fmt):
 
     endpoint = current_endpoint()
     if not files and endpoint is None:
-        raise click.UsageError("give the RDF FILES to check, or --endpoint URL to check what an endpoint holds")
+        raise click.UsageError(t("validate_nothing", lang))
     kb = load_kb(files, whole=True)
     report = validate(kb, timeout=timeout)
     if fmt == "json":
         echo_json(report.to_json())
     elif report.conforms:
         if endpoint is None:
-            click.echo(f"Conforms: {len(files)} file(s) merged with the shipped map break no rule.")
+            click.echo(t("conforms_files", lang, n=len(files)))
         else:
             from ccare.endpoint.client import redact
 
-            extra = f", merged with {len(files)} file(s)," if files else ""
-            click.echo(f"Conforms: the {len(kb.graph):,} triples of {redact(endpoint.query_url)}{extra} break no rule.")
+            extra = t("conforms_endpoint_extra", lang, n=len(files)) if files else ""
+            click.echo(t("conforms_endpoint", lang, triples=f"{len(kb.graph):,}", url=redact(endpoint.query_url), extra=extra))
     else:
         echo_table(
             ["focus node", "rule", "message"],
             [[f"{v.focus}" + (f" ({v.focus_label})" if v.focus_label else ""), v.rule,
-              v.message + (f" [value: {v.value}]" if v.value and v.value != v.focus and v.value not in v.message else "")]
+              v.message + (" " + t("value_tag", lang, value=v.value) if v.value and v.value != v.focus and v.value not in v.message else "")]
              for v in report.violations],
         )
-        click.echo(f"\n{len(report.violations)} violation(s).", err=True)
+        click.echo("\n" + t("violations", lang, n=len(report.violations)), err=True)
     if not report.conforms:
         raise click.exceptions.Exit(1)

@@ -1,0 +1,534 @@
+"""What ccare prints, in Chinese and in English: one catalogue, the default language, citations.
+
+:func:`t` looks a sentence up by key and fills it in; :func:`header` names a table column;
+:func:`default_lang` picks the language when ``--lang`` is not given (``CCARE_LANG``, then
+the locale, then English); :class:`Citations` turns evidence into a line a person reads
+("openday 文章 第 25 行", "openday article, line 25"), with source names derived from the
+map's ``cc:Source`` labels; :func:`error` says a library error in the reader's language.
+
+Ids, need codes (SCALE...) and the source's own words stay as they are in both languages.
+
+Examples
+--------
+>>> t("no_results", "zh"), t("no_results", "en")
+('没有结果。', 'No results.')
+>>> t("n_products", "en", n=1), t("n_products", "en", n=3), t("n_products", "zh", n=3)
+('1 product', '3 products', '3 个产品')
+>>> default_lang({"CCARE_LANG": "", "LC_ALL": "", "LANG": "zh_CN.UTF-8"})
+'zh'
+>>> default_lang({"LC_ALL": "C", "LANG": "zh_CN.UTF-8"})
+'en'
+>>> short_source_name({"zh": "支付宝openday合作伙伴大会与C-CARE模型(行业评论文章)",
+...                    "en": "Alipay openday partner conference and the C-CARE model (trade-press article)"}, {}, "s", "zh")
+'openday 文章'
+>>> c = Citations({"s": {"zh": "openday 文章", "en": "openday article"}})
+>>> c.cite({"source": "s", "line": 25, "quote": "支付"}, "zh"), c.cite({"source": "s", "line": 25, "quote": "支付"}, "en")
+('openday 文章 第 25 行 “支付”', 'openday article, line 25 “支付”')
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Mapping
+
+__all__ = ["LANGS", "t", "header", "default_lang", "lang_of", "short_source_name", "Citations", "Rationales",
+           "reason", "error", "join", "status"]
+
+LANGS = ("zh", "en")
+
+# ---------------------------------------------------------------------- the catalogue
+
+#: key -> {"en": text, "zh": text}; an English text may be ``(singular, plural)``, chosen by ``n``
+MESSAGES: dict[str, dict] = {
+    # evidence
+    "no_evidence": {"en": "(no evidence)", "zh": "（无证据）"},
+    "inferred_tag": {"en": "[inferred]", "zh": "[推断]"},
+    "line": {"en": "line {line}", "zh": "第 {line} 行"},
+    "source_line": {"en": "{source}, line {line}", "zh": "{source} 第 {line} 行"},
+    # counts
+    "n_products": {"en": ("{n} product", "{n} products"), "zh": "{n} 个产品"},
+    "n_steps": {"en": ("{n} step", "{n} steps"), "zh": "{n} 步"},
+    "n_loops": {"en": ("{n} loop", "{n} loops"), "zh": "{n} 个闭环"},
+    "n_merchants": {"en": ("{n} merchant", "{n} merchants"), "zh": "{n} 家商家"},
+    "n_rows": {"en": ("{n} row", "{n} rows"), "zh": "{n} 行"},
+    "n_new_industries": {"en": ("{n} new industry", "{n} new industries"), "zh": "{n} 个新行业"},
+    "n_entries": {"en": ("{n} entry", "{n} entries"), "zh": "{n} 个条目"},
+    # common
+    # loops and prescriptions: payment as the baseline, offerings supporting a loop
+    "deprecated_payment": {
+        "en": "Note: --payment/--no-payment is now --via-payment/--not-via-payment (whether the loop passes "
+              "through payment); use --no-alipay-payment for a merchant that does not take Alipay payment.",
+        "zh": "提示：--payment/--no-payment 已改名为 --via-payment/--not-via-payment（闭环是否经过支付）；"
+              "商家没有开通支付宝支付时，请用 --no-alipay-payment。"},
+    "baseline_note": {
+        "en": "{hub} counts as present: every merchant on Alipay takes it (--no-alipay-payment if this one does not).",
+        "zh": "{hub}视为已有：每个支付宝商家都在用（若该商家没有开通支付宝支付，请加 --no-alipay-payment）。"},
+    "supporting_line": {"en": "  + {offering} {relation} {product}, off the cycle: {evidence}",
+                        "zh": "  + {offering}{relation}{product}（不在环上）：{evidence}"},
+    "supporting_title": {"en": "Supporting the loop:", "zh": "支撑闭环的产品与手法："},
+    "none": {"en": "none", "zh": "无"},
+    "cut_short": {"en": "Cut short: {reason}; the answer above may be incomplete.",
+                  "zh": "已提前停止：{reason}；以上答案可能不完整。"},
+    "interrupted": {"en": "Interrupted.", "zh": "已中断。"},
+    "error": {"en": "Error: {message}", "zh": "错误：{message}"},
+    "usage_try": {"en": "Try '{command} --help' for help.", "zh": "运行 '{command} --help' 查看帮助。"},
+    # info
+    "info_triples": {"en": "triples", "zh": "三元组"},
+    "info_products": {"en": "products", "zh": "产品"},
+    "info_core_products": {"en": "core products", "zh": "核心产品"},
+    "info_programmes": {"en": "programmes", "zh": "计划"},
+    "info_needs": {"en": "needs", "zh": "诉求"},
+    "info_values": {"en": "values", "zh": "细分价值"},
+    "info_relations": {"en": "relations", "zh": "关系"},
+    "info_flows": {"en": "flows", "zh": "流转关系"},
+    "info_assertions": {"en": "assertions", "zh": "断言"},
+    "info_inferred_assertions": {"en": "inferred assertions", "zh": "推断的断言"},
+    "info_facts": {"en": "facts", "zh": "数据事实"},
+    "info_classes": {"en": "classes", "zh": "类"},
+    "info_source": {"en": "source", "zh": "来源"},
+    "info_data_file": {"en": "data file", "zh": "数据文件"},
+    # products, list, show
+    "no_product_matches": {"en": "No product matches.", "zh": "没有符合条件的产品。"},
+    "no_kind": {"en": "No {kind} in the map.", "zh": "地图中没有{kind}。"},
+    "show_id": {"en": "id", "zh": "编号"},
+    "show_iri": {"en": "iri", "zh": "IRI"},
+    "show_type": {"en": "type", "zh": "类型"},
+    "show_code": {"en": "code", "zh": "代码"},
+    "show_needs": {"en": "needs", "zh": "诉求"},
+    "show_also": {"en": "also", "zh": "又称"},
+    "show_definition": {"en": "definition", "zh": "定义"},
+    "show_evidence": {"en": "evidence", "zh": "证据"},
+    "show_value": {"en": "value", "zh": "数值"},
+    "show_quantity": {"en": "{value} {unit} ({bound}; counts {counts})", "zh": "{bound} {value} {unit}（计数对象：{counts}）"},
+    "relations_out": {"en": "relations out", "zh": "指向其他实体的关系"},
+    "relations_in": {"en": "relations in", "zh": "来自其他实体的关系"},
+    "attributes": {"en": "attributes", "zh": "属性"},
+    "facts": {"en": "facts", "zh": "数据事实"},
+    # validate
+    "conforms_files": {"en": ("Conforms: {n} file merged with the shipped map breaks no rule.",
+                              "Conforms: {n} files merged with the shipped map break no rule."),
+                       "zh": "符合规则：{n} 个文件与内置地图合并后没有违反任何规则。"},
+    "conforms_endpoint": {"en": "Conforms: the {triples} triples of {url}{extra} break no rule.",
+                          "zh": "符合规则：{url} 的 {triples} 个三元组{extra}没有违反任何规则。"},
+    "conforms_endpoint_extra": {"en": ", merged with {n} file(s),", "zh": "（并合并 {n} 个文件）"},
+    "violations": {"en": ("{n} violation.", "{n} violations."), "zh": "共 {n} 处违规。"},
+    "value_tag": {"en": "[value: {value}]", "zh": "[取值：{value}]"},
+    "validate_nothing": {"en": "give the RDF FILES to check, or --endpoint URL to check what an endpoint holds",
+                         "zh": "请给出要检查的 RDF 文件（FILES），或用 --endpoint URL 检查某个端点所存的数据"},
+    # sparql
+    "no_results": {"en": "No results.", "zh": "没有结果。"},
+    "sparql_cut_before": {"en": "Cut short: {reason}, before the query gave any result (raise --timeout).",
+                          "zh": "已提前停止：{reason}，查询尚未给出任何结果（请调大 --timeout）。"},
+    "sparql_cut_rows": {"en": "Cut short: {reason}; {rows} row(s) shown (raise {hint} for more).",
+                        "zh": "已提前停止：{reason}；已显示 {rows} 行（调大 {hint} 可看到更多）。"},
+    # path
+    "no_path": {"en": "No path from {a} to {b} over {over}.", "zh": "沿{over}没有从{a}到{b}的路径。"},
+    "user_or_data_flows": {"en": "user or data flows", "zh": "用户流向或数据流向"},
+    "user_flows": {"en": "user flows", "zh": "用户流向"},
+    "shortest_path": {"en": "Shortest path", "zh": "最短路径"},
+    "alternative_n": {"en": "Alternative {i}", "zh": "备选路径 {i}"},
+    "path_title": {"en": "{title} ({steps}): {arrow}", "zh": "{title}（{steps}）：{arrow}"},
+    # loops and specs
+    "spec_serving": {"en": "serving {needs}", "zh": "服务 {needs}"},
+    "spec_any_needs": {"en": "of any needs", "zh": "不限诉求"},
+    "spec_through": {"en": "through {p}", "zh": "经过{p}"},
+    "spec_domains": {"en": "across the public and the private domain", "zh": "横跨公域与私域"},
+    "spec_without": {"en": "without {p}", "zh": "不含{p}"},
+    "spec_within": {"en": "within {n} products", "zh": "不超过 {n} 个产品"},
+    "spec_sep": {"en": "; ", "zh": "；"},
+    "no_loop": {"en": "No operating loop found ({spec}).", "zh": "没有找到经营闭环（{spec}）。"},
+    "loop_n": {"en": "Loop {i}", "zh": "闭环 {i}"},
+    "loop": {"en": "Loop", "zh": "闭环"},
+    "loop_it_closes": {"en": "Loop it closes", "zh": "它闭合的环"},
+    "loop_line": {"en": "{title}: {arrow}", "zh": "{title}：{arrow}"},
+    "loop_facts": {"en": "  {products}; needs {needs}; {inferred} of {steps} steps inferred",
+                   "zh": "  {products}；诉求 {needs}；{steps} 步中有 {inferred} 步为推断"},
+    "more_loops": {"en": "Showing the first {loops}; there are more (raise --limit).",
+                   "zh": "只显示前 {loops}；还有更多（请调大 --limit）。"},
+    "loops_title": {"en": "Operating loops", "zh": "经营闭环"},
+    # prescribe
+    "no_prescription": {"en": "No operating loop can be closed through {products} ({spec}).",
+                        "zh": "无法经过{products}闭合经营闭环（{spec}）。"},
+    "nothing_to_add": {"en": "Nothing to add: your products already close an operating loop.",
+                       "zh": "无需新增：现有产品已闭合经营闭环。"},
+    "prescription_n": {"en": "Prescription {i}: add {add} ({n})", "zh": "处方 {i}：新增{add}（{n}）"},
+    "prescription_title": {"en": "Prescription for a merchant with {names}", "zh": "给已有{names}的商家开的处方"},
+    # gaps
+    "gaps_products": {"en": "Products: {products}", "zh": "产品：{products}"},
+    "gaps_needs": {"en": "Needs served: {served}; unserved: {unserved}", "zh": "已服务的诉求：{served}；未服务：{unserved}"},
+    "gaps_values_unserved": {"en": "Values left unserved:", "zh": "未服务的细分价值："},
+    "gaps_all_values": {"en": "Every value of the requested needs is served.", "zh": "所需诉求的每个细分价值都已服务。"},
+    "gaps_flows": {"en": "Flows between your products:", "zh": "现有产品之间的流转："},
+    "gaps_no_loop": {"en": "No operating loop can be closed through these products ({spec}).",
+                     "zh": "无法经过这些产品闭合经营闭环（{spec}）。"},
+    "gaps_closed": {"en": "The loop already closes: {arrow}", "zh": "闭环已经闭合：{arrow}"},
+    "gaps_open": {"en": "The loop stays open. Add {add} to close {arrow}; the missing flows:",
+                  "zh": "闭环尚未闭合。新增{add}即可闭合 {arrow}；缺少的流转："},
+    # coverage, rank
+    "coverage_key": {"en": "x: stated by the source; ~: inferred (see `ccare show PRODUCT` for the evidence).",
+                     "zh": "x：原文明示；~：推断（证据见 `ccare show 产品`）。"},
+    "no_products_to_rank": {"en": "The map has no products to rank.", "zh": "地图中没有可排名的产品。"},
+    # whatif
+    "whatif_none": {"en": "The map has no operating loop ({spec}), so dropping {p} breaks none.",
+                    "zh": "地图中没有经营闭环（{spec}），所以去掉{p}不会断开任何闭环。"},
+    "whatif_loses": {"en": "Dropping {p} loses {lost} of {total} operating loops and keeps {kept}.",
+                     "zh": "去掉{p}会失去 {total} 个经营闭环中的 {lost} 个，保留 {kept} 个。"},
+    "lost": {"en": "Lost", "zh": "失去的闭环"},
+    "kept": {"en": "Kept", "zh": "保留的闭环"},
+    "stranded": {"en": "No longer reach {hub}: {products}.", "zh": "不再能到达{hub}：{products}。"},
+    # exports
+    "wrote": {"en": "Wrote {what} to {where}.", "zh": "已将{what}写入 {where}。"},
+    "wrote_files": {"en": "Wrote {files}.", "zh": "已写入 {files}。"},
+    "the_map_page": {"en": "the map page", "zh": "地图页面"},
+    "the_report": {"en": "the report", "zh": "报告"},
+    "the_table": {"en": "the {table} table", "zh": "{table} 表"},
+    "nothing_found_no_page": {"en": "Nothing found, so no page was written.", "zh": "没有找到结果，因此未写出页面。"},
+    "highlight_stopped": {"en": "--highlight: {cmd} stopped early (exit code {code}); drawing what it found.",
+                          "zh": "--highlight：{cmd} 提前停止（退出码 {code}）；只画出已找到的结果。"},
+    # import
+    "imported": {"en": "Imported {merchants} from {name} into {target}{extra}.",
+                 "zh": "已从 {name} 导入 {merchants}，写入{target}{extra}。"},
+    "imported_new": {"en": " ({industries})", "zh": "（其中 {industries}）"},
+    "standard_output": {"en": "standard output", "zh": "标准输出"},
+    "ignored_columns": {"en": "{name}: ignored column(s) {columns} (ccare reads {known})",
+                        "zh": "{name}：忽略了列 {columns}（ccare 读取的列：{known}）"},
+    "bad_rows": {"en": "{bad} of {rows} bad and left out; the other {good} were written to {target}",
+                 "zh": "{rows}中有 {bad} 行有误，已略去；其余 {good} 行已写入{target}"},
+    "row_problem": {"en": "{name}, line {line}: {message}", "zh": "{name} 第 {line} 行：{message}"},
+    # portfolio
+    "pf_merchants": {"en": "Merchants: {merchants}; answered: {answered}; loop closed: {closed}; open: {open}; "
+                           "cannot close: {unclosable}.",
+                     "zh": "商家：{merchants}；已回答：{answered}；闭环已闭合：{closed}；未闭合：{open}；"
+                           "无法闭合：{unclosable}。"},
+    "pf_questions": {"en": "Distinct questions asked: {n} (merchants asking the same one share its answer).",
+                     "zh": "不同的问题：{n} 个（问同一问题的商家共用一个答案）。"},
+    "pf_unserved": {"en": "Needs no product of the merchant serves: {needs}.", "zh": "商家现有产品都未服务的诉求：{needs}。"},
+    "pf_additions": {"en": "Additions most often prescribed:", "zh": "最常开出的新增组合："},
+    "pf_added_products": {"en": "Products most often added:", "zh": "最常新增的产品："},
+    "pf_strays": {"en": "{merchants} use things that are not products of the map (e.g. {example}); they are left out.",
+                  "zh": "{merchants}使用了不是地图产品的东西（例如 {example}），已略去。"},
+    "pf_cut": {"en": "Cut short: {reason}; {answered} of {total} merchants answered{where}.",
+               "zh": "已提前停止：{reason}；{total} 家商家中已回答 {answered} 家{where}。"},
+    "pf_cut_where": {"en": "; {output} holds them", "zh": "，结果在 {output} 中"},
+    # cache
+    "cache_removed": {"en": ("Removed {n} entry from {dir}.", "Removed {n} entries from {dir}."),
+                      "zh": "已从 {dir} 删除 {n} 个条目。"},
+    "cache_directory": {"en": "directory: {dir}", "zh": "目录：{dir}"},
+    "cache_empty": {"en": "(empty)", "zh": "（空）"},
+}
+
+#: table column -> its Chinese name (English columns are printed as they are)
+HEADERS_ZH = {
+    "what": "项目", "count": "数量", "id": "编号", "product": "产品", "needs": "诉求", "domains": "所在域",
+    "value": "价值", "evidence": "证据", "label": "名称", "relations": "关系", "relation": "关系",
+    "entity": "实体", "property": "属性", "fact": "数据事实", "focus node": "焦点节点", "rule": "规则",
+    "message": "说明", "step": "步骤", "next": "下一站", "added": "新增产品", "why": "理由",
+    "from": "从", "to": "到", "offered by": "可由以下产品提供", "need": "诉求", "rank": "排名",
+    "betweenness": "中介中心性", "pagerank": "PageRank", "degree": "度中心性", "#": "#", "loop": "闭环",
+    "inferred steps": "推断步数", "merchant": "商家", "name": "名称", "status": "状态",
+    "unserved needs": "未服务的诉求", "add": "新增", "merchants": "商家数", "key": "键", "store": "存储",
+    "size": "大小",
+}
+
+#: a portfolio answer's status
+STATUS = {"closed": {"en": "closed", "zh": "已闭合"}, "open": {"en": "open", "zh": "未闭合"},
+          "unclosable": {"en": "cannot close", "zh": "无法闭合"}}
+
+
+def t(key: str, lang: str = "en", **kw) -> str:
+    """The message ``key`` in ``lang`` (``zh`` or ``en``), filled in with ``kw``."""
+    entry = MESSAGES[key]
+    text = entry["zh" if lang == "zh" else "en"]
+    if isinstance(text, tuple):
+        text = text[0] if kw.get("n") == 1 else text[1]
+    if "n" in kw and isinstance(kw["n"], int):
+        kw = {**kw, "n": f"{kw['n']:,}"}
+    return text.format(**kw) if kw else text
+
+
+def header(name, lang: str = "en") -> str:
+    """A table column's name in ``lang``; ``name`` is the English name, or ``(en, zh)``."""
+    if isinstance(name, tuple):
+        return name[1] if lang == "zh" else name[0]
+    return HEADERS_ZH.get(name, name) if lang == "zh" else name
+
+
+def status(value: str, lang: str = "en") -> str:
+    """A portfolio answer's status (closed, open, unclosable) in ``lang``."""
+    return STATUS.get(value, {}).get(lang, value) if lang == "zh" else value
+
+
+def join(items, lang: str = "en") -> str:
+    """A list of names: ``a, b`` in English, ``a、b`` in Chinese."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+# ---------------------------------------------------------------------- the language
+
+
+def lang_of(value: str | None) -> str | None:
+    """``zh`` or ``en`` for a language or locale name (``zh_CN.UTF-8``, ``en-GB``), else None."""
+    v = (value or "").strip().lower()
+    if v.startswith("zh"):
+        return "zh"
+    if v.startswith("en"):
+        return "en"
+    return None
+
+
+def default_lang(environ: Mapping[str, str] | None = None) -> str:
+    """The language when ``--lang`` is not given: ``CCARE_LANG`` (``zh`` or ``en``), then the
+    locale (the first set of ``LC_ALL``, ``LC_MESSAGES``, ``LANG``; ``zh*`` gives zh), then en."""
+    env = os.environ if environ is None else environ
+    chosen = lang_of(env.get("CCARE_LANG"))
+    if chosen:
+        return chosen
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var)
+        if value:
+            return "zh" if value.strip().lower().startswith("zh") else "en"
+    return "en"
+
+
+# ---------------------------------------------------------------------- citations
+
+#: what a Chinese source calls itself, last word of its label's parenthesis
+_ZH_GENRES = ("白皮书", "文章", "报道", "报告", "笔记", "访谈", "公告", "名单", "文档", "网页", "视频", "演讲",
+              "新闻", "手册", "纪要")
+_PAREN = re.compile(r"\s*[(（]([^()（）]+)[)）]\s*$")
+_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
+
+
+def short_source_name(labels: Mapping[str, str], alt: Mapping[str, list], ident: str, lang: str) -> str:
+    """A short name a reader recognises a source by, from its labels in the map.
+
+    The shortest ``skos:altLabel`` in ``lang`` when the map gives one; else, for a label
+    like "支付宝openday合作伙伴大会…(行业评论文章)", the name both labels share and the kind
+    of text in the parenthesis ("openday 文章", "openday article"); else the label; else the id.
+    """
+    other = "en" if lang == "zh" else "zh"
+    if alt.get(lang):
+        return min(alt[lang], key=lambda s: (len(s), s))
+    label = labels.get(lang) or labels.get(other) or ident
+    m = _PAREN.search(label)
+    if m:
+        names = {lang_: [w for w in _LATIN.findall(_PAREN.sub("", text))] for lang_, text in labels.items() if text}
+        shared = [w for w in names.get("zh") or names.get(lang) or []
+                  if all(w.lower() in (x.lower() for x in ws) for ws in names.values())]
+        if shared:
+            genre = m.group(1).strip()
+            if lang == "en" or not re.search(r"[\u3400-\u9fff]", genre):
+                kind = genre.split()[-1] if genre.split() else genre
+            else:
+                kind = next((g for g in _ZH_GENRES if genre.endswith(g)), genre)
+            return f"{shared[0]} {kind}"
+    return label
+
+
+class Citations:
+    """Evidence as a reader cites it, with each source's short name in both languages.
+
+    ``names`` maps a source id to ``{"zh", "en"}`` short names; ``many`` says whether more
+    than one source is loaded (then tables name the source of every line).
+    """
+
+    def __init__(self, names: Mapping[str, Mapping[str, str]] | None = None, many: bool | None = None):
+        self.names = {k: dict(v) for k, v in (names or {}).items()}
+        self.many = len(self.names) > 1 if many is None else many
+
+    @classmethod
+    def of(cls, kb) -> "Citations":
+        """The citations of the sources loaded in ``kb`` (a :class:`~ccare.kb.KnowledgeBase`)."""
+        from rdflib import RDF, RDFS
+        from rdflib.namespace import SKOS
+
+        from ccare.ontology import CC
+
+        g = kb.graph
+        names = {}
+        for s in set(g.subjects(RDF.type, CC.Source)):
+            labels, alt = {}, {}
+            for prop, into in ((RDFS.label, labels), (SKOS.altLabel, alt)):
+                for o in g.objects(s, prop):
+                    key = lang_of(getattr(o, "language", None) or "")
+                    if key is None:
+                        continue
+                    if into is labels:
+                        labels.setdefault(key, str(o))
+                    else:
+                        alt.setdefault(key, []).append(str(o))
+            ident = kb.node_id(s)
+            names[ident] = {lg: short_source_name(labels, alt, ident, lg) for lg in LANGS}
+        return cls(names)
+
+    def name(self, source: str, lang: str) -> str:
+        """The short name of the source ``source`` (an id) in ``lang``."""
+        return (self.names.get(source) or {}).get(lang) or source
+
+    def where(self, ev: Mapping, lang: str, name_source: bool = True) -> str:
+        """``openday 文章 第 25 行`` / ``openday article, line 25``; ``第 25 行`` without the source."""
+        source, line = ev.get("source") or "", ev.get("line")
+        if line is None:
+            return self.name(source, lang)
+        if name_source and source:
+            return t("source_line", lang, source=self.name(source, lang), line=line)
+        return t("line", lang, line=line)
+
+    def cite(self, ev: Mapping, lang: str, name_source: bool = True) -> str:
+        """The place and the verbatim quote: ``openday 文章 第 25 行 “…”``."""
+        return f"{self.where(ev, lang, name_source)} “{ev.get('quote') or ''}”"
+
+    def to_json(self) -> dict:
+        return {k: dict(v) for k, v in sorted(self.names.items())}
+
+
+class Rationales:
+    """The rationale of an inferred relation in the reader's language.
+
+    The library hands one rationale per relation; when the map states it in both languages
+    (``cc:rationale "…"@zh, "…"@en`` on one assertion), :meth:`text` gives the reader's.
+    """
+
+    def __init__(self, groups: Mapping[str, Mapping[str, str]] | None = None):
+        self.groups = {k: dict(v) for k, v in (groups or {}).items()}
+
+    @classmethod
+    def of(cls, kb) -> "Rationales":
+        from ccare.ontology import CC
+
+        by_node: dict = {}
+        for s, o in kb.graph.subject_objects(CC.rationale):
+            key = lang_of(getattr(o, "language", None) or "")
+            if key is not None:
+                by_node.setdefault(s, {}).setdefault(key, str(o))
+        groups = {}
+        for langs in by_node.values():
+            if len(langs) > 1:
+                for text in langs.values():
+                    groups.setdefault(text, langs)
+        return cls(groups)
+
+    def text(self, text: str | None, lang: str) -> str | None:
+        """``text`` in ``lang`` when the map says it in that language too, else ``text``."""
+        if not text:
+            return text
+        return (self.groups.get(text) or {}).get(lang) or text
+
+    def to_json(self) -> dict:
+        return {k: dict(v) for k, v in sorted(self.groups.items())}
+
+
+# ---------------------------------------------------------------------- library messages
+
+_REASONS = [
+    (re.compile(r"^time limit (\S+?)s reached$"), "已到时间上限 {0} 秒"),
+    (re.compile(r"^step limit (\S+) reached$"), "已到步数上限 {0}"),
+    (re.compile(r"^row limit (\S+) reached$"), "已到行数上限 {0}"),
+    (re.compile(r"^result limit (\S+) reached$"), "已到结果数上限 {0}"),
+    (re.compile(r"^memory limit of (\S+) MiB reached$"), "已到内存上限 {0} MiB"),
+]
+
+
+def reason(text: str | None, lang: str = "en") -> str:
+    """Why a search or query was cut short, in ``lang``."""
+    text = text or ""
+    if lang != "zh":
+        return text
+    for pattern, zh in _REASONS:
+        m = pattern.match(text)
+        if m:
+            return zh.format(*m.groups())
+    return text
+
+
+#: ccare's own error messages: English pattern -> Chinese (groups kept as they are)
+_ERRORS = [
+    (r"unknown need (.+) \(allowed: (.+)\)", "未知的诉求 {0}（可选：{1}）"),
+    (r"give at least one need \(allowed: (.+)\)", "请至少给出一个诉求（可选：{0}）"),
+    (r"unknown encoding (.+) \(e\.g\. (.+)\)", "未知的编码 {0}（例如 {1}）"),
+    (r"not (\S+): byte (0x[0-9a-f]+) cannot be decoded", "不是 {0} 编码：字节 {1} 无法解码"),
+    (r"over the limit of ([\d,]+) bytes \(set CCARE_MAX_FILE_SIZE to raise it, e\.g\. 2G\)",
+     "超过 {0} 字节的上限（可设置 CCARE_MAX_FILE_SIZE 调大，例如 2G）"),
+    (r"two columns for (.+): (.+) and (.+)", "{0} 有两列：{1} 和 {2}"),
+    (r"the header row (.+) lacks a column \((.+)\)", "表头 {0} 缺少一列（{1}）"),
+    (r"contains NUL characters: not a CSV text file", "含有 NUL 字符：不是 CSV 文本文件"),
+    (r"no header row \(the first line names the columns\)", "没有表头行（第一行应给出列名）"),
+    (r"no merchants \(cc:Merchant\) to ask about; make them with `ccare import` and give --data",
+     "没有可查询的商家（cc：Merchant）；请用 `ccare import` 生成并通过 --data 给出"),
+    (r"cannot write (.+): give a \.csv or \.json file name", "无法写入 {0}：请给出 .csv 或 .json 文件名"),
+    (r"cannot write RDF format (.+) \(allowed: (.+)\)", "无法写出 RDF 格式 {0}（可选：{1}）"),
+    (r"give the query either as QUERY or with --file FILE \(- for standard input\)",
+     "请用 QUERY 或 --file FILE（- 表示标准输入）给出查询，二者选一"),
+    (r"the query is longer than ([\d,]+) bytes", "查询超过 {0} 字节"),
+    (r"NUL byte in the query file \(is it a binary file\?\)", "查询文件中有 NUL 字节（是二进制文件吗？）"),
+    (r"give the RDF FILES to check, or --endpoint URL to check what an endpoint holds",
+     "请给出要检查的 RDF 文件（FILES），或用 --endpoint URL 检查某个端点所存的数据"),
+    (r"give --highlight or --highlight-json, not both", "--highlight 与 --highlight-json 只能给一个"),
+    (r"--highlight: (.+) found nothing to draw", "--highlight：{0} 没有找到可画的结果"),
+    (r"--highlight: leave out --format \(the query is run with --format json\)",
+     "--highlight：请去掉 --format（查询以 --format json 运行）"),
+    (r"give a file name: standard output carries the command's answer", "请给出文件名：标准输出用于输出命令的答案"),
+    (r"-o (.+) is a directory; with --table give a file name or '-'", "-o {0} 是目录；使用 --table 时请给出文件名或 '-'"),
+    (r"-o (.+): without --table, give an existing directory \(it gets nodes\.csv and edges\.csv\), or add --table nodes\|edges",
+     "-o {0}：不用 --table 时请给出已存在的目录（写入 nodes.csv 和 edges.csv），或加上 --table nodes|edges"),
+    (r"(.+): cannot write: (.+)", "{0}：无法写入：{1}"),
+    (r"internal error: (.+) \(run with --debug for the traceback\)", "内部错误：{0}（加 --debug 运行可看到调用栈）"),
+    # click's own messages
+    (r"Invalid value for (.+?): (.+)", "{0} 的值无效：{1}"),
+    (r"Missing option (.+)\.", "缺少选项 {0}。"),
+    (r"Missing argument (.+)\.", "缺少参数 {0}。"),
+    (r"No such option: (\S+)(?: Did you mean (\S+)\?)?", "没有这个选项：{0}"),
+    (r"No such command (.+)\.", "没有这个命令 {0}。"),
+    (r"Got unexpected extra arguments? \((.+)\)", "多余的参数（{0}）"),
+    (r"Option (.+) requires an argument\.", "选项 {0} 需要一个值。"),
+    (r"(.+) is not one of (.+)\.", "{0} 不在可选值 {1} 之中。"),
+    (r"(.+) is not a valid (integer|float)(?: range)?\.", "{0} 不是有效的数值。"),
+    (r"(.+) is not in the range (.+)\.", "{0} 不在范围 {1} 之内。"),
+    (r"(File|Path) (.+) does not exist\.", "文件 {1} 不存在。"),
+    (r"(File|Path) (.+) is a directory\.", "{1} 是目录。"),
+]
+_ERRORS = [(re.compile("^" + p + "$", re.S), zh) for p, zh in _ERRORS]
+_LOCATED = re.compile(r"^(?P<where>.+?), line (?P<line>\d+)(?:, column (?P<column>\d+))?: (?P<detail>.+)$", re.S)
+
+
+def _zh_detail(message: str) -> str:
+    for pattern, zh in _ERRORS:
+        m = pattern.match(message)
+        if m:
+            groups = [g or "" for g in m.groups()]
+            if groups:  # the last part may be a message of its own ("Invalid value for ...: unknown need")
+                groups[-1] = _zh_detail(groups[-1])
+            return zh.format(*groups)
+    return message
+
+
+def error(message: str, lang: str = "en", *, exc: BaseException | None = None, names=None) -> str:
+    """An error message in ``lang``: ccare's own words in Chinese, a file's line and
+    column as "第 3 行,第 8 列", a parser's own message kept inside the Chinese sentence.
+
+    ``names`` maps an entity id to its label in ``lang``, for near-match suggestions.
+    """
+    if lang != "zh":
+        return message
+    from ccare.errors import DataError, UnknownEntityError
+
+    if isinstance(exc, UnknownEntityError):
+        kinds = {"entity": "实体", "product": "产品"}
+        text = f"未知的{kinds.get(exc.kind, exc.kind)} {exc.name!r}"
+        if exc.suggestions:
+            shown = [f"{names[s]} ({s})" if names and names.get(s) and names[s] != s else s for s in exc.suggestions]
+            text += "；您要找的是否是：" + "、".join(shown) + "？"
+        return text
+    if isinstance(exc, DataError):
+        where = exc.path
+        if exc.line is not None:
+            where += f"，第 {exc.line} 行"
+            if exc.column is not None:
+                where += f"，第 {exc.column} 列"
+        return f"{where}：{_zh_detail(str(exc.detail))}"
+    m = _LOCATED.match(message)
+    if m and not _ERRORS[0][0].match(message):
+        where = m["where"] + f"，第 {m['line']} 行" + (f"，第 {m['column']} 列" if m["column"] else "")
+        return f"{where}：{_zh_detail(m['detail'])}"
+    return _zh_detail(message)
