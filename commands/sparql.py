@@ -11,6 +11,7 @@ from rdflib import BNode, Literal, URIRef
 from ccare import render
 from ccare.atomicio import OutputError, atomic_write
 from ccare.commands.common import common_options, load_kb
+from ccare.i18n import reason as say_reason, t
 from ccare.errors import DataError, UsageError
 from ccare.limits import DEFAULT_TIMEOUT, EXIT_CUT_SHORT
 from ccare.prescan import check_utf8
@@ -75,7 +76,7 @@ def _render(result, fmt: str, kb, lang: str) -> str:
         except RecursionError:  # rdflib's Turtle writer nests blank nodes recursively
             return g.serialize(format="nt")
     if not result.rows:
-        return "No results.\n"
+        return t("no_results", lang) + "\n"
     bnodes: dict = {}
     rows = [[_cell(kb, t, lang, bnodes) for t in row] for row in result.rows]
     return render.table(result.vars, rows) + "\n"
@@ -122,7 +123,7 @@ def sparql_cmd(query, query_file, timeout, max_rows, output, data, lang, fmt):
     else:
         result = run(kb.graph, text, timeout=timeout, max_rows=max_rows, memory=memory_limit())
     if result.kind is None or (not result.complete and not result.rows):
-        click.echo(f"Cut short: {result.reason}, before the query gave any result (raise --timeout).", err=True)
+        click.echo(t("sparql_cut_before", lang, reason=say_reason(result.reason, lang)), err=True)
         raise click.exceptions.Exit(EXIT_CUT_SHORT)
     text_out = _render(result, fmt, kb, lang)
     if fmt != "json" and _is_terminal(output):
@@ -137,5 +138,5 @@ def sparql_cmd(query, query_file, timeout, max_rows, output, data, lang, fmt):
     if not result.complete:
         n = len(result.rows)
         hint = "--timeout" if (result.reason or "").startswith("time") else "--max-rows"
-        click.echo(f"Cut short: {result.reason}; {n} row(s) shown (raise {hint} for more).", err=True)
+        click.echo(t("sparql_cut_rows", lang, reason=say_reason(result.reason, lang), rows=n, hint=hint), err=True)
         raise click.exceptions.Exit(EXIT_CUT_SHORT)
