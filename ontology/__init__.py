@@ -77,6 +77,16 @@ class CC(DefinedNamespace):
     Source: URIRef
     Evidence: URIRef
     Assertion: URIRef
+    Event: URIRef
+    Platform: URIRef
+    PlatformRole: URIRef
+    Advantage: URIRef
+    OperatingQuality: URIRef
+    ServiceProvider: URIRef
+    Metaphor: URIRef
+    Measure: URIRef
+    MerchantCohort: URIRef
+    FactStatus: URIRef
     # object properties
     centredOn: URIRef
     serves: URIRef
@@ -102,6 +112,20 @@ class CC(DefinedNamespace):
     inIndustry: URIRef
     evidence: URIRef
     source: URIRef
+    hostedBy: URIRef
+    presents: URIRef
+    servesAs: URIRef
+    evolvingInto: URIRef
+    deepenedInto: URIRef
+    delivers: URIRef
+    standsFor: URIRef
+    voicedBy: URIRef
+    composes: URIRef
+    systematises: URIRef
+    prioritisedBy: URIRef
+    hasMeasure: URIRef
+    openTo: URIRef
+    status: URIRef
     # datatype properties
     line: URIRef
     quote: URIRef
@@ -110,6 +134,8 @@ class CC(DefinedNamespace):
     file: URIRef
     freeFrom: URIRef
     merchantId: URIRef
+    asOf: URIRef
+    fixedOrder: URIRef
 
 
 #: Namespace of the map's entities: ``ID["fan-group"]``.
