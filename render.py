@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import unicodedata
 
-__all__ = ["width", "pad", "printable", "table", "to_json"]
+__all__ = ["width", "pad", "printable", "cut", "table", "to_json", "MAX_CELL"]
 
 # Control characters (C0 but tab and newline, DEL, C1) and the bidirectional embeddings,
 # overrides and isolates ("Trojan Source"): data text must not drive the terminal.
@@ -45,9 +45,44 @@ def pad(text: str, cells: int) -> str:
     return text + " " * max(0, cells - width(text))
 
 
+#: Widest a table cell may be, in terminal cells: a longer one is cut and ends in ``…``
+#: (JSON keeps every text whole).  Without a bound one long label would widen the whole
+#: column, and a table of N rows would cost N times that width.
+MAX_CELL = 200
+
+
+def cut(text: str, cells: int = MAX_CELL) -> str:
+    """``text`` cut to at most ``cells`` terminal cells, ending in ``…`` when it was cut.
+
+    >>> cut("abcdef", 4), cut("商家粉丝群", 5), cut("abc", 4)
+    ('abc…', '商家…', 'abc')
+    """
+    if len(text) <= cells // 2 or width(text) <= cells:
+        return text
+    out, w = [], 0
+    for ch in text:
+        cw = 0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        if w + cw > cells - 1:
+            break
+        out.append(ch)
+        w += cw
+    return "".join(out) + "…"
+
+
+def _cell(c) -> str:
+    text = "" if c is None else str(c)
+    if len(text) > 4 * MAX_CELL:
+        text = text[: 4 * MAX_CELL]  # enough for the cut below (an escape takes 6 cells); O(1) in the input
+        return cut(printable(text.replace("\n", " ")) + "…", MAX_CELL)
+    return cut(printable(text.replace("\n", " ")), MAX_CELL)
+
+
 def table(headers: list[str], rows: list[list[str]]) -> str:
-    """Render ``rows`` under ``headers`` as aligned columns (the last one is not padded)."""
-    rows = [[printable(("" if c is None else str(c)).replace("\n", " ")) for c in r] for r in rows]
+    """Render ``rows`` under ``headers`` as aligned columns (the last one is not padded).
+
+    A cell wider than :data:`MAX_CELL` terminal cells is cut and ends in ``…``.
+    """
+    rows = [[_cell(c) for c in r] for r in rows]
     widths = [width(h) for h in headers]
     for r in rows:
         for i, c in enumerate(r):

@@ -35,7 +35,6 @@ refused: SPARQL updates (DeleteWhere) are not allowed; ccare sparql only reads t
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
 
+from ccare import csvsafe
 from ccare.bounded import run_bounded
 from ccare.errors import QueryError
 from ccare.ontology import PREFIXES
@@ -399,7 +399,7 @@ def _csv_cell(term, bnodes: _BNodeLabels) -> str:
 def to_csv(result: SparqlResult) -> str:
     """SPARQL 1.1 CSV results (CRLF line ends); triples as ``subject,predicate,object``; ASK as ``true``/``false``."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csvsafe.writer(buf, lineterminator="\r\n")  # formula-like cells guarded unless --csv-raw
     bnodes = _BNodeLabels()
     if result.kind == "ASK":
         return ("true" if result.boolean else "false") + "\r\n"

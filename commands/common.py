@@ -17,6 +17,7 @@ __all__ = [
     "data_option",
     "lang_option",
     "format_option",
+    "csv_raw_option",
     "load_kb",
     "store_options",
     "load_graph",
@@ -202,6 +203,8 @@ def format_option(*choices):
     choices = choices or ("table", "json")
 
     def deco(f):
+        if "csv" in choices:
+            f = csv_raw_option(f)
         return click.option(
             "--format",
             "fmt",
@@ -212,6 +215,24 @@ def format_option(*choices):
         )(f)
 
     return deco
+
+
+def _remember_csv_raw(ctx, param, value):
+    from ccare.csvsafe import META_KEY
+
+    if value:
+        ctx.meta[META_KEY] = True
+    return value
+
+
+def csv_raw_option(f):
+    """``--csv-raw``: CSV cells as they are, without the guard against spreadsheet formulas
+    (:mod:`ccare.csvsafe`).  The command function does not see the option."""
+    return click.option(
+        "--csv-raw", is_flag=True, expose_value=False, callback=_remember_csv_raw,
+        help="Write CSV cells as they are, for programs: no leading ' before cells a spreadsheet "
+             "would run as formulas (=, +, -, @).",
+    )(f)
 
 
 def common_options(*formats):

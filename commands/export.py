@@ -17,8 +17,9 @@ from pathlib import Path
 
 import click
 
-from ccare.commands.common import data_option, lang_option, load_kb
+from ccare.commands.common import csv_raw_option, data_option, lang_option, load_kb
 from ccare.errors import UsageError
+from ccare.i18n import MESSAGES, t
 
 __all__ = ["export", "query_export_options", "write_query_exports", "relation_labels"]
 
@@ -32,6 +33,12 @@ def _output_option(f):
         "-o", "--output", "output", required=True, metavar="FILE|-",
         help="Write here (atomically: whole or not at all; the directory must exist). '-' is standard output.",
     )(f)
+
+
+def _lang() -> str:
+    from ccare.commands.common import current_lang
+
+    return current_lang()
 
 
 def _graph(data):
@@ -53,12 +60,22 @@ def relation_labels(kb, G) -> dict:
     return out
 
 
+def reader_texts(kb) -> dict:
+    """What the map page and the report need to speak the reader's language: the short
+    name of each source (``sources``) and each rationale in both languages (``rationales``)."""
+    from ccare.i18n import Citations, Rationales
+
+    return {"sources": Citations.of(kb).to_json(), "rationales": Rationales.of(kb).to_json()}
+
+
 def _write(output, content, what: str) -> None:
+    from ccare.commands.common import current_lang
     from ccare.exports.files import write
 
     where = write(output, content)
     if where != "-":
-        click.echo(f"Wrote {what} to {where}.", err=True)
+        lang = current_lang()
+        click.echo(t("wrote", lang, what=t(what, lang) if what in MESSAGES else what, where=where), err=True)
 
 
 @click.group()
@@ -118,7 +135,9 @@ def _run_query(query: str, data) -> list:
         code = cmd.main(args=[*args[1:], "--format", "json", *extra], prog_name=f"ccare {args[0]}",
                         standalone_mode=False)
     if isinstance(code, int) and code:
-        click.echo(f"--highlight: {args[0]} stopped early (exit code {code}); drawing what it found.", err=True)
+        from ccare.commands.common import current_lang
+
+        click.echo(t("highlight_stopped", current_lang(), cmd=args[0], code=code), err=True)
     try:
         return json.loads(buf.getvalue())
     except json.JSONDecodeError:
@@ -159,8 +178,9 @@ def html_cmd(output, highlight, highlight_json, title, lang, data):
         h = from_result(result, where=highlight)
     from ccare.exports.html import DEFAULT_TITLES
 
-    page = map_html(G, title=title or DEFAULT_TITLES, lang=lang, highlight=h, relation_labels=relation_labels(kb, G))
-    _write(output, page, "the map page")
+    page = map_html(G, title=title or DEFAULT_TITLES, lang=lang, highlight=h, relation_labels=relation_labels(kb, G),
+                    **reader_texts(kb))
+    _write(output, page, "the_map_page")
 
 
 # ---------------------------------------------------------------------- rdf
@@ -221,6 +241,7 @@ def gexf_cmd(output, lang, data):
 @click.option("--table", type=click.Choice(["nodes", "edges"]),
               help="Write this one table to FILE or '-'. Without it, -o names a directory that gets both.")
 @click.option("--bom", is_flag=True, help="Start each file with a UTF-8 byte-order mark (for Excel).")
+@csv_raw_option
 @data_option
 def csv_cmd(output, table, bom, data):
     """Nodes and edges tables for spreadsheets.
@@ -237,13 +258,13 @@ def csv_cmd(output, table, bom, data):
     if table:
         if Path(output).is_dir():
             raise UsageError(f"-o {output} is a directory; with --table give a file name or '-'")
-        _write(output, mark + csv_text(G, table), f"the {table} table")
+        _write(output, mark + csv_text(G, table), t("the_table", _lang(), table=table))
         return
     if output == "-" or not Path(output).is_dir():
         raise UsageError(f"-o {output}: without --table, give an existing directory (it gets nodes.csv and "
                          "edges.csv), or add --table nodes|edges")
     paths = write_tables(output, {f"{t}.csv": mark + csv_text(G, t) for t in ("nodes", "edges")})
-    click.echo(f"Wrote {', '.join(str(p) for p in paths)}.", err=True)
+    click.echo(t("wrote_files", _lang(), files=", ".join(str(p) for p in paths)), err=True)
 
 
 # ---------------------------------------------------------------------- query commands
@@ -275,7 +296,7 @@ def write_query_exports(kb, G, results: list, *, html=None, report=None, lang="e
     """
     if not (html or report) or not results:
         if (html or report) and not results:
-            click.echo("Nothing found, so no page was written.", err=True)
+            click.echo(t("nothing_found_no_page", lang), err=True)
         return
     labels = relation_labels(kb, G)
     if html:
@@ -284,10 +305,11 @@ def write_query_exports(kb, G, results: list, *, html=None, report=None, lang="e
 
         titles = {k: f"{v} · {title}" for k, v in DEFAULT_TITLES.items()} if title else DEFAULT_TITLES
         page = map_html(G, title=titles, lang=lang,
-                        highlight=from_result(results), relation_labels=labels)
-        _write(html, page, "the map page")
+                        highlight=from_result(results), relation_labels=labels, **reader_texts(kb))
+        _write(html, page, "the_map_page")
     if report:
         from ccare.exports.report import report_html
 
-        _write(report, report_html(results, G, lang=lang, title=title, question=question, relation_labels=labels),
-               "the report")
+        _write(report, report_html(results, G, lang=lang, title=title, question=question, relation_labels=labels,
+                                   **reader_texts(kb)),
+               "the_report")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path, PurePath
 
 import click
 from rdflib.util import guess_format
 
+from ccare import csvsafe, termsafe
 from ccare.atomicio import atomic_write
-from ccare.commands.common import common_options, data_option, echo_json, echo_table, load_graph, load_kb, progress
+from ccare.commands.common import (common_options, data_option, echo_json, echo_table, lang_option, load_graph,
+                                   load_kb, progress)
+from ccare.i18n import detail as _detail, join as _join, reason as _reason, status as _status, t
 from ccare.commands.queries import loop_options
 from ccare.errors import DataError, UsageError
 from ccare.graph.loops import LoopSpec
@@ -46,8 +48,9 @@ def _rdf_format(output: str) -> str:
                    "Format from the extension (.ttl, .nt, .jsonld, .rdf, ...); Turtle if unknown.")
 @click.option("--encoding", metavar="NAME",
               help="Encoding of a CSV that is not UTF-8 (with or without BOM) or UTF-16 with a BOM, e.g. gb18030.")
+@lang_option
 @data_option
-def import_cmd(source, output, encoding, data):
+def import_cmd(source, output, encoding, lang, data):
     """Turn a merchant portfolio (CSV) into RDF for --data.
 
     The header row names the columns, in English or Chinese, in any order:
@@ -88,18 +91,18 @@ def import_cmd(source, output, encoding, data):
         with atomic_write(output, "wb") as f:
             f.write(body)
     for problem in p.problems:
-        click.echo(problem.text(name), err=True)
+        click.echo(t("row_problem", lang, name=name, line=problem.line, message=_detail(problem.message, lang)), err=True)
     if p.ignored:
-        click.echo(f"{name}: ignored column(s) {', '.join(repr(h) for h in p.ignored)} "
-                   f"(ccare reads {', '.join(c[0] for c in COLUMNS.values())})", err=True)
+        click.echo(t("ignored_columns", lang, name=name, columns=", ".join(repr(h) for h in p.ignored),
+                     known=", ".join(c[0] for c in COLUMNS.values())), err=True)
     new = {r.industry for r in p.rows if r.industry_new}
-    target = "standard output" if output == "-" else output
-    click.echo(f"Imported {_plural(written, 'merchant')} from {PurePath(name).name} into {target}"
-               + (f" ({_plural(len(new), 'new industry', 'new industries')})" if new else "") + ".", err=True)
+    target = t("standard_output", lang) if output == "-" else output
+    click.echo(t("imported", lang, merchants=t("n_merchants", lang, n=written), name=PurePath(name).name, target=target,
+                 extra=t("imported_new", lang, industries=t("n_new_industries", lang, n=len(new))) if new else ""),
+               err=True)
     if p.problems:
-        raise click.ClickException(
-            f"{len(p.problems):,} of {_plural(p.records, 'row')} bad and left out; "
-            f"the other {written:,} were written to {target}")
+        raise click.ClickException(t("bad_rows", lang, bad=f"{len(p.problems):,}", rows=t("n_rows", lang, n=p.records),
+                                     good=f"{written:,}", target=target))
 
 
 # ---------------------------------------------------------------------- portfolio
@@ -133,7 +136,7 @@ def _row(r, mode: str, lang: str) -> list[str]:
 
 def _csv_text(result: PortfolioRun, lang: str) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csvsafe.writer(buf, lineterminator="\n")  # formula-like cells guarded unless --csv-raw
     w.writerow(_headers(result.mode))
     w.writerows(_row(r, result.mode, lang) for r in result.results)
     return buf.getvalue()
@@ -151,17 +154,17 @@ def _label(G, n: str, lang: str) -> str:
 def _echo_summary(result: PortfolioRun, G, lang: str, top: int) -> None:
     s = result.summary(top)
     pct = lambda n: f"{n:,} ({100 * n / s['answered']:.1f}%)" if s["answered"] else "0"  # noqa: E731
-    click.echo(f"Merchants: {s['merchants']:,}; answered: {s['answered']:,}; loop closed: {pct(s['closed'])}; "
-               f"open: {pct(s['open'])}; cannot close: {pct(s['unclosable'])}.")
-    click.echo(f"Distinct questions asked: {s['questions']:,} (merchants asking the same one share its answer).")
+    click.echo(t("pf_merchants", lang, merchants=f"{s['merchants']:,}", answered=f"{s['answered']:,}",
+                 closed=pct(s['closed']), open=pct(s['open']), unclosable=pct(s['unclosable'])))
+    click.echo(t("pf_questions", lang, n=s['questions']))
     if s["unserved_needs"]:
-        click.echo("Needs no product of the merchant serves: "
-                   + "; ".join(f"{c} ({_plural(n, 'merchant')})" for c, n in s["unserved_needs"].items()) + ".")
+        click.echo(t("pf_unserved", lang, needs=("；" if lang == "zh" else "; ").join(
+            f"{c} ({t('n_merchants', lang, n=n)})" for c, n in s["unserved_needs"].items())))
     if s["additions"]:
-        click.echo("\nAdditions most often prescribed:")
+        click.echo("\n" + t("pf_additions", lang))
         echo_table(["add", "merchants"],
                    [[" + ".join(_label(G, p, lang) for p in a["add"]), f"{a['merchants']:,}"] for a in s["additions"]])
-        click.echo("\nProducts most often added:")
+        click.echo("\n" + t("pf_added_products", lang))
         echo_table(["product", "merchants"],
                    [[_label(G, a["product"], lang), f"{a['merchants']:,}"] for a in s["added_products"]])
 
@@ -201,11 +204,11 @@ def _portfolio_command(mode: str, summary: str):
                             "no merchants (cc:Merchant) to ask about; make them with `ccare import` and give --data")
         strays = [m for m in ms if m.other]
         if strays:
-            click.echo(f"{_plural(len(strays), 'merchant')} use things that are not products of the map "
-                       f"(e.g. {strays[0].id}: {', '.join(strays[0].other)}); they are left out.", err=True)
+            click.echo(t("pf_strays", lang, merchants=t("n_merchants", lang, n=len(strays)),
+                         example=f"{strays[0].id}: {', '.join(strays[0].other)}"), err=True)
         spec = LoopSpec(needs=tuple(needs), payment=payment, domains=domains, max_length=max_length)
         budget = Budget(timeout=timeout, max_steps=max_steps)
-        with progress(len(ms), "merchants") as update:
+        with progress(len(ms), "商家" if lang == "zh" else "merchants") as update:
             result = run(G, ms, mode, spec, budget, update)
         if kind == "csv":
             with atomic_write(output) as f:
@@ -221,19 +224,19 @@ def _portfolio_command(mode: str, summary: str):
         elif fmt == "json":
             echo_json(_json_doc(result, top))
         elif fmt == "csv":
-            click.echo(_csv_text(result, lang), nl=False)
+            termsafe.machine_stdout().write(_csv_text(result, lang))
         else:
             echo_table(["merchant", "name", "status", "unserved needs", "add"],
-                       [[r.merchant.id, r.merchant.label(lang) if r.merchant.labels else "", r.answer.status,
+                       [[r.merchant.id, r.merchant.label(lang) if r.merchant.labels else "", _status(r.answer.status, lang),
                          ",".join(r.answer.unserved) or "-",
                          " + ".join(_label(G, p, lang) for p in r.answer.add or ()) or "-"]
                         for r in result.results])
             click.echo()
             _echo_summary(result, G, lang, top)
         if budget.cut_short:
-            where = f"; {output} holds them" if kind else ""
-            click.echo(f"Cut short: {budget.reason}; {len(result.results):,} of {len(ms):,} merchants answered{where}.",
-                       err=True)
+            where = t("pf_cut_where", lang, output=output) if kind else ""
+            click.echo(t("pf_cut", lang, reason=_reason(budget.reason, lang), answered=f"{len(result.results):,}",
+                         total=f"{len(ms):,}", where=where), err=True)
             raise click.exceptions.Exit(EXIT_CUT_SHORT)
 
     return command

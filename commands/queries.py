@@ -9,7 +9,6 @@ printed, stderr says why the answer was cut short, and the exit code is
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import weakref
@@ -17,6 +16,7 @@ from itertools import islice
 
 import click
 
+from ccare import csvsafe, termsafe
 from ccare.commands.common import NeedList, common_options, echo_json, echo_table, fmt_evidence, load_kb
 from ccare.commands.export import query_export_options, write_query_exports
 from ccare.graph.build import to_networkx
@@ -109,10 +109,10 @@ def _plural(n: int, word: str) -> str:
 
 def _echo_csv(headers, rows) -> None:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csvsafe.writer(buf, lineterminator="\n")  # formula-like cells guarded unless --csv-raw
     w.writerow(headers)
     w.writerows(rows)
-    click.echo(buf.getvalue(), nl=False)
+    termsafe.machine_stdout().write(buf.getvalue())
 
 
 def _spec(needs, payment, domains, max_length, through=(), without=()) -> LoopSpec:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ccare.commands.common import echo_json, echo_table, format_option
+from ccare.commands.common import echo_json, echo_table, format_option, lang_option
+from ccare.i18n import t
 
 __all__ = ["synth", "cache_cmd"]
 
@@ -47,8 +48,9 @@ def synth(products, merchants, seed, degree, output):
 
 @click.command("cache")
 @click.option("--clear", is_flag=True, help="Delete every entry of the parse cache.")
+@lang_option
 @format_option("table", "json")
-def cache_cmd(clear, fmt):
+def cache_cmd(clear, lang, fmt):
     """Where the parse cache is, and what it holds; --clear empties it.
 
     The cache keeps the loaded map per set of input files (keyed by their bytes), so
@@ -66,10 +68,10 @@ def cache_cmd(clear, fmt):
         echo_json(d)
         return
     if removed is not None:
-        click.echo(f"Removed {removed} entr{'y' if removed == 1 else 'ies'} from {cache.cache_dir()}.")
+        click.echo(t("cache_removed", lang, n=removed, dir=cache.cache_dir()))
         return
-    click.echo(f"directory: {cache.cache_dir()}")
+    click.echo(t("cache_directory", lang, dir=cache.cache_dir()))
     if not entries:
-        click.echo("(empty)")
+        click.echo(t("cache_empty", lang))
         return
     echo_table(["key", "store", "size"], [[e["key"][:16], e["store"], f"{e['bytes'] / 1e6:.1f} MB"] for e in entries])

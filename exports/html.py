@@ -70,8 +70,12 @@ def page_data(
     highlight: Highlight | None = None,
     relation_labels: dict | None = None,
     positions: dict | None = None,
+    sources: dict | None = None,
+    rationales: dict | None = None,
 ) -> dict:
-    """The JSON the page script reads: nodes, edges, legend, needs, highlight.
+    """The JSON the page script reads: nodes, edges, legend, needs, highlight, and
+    ``sources`` (source id -> short names ``{"zh", "en"}``, to cite "openday 文章 第 25 行")
+    and ``rationales`` (a rationale -> its text in each language the map gives).
 
     Nodes are arrays ``[id, kind index, type, zh, en, needs, values, domains, evidence,
     x, y, filter needs]``; edges ``[from index, to index, relation, inferred, rationale,
@@ -123,7 +127,19 @@ def page_data(
         "nodes": nodes,
         "edges": edges,
         "highlight": None if highlight is None else highlight.to_json(),
+        "sources": {k: dict(v) for k, v in sorted((sources or {}).items())},
+        "rationales": _used_rationales(rationales, edges, highlight),
     }
+
+
+def _used_rationales(rationales: dict | None, edges: list, highlight) -> dict:
+    """The entries of ``rationales`` the page shows: those of its edges and steps."""
+    if not rationales:
+        return {}
+    used = {e[4] for e in edges if e[4]}
+    if highlight is not None:
+        used |= {s.rationale for s in highlight.steps if s.rationale}
+    return {k: dict(rationales[k]) for k in sorted(used) if k in rationales}
 
 
 _MARK = re.compile(r"\{\{(title|lang|csp|style|vis|data|script)\}\}")
@@ -141,6 +157,8 @@ def map_html(
     highlight: Highlight | None = None,
     relation_labels: dict | None = None,
     positions: dict | None = None,
+    sources: dict | None = None,
+    rationales: dict | None = None,
 ) -> str:
     """The page for ``G`` (a :func:`ccare.graph.build.to_networkx` graph) as one string.
 
@@ -152,7 +170,7 @@ def map_html(
     if lang not in ("zh", "en"):
         raise ValueError("lang must be 'zh' or 'en'")
     data = page_data(G, title=title, lang=lang, highlight=highlight,
-                     relation_labels=relation_labels, positions=positions)
+                     relation_labels=relation_labels, positions=positions, sources=sources, rationales=rationales)
     parts = {
         "title": safe.text(data["title"]),
         "lang": "zh-CN" if lang == "zh" else "en",

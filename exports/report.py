@@ -30,6 +30,7 @@ from ccare.exports.highlight import Highlight, check_against, from_result
 from ccare.exports.style import NEED_COLOURS
 from ccare.exports.svg import walk_svg
 from ccare.graph.coverage import values_by_need
+from ccare.i18n import Citations, Rationales
 
 __all__ = ["report_html", "REPORT_CSP"]
 
@@ -74,20 +75,22 @@ def _rel(relation_labels, key, lang) -> str:
     return r.get(lang) or r.get("en") or key
 
 
-def _quotes(evidence, ui) -> str:
+def _quotes(evidence, ui, cite: Citations, lang: str) -> str:
+    """Each quote with where it stands, as a reader cites it: ``openday 文章 第 25 行 “…”``."""
     if not evidence:
         return f'<span class="muted">{safe.text(ui["none_ev"])}</span>'
     out = []
     for e in evidence:
-        where = f"L{e['line']}" if e.get("line") is not None else (e.get("source") or "")
-        src = f' <span class="src">{safe.text(e.get("source") or "")}</span>' if e.get("line") is not None else ""
-        out.append(f'<blockquote><span class="where">{safe.text(where)}</span> “{safe.text(e.get("quote") or "")}”{src}</blockquote>')
+        out.append(f'<blockquote><span class="where">{safe.text(cite.where(e, lang))}</span> '
+                   f'“{safe.text(e.get("quote") or "")}”</blockquote>')
     return "".join(out)
 
 
 def _reason_text(G, product: str, r: dict, lang: str, relation_labels) -> str:
     if lang == "en" and r.get("text"):
         return r["text"]
+    if lang == "zh" and r.get("text_zh"):
+        return r["text_zh"]
     kind = r.get("kind")
     L = lambda n: _label(G, n, lang)  # noqa: E731
     zh = lang == "zh"
@@ -169,7 +172,7 @@ def _headline(G, h: Highlight, i: int, lang, ui) -> str:
     return f"{n}: {arrow}"
 
 
-def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels) -> str:
+def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels, cite: Citations, why_texts: Rationales) -> str:
     closed = h.kind in ("loop", "prescription") and bool(h.steps) and h.steps[-1].target == h.nodes[0]
     nodes = [(p, _label(G, p, lang), G.nodes[p].get("kind") or "other") for p in h.nodes]
     steps = [(s.source, s.target, _rel(relation_labels, s.relation, lang), s.inferred) for s in h.steps]
@@ -192,7 +195,7 @@ def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels) -> str:
                     rows.append(
                         "<tr>" + (f'<th rowspan="{len(reasons)}">{safe.text(_label(G, p, lang))}</th>' if j == 0 else "")
                         + f"<td>{safe.text(_reason_text(G, p, r, lang, relation_labels))}{badge}</td>"
-                        + f"<td>{_quotes(r.get('evidence') or [], ui)}</td></tr>")
+                        + f"<td>{_quotes(r.get('evidence') or [], ui, cite, lang)}</td></tr>")
             parts.append(f'<table class="why"><thead><tr><th>{safe.text(ui["product"])}</th><th>{safe.text(ui["why"])}</th>'
                          f'<th>{safe.text(ui["evidence"])}</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
     parts.append(f'<h3>{safe.text(ui["coverage"])}</h3>')
@@ -200,10 +203,10 @@ def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels) -> str:
     parts.append(f'<h3>{safe.text(ui["steps"])}</h3><ol class="steps">')
     for s in h.steps:
         badge = f' <span class="badge">{safe.text(ui["inferred"])}</span>' if s.inferred else ""
-        why = f'<p class="why-text">{safe.text(s.rationale)}</p>' if s.rationale else ""
+        why = f'<p class="why-text">{safe.text(why_texts.text(s.rationale, lang))}</p>' if s.rationale else ""
         parts.append(f"<li><strong>{safe.text(_label(G, s.source, lang))} → {safe.text(_label(G, s.target, lang))}</strong> "
                      f'<span class="rel">{safe.text(_rel(relation_labels, s.relation, lang))}</span>{badge}{why}'
-                     f"{_quotes(s.evidence, ui)}</li>")
+                     f"{_quotes(s.evidence, ui, cite, lang)}</li>")
     parts.append("</ol>")
     rows = []
     for p in h.nodes:
@@ -212,7 +215,7 @@ def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels) -> str:
             need = next((G.nodes[m].get("code") for m in G.successors(v) if G.nodes[m].get("kind") == "need"), "") if v in G else ""
             badge = f' <span class="badge">{safe.text(ui["inferred"])}</span>' if data.get("inferred") else ""
             rows.append(f"<tr><th>{safe.text(_label(G, p, lang))}</th><td>{safe.text(_label(G, v, lang))}{badge}</td>"
-                        f"<td>{safe.text(need)}</td><td>{_quotes(data.get('evidence') or [], ui)}</td></tr>")
+                        f"<td>{safe.text(need)}</td><td>{_quotes(data.get('evidence') or [], ui, cite, lang)}</td></tr>")
     if rows:
         parts.append(f'<h3>{safe.text(ui["serves_ev"])}</h3><table class="ev"><thead><tr><th>{safe.text(ui["product"])}</th>'
                      f'<th>{safe.text(ui["value"])}</th><th>{safe.text(ui["need"])}</th><th>{safe.text(ui["evidence"])}</th>'
@@ -228,15 +231,21 @@ def report_html(
     title: str = "",
     question: str = "",
     relation_labels: dict | None = None,
+    sources: dict | None = None,
+    rationales: dict | None = None,
 ) -> str:
     """The report page for ``results`` (a list of query results, best first, or one result).
 
+    ``sources`` maps a source id to its short names ``{"zh", "en"}`` (quotes say "openday
+    文章 第 25 行"); ``rationales`` maps a rationale to its text in each language the map
+    gives (:class:`ccare.i18n.Rationales`).
     The first result is shown in full; the others as alternatives.  Raises
     :class:`~ccare.exports.highlight.HighlightError` when a result is malformed or not in ``G``.
     """
     if lang not in _UI:
         raise ValueError("lang must be 'zh' or 'en'")
     ui = _UI[lang]
+    cite, why_texts = Citations(sources), Rationales(rationales)
     raws = results if isinstance(results, list) else [results]
     if not raws:
         raise ValueError("nothing to report: the result list is empty")
@@ -248,7 +257,7 @@ def report_html(
         body.append(f'<p class="question">{safe.text(question)}</p>')
     body.append("</header>")
     body.append(f'<section class="answer"><h2><span class="tag">{safe.text(ui["recommended"])}</span> '
-                f"{safe.text(_headline(G, hs[0], 1, lang, ui))}</h2>{_section(G, raws[0], hs[0], lang, ui, relation_labels)}</section>")
+                f"{safe.text(_headline(G, hs[0], 1, lang, ui))}</h2>{_section(G, raws[0], hs[0], lang, ui, relation_labels, cite, why_texts)}</section>")
     if len(hs) > 1:
         items = []
         for i, h in enumerate(hs[1:], 2):

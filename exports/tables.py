@@ -27,12 +27,13 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
 
 import networkx as nx
+
+from ccare import csvsafe
 
 __all__ = ["NODE_COLUMNS", "EDGE_COLUMNS", "flat_graph", "graphml_bytes", "gexf_bytes", "csv_text"]
 
@@ -139,18 +140,21 @@ def gexf_bytes(G: nx.MultiDiGraph, lang: str = "en") -> bytes:
     return _GEXF_META.sub(lambda m: b"<meta>\n    <creator>ccare (" + m.group(1) + b")</creator>", buf.getvalue(), count=1)
 
 
-def csv_text(G: nx.MultiDiGraph, table: str) -> str:
-    """The ``nodes`` or ``edges`` table of ``G`` as CSV text (header row first, ``\\r\\n`` lines)."""
+def csv_text(G: nx.MultiDiGraph, table: str, raw: bool | None = None) -> str:
+    """The ``nodes`` or ``edges`` table of ``G`` as CSV text (header row first, ``\\r\\n`` lines).
+
+    Cells a spreadsheet would run as formulas get a leading ``'`` (:mod:`ccare.csvsafe`)
+    unless ``raw`` (default: the running command's ``--csv-raw``)."""
     buf = io.StringIO()
     if table == "nodes":
-        w = csv.writer(buf)
+        w = csvsafe.writer(buf, raw=raw)
         w.writerow(NODE_COLUMNS)
         for n, d in sorted(G.nodes(data=True), key=lambda nd: str(nd[0])):
             a = _node_attrs(n, d, "en")
             a["id"] = str(n)
             w.writerow([_cell(a.get(c)) for c in NODE_COLUMNS])
     elif table == "edges":
-        w = csv.writer(buf)
+        w = csvsafe.writer(buf, raw=raw)
         w.writerow(EDGE_COLUMNS)
         for u, v, k, d in _sorted_edges(G):
             a = _edge_attrs(k, d)

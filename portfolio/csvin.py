@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 from rdflib import URIRef
 
+from ccare.csvsafe import unguard
 from ccare.errors import DataError, UnknownEntityError, UsageError
 from ccare.portfolio.names import Names
 from ccare.rdfio import Limits, read_bounded
@@ -203,31 +204,86 @@ def parse(text: str, names: Names, *, name: str) -> Portfolio:
         raise DataError(name, "no header row (the first line names the columns)", line=1)
     delim, cols, ignored, ncols = _header(lines, name)
     out = Portfolio(name=name, columns={f: i for f, i in cols.items()}, ignored=ignored)
-    reader = csv.reader(lines[1:], delimiter=delim, strict=True)
+    feed = _Lines(lines, 1)
+    reader = csv.reader(feed, delimiter=delim, strict=True)
     seen: dict = {}
-    start = 2
-    while True:
+    while feed.pos < len(lines):
+        begin = feed.pos  # index of the record's first line (line begin + 1 of the file)
+        feed.stop = min(len(lines), begin + _MAX_RECORD_LINES)  # a quote left open reads no further
         try:
             cells = next(reader)
         except StopIteration:
             break
         except csv.Error as e:
+            # a broken quote or an oversized field: this record is bad; go on at the next
+            # line that starts a well-formed record (never drop the rest silently)
             out.records += 1
-            out.problems.append(Problem(start, f"not valid CSV: {e}"))
-            break  # the reader cannot resynchronise after a broken quote
-        end = reader.line_num + 1  # physical lines consumed so far, header included
-        line, start = start, end + 1
+            resume = _resync(lines, begin + 1, delim, ncols)
+            if resume is None:
+                raise DataError(name, f"not valid CSV: {e}; no later line starts a well-formed record, so "
+                                      "ccare cannot tell where the next row begins and wrote nothing",
+                                line=begin + 1) from None
+            span = f" (lines {begin + 1}-{resume}; reading went on at line {resume + 1})" if resume > begin + 1 else ""
+            out.problems.append(Problem(begin + 1, f"not valid CSV: {e}{span}"))
+            feed.pos = resume
+            continue
+        end = feed.pos  # lines begin .. end-1 hold the record
         if not any(c.strip() for c in cells):
             continue
         out.records += 1
-        quote = "".join(lines[line - 1:end]).rstrip("\r\n")
-        row, why = _row(cells, cols, ncols, names, seen, line, quote)
+        cells = [unguard(c) for c in cells]  # take off the formula guard ccare's CSV writers add
+        quote = "".join(lines[begin:end]).rstrip("\r\n")
+        row, why = _row(cells, cols, ncols, names, seen, begin + 1, quote)
         if why:
-            out.problems.append(Problem(line, "; ".join(why)))
+            out.problems.append(Problem(begin + 1, "; ".join(why)))
         else:
-            seen[row.id] = line
+            seen[row.id] = begin + 1
             out.rows.append(row)
     return out
+
+
+#: Lines one record may span (a quoted cell with line breaks): a quote left open makes
+#: the record bad after this many lines, not at the end of the file.
+_MAX_RECORD_LINES = 1000
+
+#: Lines looked at, after a broken record, for one that starts a well-formed record.
+_RESYNC_LINES = 10_000
+
+
+class _Lines:
+    """The lines of a file from ``pos`` on, for :func:`csv.reader`; ``pos`` may be moved
+    between records (the reader starts each record afresh)."""
+
+    def __init__(self, lines, pos, stop=None):
+        self.lines, self.pos = lines, pos
+        self.stop = len(lines) if stop is None else min(stop, len(lines))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.pos >= self.stop:
+            raise StopIteration
+        self.pos += 1
+        return self.lines[self.pos - 1]
+
+
+def _resync(lines, start: int, delim: str, ncols: int):
+    """Index of the first line from ``start`` that begins a well-formed record (no more
+    cells than the header, within :data:`_RESYNC_RECORD_LINES` lines); ``len(lines)`` when
+    nothing follows; None when lines follow and none of them begins a record."""
+    if all(not line.strip() for line in lines[start:]):
+        return len(lines)
+    for k in range(start, min(len(lines), start + _RESYNC_LINES)):
+        if not lines[k].strip():
+            continue
+        try:
+            cells = next(csv.reader(_Lines(lines, k, k + _MAX_RECORD_LINES), delimiter=delim, strict=True))
+        except (csv.Error, StopIteration):
+            continue
+        if len(cells) <= ncols:
+            return k
+    return None
 
 
 def _row(cells, cols, ncols, names: Names, seen, line, quote):

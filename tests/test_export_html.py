@@ -264,7 +264,7 @@ def test_report_of_a_prescription(G, best_prescription):
         assert e["labels"]["en"] in page
     for step in best_prescription["loop"]["steps"]:
         for ev in step["evidence"]:
-            assert f"L{ev['line']}</span> “{ev['quote']}”" in page
+            assert f"openday article, line {ev['line']}</span> “{ev['quote']}”" in page
     for product, reasons in best_prescription["why"].items():
         for r in reasons:
             for ev in r["evidence"]:

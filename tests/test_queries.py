@@ -106,7 +106,7 @@ def test_cq4_loops_table_step_by_step(ccare):
     out = r.stdout
     assert out.startswith("Loop 1: payment → Qipan Miyun →")
     assert "dataFlowsTo" in out and "userFlowsTo" in out
-    assert "L18 “往上可追溯消费来源,往下可综合分析消费习惯” [inferred]" in out
+    assert "line 18 “往上可追溯消费来源,往下可综合分析消费习惯” [inferred]" in out
     assert "SCALE WORTH EFFICIENCY" in out  # what Qipan Miyun contributes
     assert "there are more" in r.stderr
 
@@ -182,7 +182,7 @@ def test_cq5_table_says_why(ccare):
     assert r.exit_code == 0, r.output
     assert r.output.startswith("Prescription 1: add Alipay Live, payment, Qipan Miyun (3 products)")
     assert "every operating loop passes through payment" in r.output
-    assert "L46 “支付成为了构建经营闭环的关键切口”" in r.output
+    assert "line 46 “支付成为了构建经营闭环的关键切口”" in r.output
     assert "Loop it closes: payment → Qipan Miyun → Alipay Live → mini-program → payment" in r.output
 
 
@@ -282,7 +282,7 @@ def test_coverage_matrix_matches_the_graph(ccare, G):
     (row,) = list(csv.DictReader(io.StringIO(text)))
     assert row["id"] == "fan-group" and row["ACTIVE/interactive"] == "stated" and row["SCALE/reachable"] == ""
     r = ccare("coverage", "--lang", "zh")
-    assert r.exit_code == 0 and "商家粉丝群" in r.output and "x: stated" in r.output
+    assert r.exit_code == 0 and "商家粉丝群" in r.output and "x：原文明示" in r.output
 
 
 # -- CQ7: which product holds the map together ---------------------------------------

@@ -22,7 +22,7 @@
       products: "products", keyHas: "black ring: products the merchant has", keyAdd: "orange ring: products to add",
       alreadyCloses: "the merchant's products already close this loop",
       userFlow: "users flow", dataFlow: "data flows", otherRel: "other relations", dashed: "dashed: inferred",
-      more: "more"
+      more: "more", colon: ": ", line: "line {n}", sourceLine: "{source}, line {n}"
     },
     zh: {
       search: "搜索名称(中文或英文)…", answer: "查询结果", fade: "淡化地图其余部分",
@@ -31,10 +31,10 @@
       type: "类型", needs: "诉求", values: "价值", domains: "所在域", evidence: "证据",
       inferred: "推断", why: "理由", relation: "关系", id: "编号",
       loop: "经营闭环", path: "路径", prescription: "处方", add: "新增",
-      products: "个产品", keyHas: "黑圈:商家已有的产品", keyAdd: "橙圈:需新增的产品",
+      products: "个产品", keyHas: "黑圈：商家已有的产品", keyAdd: "橙圈：需新增的产品",
       alreadyCloses: "商家现有产品已闭合此环",
-      userFlow: "用户流向", dataFlow: "数据流向", otherRel: "其他关系", dashed: "虚线:推断",
-      more: "更多"
+      userFlow: "用户流向", dataFlow: "数据流向", otherRel: "其他关系", dashed: "虚线：推断",
+      more: "更多", colon: "：", line: "第 {n} 行", sourceLine: "{source} 第 {n} 行"
     }
   };
 
@@ -101,9 +101,25 @@
     return (r && (r[lang] || r.en)) || key;
   }
 
+  /* a source by its short name in the page's language ("openday 文章"), else its id */
+  function sourceName(id) {
+    var s = DATA.sources && DATA.sources[id];
+    return (s && (s[lang] || s.en || s.zh)) || id;
+  }
+
+  /* evidence as a reader cites it: openday 文章 第 25 行 “…” / openday article, line 25 “…” */
   function quote(ev) {
-    var where = ev[1] !== null && ev[1] !== undefined ? "L" + ev[1] : ev[0];
-    return where + " \u201c" + ev[2] + "\u201d" + (ev[0] && ev[1] !== null ? " (" + ev[0] + ")" : "");
+    var where;
+    if (ev[1] === null || ev[1] === undefined) where = sourceName(ev[0]);
+    else if (ev[0]) where = t("sourceLine").replace("{source}", sourceName(ev[0])).replace("{n}", ev[1]);
+    else where = t("line").replace("{n}", ev[1]);
+    return where + " \u201c" + ev[2] + "\u201d";
+  }
+
+  /* a rationale in the page's language, where the map gives it in both */
+  function why(text) {
+    var r = DATA.rationales && DATA.rationales[text];
+    return (r && (r[lang] || text)) || text;
   }
 
   function kindName(k) { return kinds[k][lang]; }
@@ -114,12 +130,12 @@
     var n = N[i], lines = [nodeLabel(i)];
     var other = nodeLabel(i, lang === "zh" ? "en" : "zh");
     if (other !== lines[0]) lines.push(other);
-    lines.push(t("type") + ": " + kindName(n[1]) + (n[2] ? " (" + n[2] + ")" : ""));
-    if (n[5].length) lines.push(t("needs") + ": " + n[5].join(", "));
-    if (n[6].length) lines.push(t("values") + ": " + n[6].map(labelOf).join(", "));
-    if (n[7].length) lines.push(t("domains") + ": " + n[7].map(labelOf).join(", "));
+    lines.push(t("type") + t("colon") + kindName(n[1]) + (n[2] ? " (" + n[2] + ")" : ""));
+    if (n[5].length) lines.push(t("needs") + t("colon") + n[5].join(", "));
+    if (n[6].length) lines.push(t("values") + t("colon") + n[6].map(labelOf).join(", "));
+    if (n[7].length) lines.push(t("domains") + t("colon") + n[7].map(labelOf).join(", "));
     if (n[8].length) {
-      lines.push(t("evidence") + ":");
+      lines.push(t("evidence") + t("colon").trim());
       n[8].slice(0, 4).forEach(function (ev) { lines.push("  " + quote(ev)); });
       if (n[8].length > 4) lines.push("  … +" + (n[8].length - 4) + " " + t("more"));
     }
@@ -130,7 +146,7 @@
     var e = E[j];
     var lines = [nodeLabel(e[0]) + " \u2192 " + nodeLabel(e[1]),
       relLabel(e[2]) + (e[3] ? " [" + t("inferred") + "]" : "")];
-    if (e[4]) lines.push(t("why") + ": " + e[4]);
+    if (e[4]) lines.push(t("why") + t("colon") + why(e[4]));
     e[5].slice(0, 4).forEach(function (ev) { lines.push("  " + quote(ev)); });
     return lines.join("\n");
   }
@@ -413,12 +429,12 @@
     var sum = document.getElementById("answer-summary");
     sum.textContent = "";
     var head = t(hl.kind) + " \u00b7 " + hl.nodes.length + " " + t("products");
-    if (hl.needs.length) head += " \u00b7 " + t("needs") + ": " + hl.needs.join(", ");
+    if (hl.needs.length) head += " \u00b7 " + t("needs") + t("colon") + hl.needs.join(", ");
     sum.appendChild(el("strong", { text: head }));
     if (hl.kind === "prescription") {
       sum.appendChild(el("br"));
       sum.appendChild(document.createTextNode(hl.added.length
-        ? t("add") + ": " + hl.added.map(labelOf).join(", ")
+        ? t("add") + t("colon") + hl.added.map(labelOf).join(lang === "zh" ? "\u3001" : ", ")
         : t("alreadyCloses")));
       sum.appendChild(el("br"));
       sum.appendChild(el("small", { text: t("keyHas") + " \u00b7 " + t("keyAdd") }));
@@ -429,7 +445,7 @@
       var li = el("li", { "data-step": String(i) },
         el("div", null, el("strong", { text: labelOf(s.from) + " \u2192 " + labelOf(s.to) })),
         el("div", { cls: "rel" }, relLabel(s.relation), s.inferred ? el("span", { cls: "badge", text: t("inferred") }) : null));
-      if (s.rationale) li.appendChild(el("p", { cls: "why", text: s.rationale }));
+      if (s.rationale) li.appendChild(el("p", { cls: "why", text: why(s.rationale) }));
       li.appendChild(evidenceBlock(s.evidence.map(function (e) { return [e.source, e.line, e.quote]; })));
       li.addEventListener("click", function () {
         var ids = edges.getIds({ filter: function (it) { return E[it.id][6] === i; } });
@@ -469,7 +485,7 @@
       var e = E[key];
       box.appendChild(el("div", { cls: "name", text: nodeLabel(e[0]) + " \u2192 " + nodeLabel(e[1]) }));
       box.appendChild(el("div", null, relLabel(e[2]), e[3] ? el("span", { cls: "badge", text: t("inferred") }) : null));
-      if (e[4]) box.appendChild(el("p", { cls: "why", text: e[4] }));
+      if (e[4]) box.appendChild(el("p", { cls: "why", text: why(e[4]) }));
       box.appendChild(evidenceBlock(e[5]));
     }
   }
