@@ -6,11 +6,20 @@ import click
 
 from ccare.commands.common import progress
 from ccare.errors import DataError
-from ccare.terms import TermError
-from ccare.endpoint.client import DEFAULT_TIMEOUT, Endpoint, EndpointError, redact
-from ccare.endpoint.upload import BATCH, clear, file_graph, present, send, updates
+from ccare.terms import TermError, iri
+from ccare.endpoint.client import DEFAULT_TIMEOUT, Endpoint, EndpointError, EndpointTimeout
+from ccare.endpoint.upload import BATCH, LoadFailed, clear, file_graph, plan, present, send
 
 __all__ = ["load"]
+
+
+def _graph(ctx, param, value):
+    if value is not None:
+        try:
+            iri(value)
+        except TermError as e:
+            raise click.BadParameter(str(e), ctx, param) from None
+    return value
 
 
 @click.command("load")
@@ -18,21 +27,29 @@ __all__ = ["load"]
 @click.option("--endpoint", required=True, metavar="URL", help="The endpoint's query URL (SPARQL 1.1).")
 @click.option("--update-endpoint", metavar="URL",
               help="The endpoint's update URL, where it differs from the query URL (e.g. Oxigraph's /update).")
-@click.option("--clear", "clear_", is_flag=True, help="Empty the endpoint's default graph first.")
-@click.option("--force", is_flag=True, help="Load a file even if the endpoint already holds entities it describes.")
+@click.option("--graph", metavar="IRI", callback=_graph,
+              help="Load into this named graph (default: the endpoint's default graph).")
+@click.option("--clear", "clear_", is_flag=True, help="Empty the graph loaded into first.")
+@click.option("--force", is_flag=True,
+              help="Load a file even if the endpoint already holds entities it describes (e.g. to finish a "
+                   "load cut short: what is there already is not doubled).")
 @click.option("--batch", type=click.IntRange(min=1), default=BATCH, show_default=True,
               help="Triples per INSERT DATA request.")
-@click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT,
-              show_default=True, metavar="SECONDS", help="How long to wait for the endpoint's answer to one request.")
-def load(files, endpoint, update_endpoint, clear_, force, batch, request_timeout):
+@click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True, max=86400), default=DEFAULT_TIMEOUT,
+              show_default=True, metavar="SECONDS",
+              help="How long one request may take, from sending it to the last byte of the answer (exit 3).")
+def load(files, endpoint, update_endpoint, graph, clear_, force, batch, request_timeout):
     """Load FILES (RDF, e.g. from `ccare import`) into a SPARQL 1.1 endpoint; no FILES: the shipped map.
 
-    Triples go into the default graph with SPARQL 1.1 Update (INSERT DATA, in batches),
-    each file with the triples its assertions describe, as ccare reads it.  Then every
-    command takes --endpoint URL to ask that endpoint instead of the embedded map.
+    Triples go into the default graph (or --graph IRI) with SPARQL 1.1 Update (INSERT
+    DATA, in batches), each file with the triples its assertions describe, as ccare
+    reads it; blank nodes (evidence) as skolem IRIs named by their content, so loading a
+    file again stores nothing twice.  Then every command takes --endpoint URL (and
+    --graph IRI) to ask that endpoint instead of the embedded map.
 
-    A file whose entities the endpoint already holds is refused (loading it again would
-    duplicate its evidence) unless --force; --clear empties the default graph first.
+    A file whose entities the endpoint already holds is refused unless --force; --clear
+    empties the graph first.  A load the endpoint stops half-way says what it took and
+    how to finish (--force) or start over (--clear).
 
     \b
     Examples:
@@ -40,28 +57,58 @@ def load(files, endpoint, update_endpoint, clear_, force, batch, request_timeout
       ccare load --endpoint http://localhost:7878/query --update-endpoint http://localhost:7878/update merchants.ttl
       ccare products --need ACTIVE --endpoint http://localhost:7878/query
     """
-    ep = Endpoint(endpoint, update_endpoint, timeout=request_timeout)
+    from ccare.errors import UsageError
+
+    try:
+        ep = Endpoint(endpoint, update_endpoint, timeout=request_timeout, graph=graph)
+    except UsageError as e:
+        raise click.BadParameter(str(e), param_hint="'--endpoint' / '--update-endpoint'") from None
+    target = f"{ep.update_url}" + (f" (graph <{graph}>)" if graph else "")
     # read and write everything before the endpoint hears of it: a bad file changes nothing there
     plans = []
     for path in files or (None,):
         what = path or "the shipped map"
         g = file_graph(path)
         try:
-            plans.append((what, g, updates(g, batch)))
+            plans.append(plan(what, g, batch, graph))
         except TermError as e:  # a term no SPARQL text may carry (rdflib's parsers let some through)
             raise DataError(what, f"{e}; nothing was sent") from None
     if clear_:
         clear(ep)
-        click.echo(f"Emptied the default graph of {redact(ep.update_url)}.", err=True)
+        click.echo(f"Emptied {'the graph <' + graph + '>' if graph else 'the default graph'} of {ep.update_url}.",
+                   err=True)
     elif not force:
-        for what, g, _ in plans:
-            held = present(ep, g)
+        for p in plans:
+            held = present(ep, p.graph)
             if held is not None:
-                raise EndpointError(f"{redact(ep.query_url)} already holds {held} from {what}; loading it again "
-                                    "would duplicate its evidence (--clear empties the default graph first, "
-                                    "--force loads anyway)")
-    for what, g, planned in plans:
-        with progress(len(g), f"loading {what}") as update:
-            sent, requests = send(ep, planned, update)
-        click.echo(f"Loaded {sent:,} triples of {what} into {redact(ep.update_url)} "
-                   f"({requests:,} request{'s' if requests != 1 else ''}).")
+                raise EndpointError(f"{ep.where} already holds {held} from {p.what}; ccare loads each file once "
+                                    "(--force loads it anyway: the same triples are not stored twice; --clear "
+                                    "empties the graph first)")
+    for i, p in enumerate(plans):
+        try:
+            with progress(p.triples, f"loading {p.what}") as update:
+                send(ep, p, update)
+        except EndpointError as e:
+            err = _cut_short(e, plans, i, files, clear_)
+            if graph is None and "default graph" in str(e):  # Virtuoso: "No plain default graph specified ..."
+                err = type(err)(f"{err}\nThis endpoint wants a named graph: give --graph IRI.")
+            raise err from None
+        click.echo(f"Loaded {p.sent:,} triples of {p.what} into {target} "
+                   f"({p.requests:,} request{'s' if p.requests != 1 else ''}).")
+
+
+def _cut_short(e: EndpointError, plans, failed: int, files, cleared: bool) -> EndpointError:
+    """The error of a load the endpoint stopped: what it took, and how to finish or undo."""
+    took = [p for p in plans if p.requests]
+    if not took:
+        head = "nothing was loaded" + (" (the graph was emptied first: --clear)" if cleared else "")
+        return type(e)(f"{e}\n{head}.")
+    lines = [f"  {p.status()}" for p in plans]
+    again = " ".join(str(f) for f in files) if files else ""
+    msg = (f"{e}\nThe load stopped at request {plans[failed].requests + 1:,} of {plans[failed].what}; "
+           "the endpoint took:\n" + "\n".join(lines) + "\n"
+           "(the request that failed may have been applied too). To finish, run the same `ccare load` again "
+           "with --force: what is there already is not stored twice. To start over, run it with --clear"
+           + (f" (files: {again})" if again else "") + ".")
+    cls = EndpointTimeout if isinstance(e, EndpointTimeout) else LoadFailed
+    return cls(msg)

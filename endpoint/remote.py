@@ -28,7 +28,9 @@ True
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from typing import Sequence
 
 from rdflib import RDF, Graph
@@ -37,9 +39,10 @@ from ccare.endpoint.client import Endpoint, EndpointError, redact
 from ccare.kb import KnowledgeBase, materialise
 from ccare.ontology import CC
 from ccare.rdfio import parse_file
+from ccare.render import printable
 from ccare.store import new_graph
 
-__all__ = ["MAP_QUERY", "MAP_COUNT_QUERY", "ALL_QUERY", "COUNT_QUERY", "RemoteKnowledgeBase", "connect"]
+__all__ = ["MAX_PAGES", "MAP_QUERY", "MAP_COUNT_QUERY", "ALL_QUERY", "COUNT_QUERY", "RemoteKnowledgeBase", "connect"]
 
 _PREFIXES = """PREFIX cc: <https://w3id.org/ccare/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -73,6 +76,41 @@ COUNT_QUERY = _PREFIXES + """SELECT ?triples ?merchants WHERE {
 }"""
 
 
+#: Pages ccare asks for at most when an endpoint caps its answers: with Virtuoso's default
+#: cap of 10,000 rows, ten million merchants.  An endpoint whose count lies (or whose
+#: pages repeat) is an error, never a request loop.
+MAX_PAGES = 1000
+
+
+def _pages(ep: Endpoint, query: str, page: int, total: int) -> list[dict]:
+    """The rows of ``query`` (a SELECT of ``?m``, one row per ``?m``) in pages of ``page``
+    rows, ``total`` in all: at most ``ceil(total / page)`` requests, each bringing a full
+    page of rows not seen before (the last may be short), else an error."""
+    where = ep.where
+    if page <= 0:
+        raise EndpointError(f"{where} counts {total:,} merchants but lists none")
+    needed = math.ceil(total / page)
+    if needed > MAX_PAGES:
+        raise EndpointError(f"{where} counts {total:,} merchants but answers {page:,} rows at a time: "
+                            f"{needed:,} pages, over the {MAX_PAGES:,} ccare asks for; raise the endpoint's "
+                            "row limit (Virtuoso: ResultSetMaxRows)")
+    rows: list = []
+    seen: set = set()
+    for i in range(needed):
+        got = ep.select_values(f"{query} ORDER BY ?m LIMIT {page:d} OFFSET {i * page:d}")
+        fresh = [r for r in got if r.get("m") not in seen]
+        if len(fresh) != len(got) or len(got) > page or (len(got) < page and i != needed - 1):
+            raise EndpointError(f"{where}: page {i + 1:,} of its merchants ({page:,} rows from {i * page:,}) "
+                                f"holds {len(got):,} rows, {len(got) - len(fresh):,} of them seen before; "
+                                "its answers do not page (is its count right?)")
+        seen.update(r.get("m") for r in got)
+        rows += got
+    if len(rows) != total:
+        raise EndpointError(f"{where} counts {total:,} merchants but lists {len(rows):,} in "
+                            f"{needed:,} pages")
+    return rows
+
+
 class RemoteKnowledgeBase(KnowledgeBase):
     """A :class:`~ccare.kb.KnowledgeBase` over the map fetched from ``endpoint``.
 
@@ -98,26 +136,30 @@ class RemoteKnowledgeBase(KnowledgeBase):
         rows = ep.select_values(MERCHANTS_QUERY)
         total = ep.count(MERCHANT_COUNT_QUERY)
         if len(rows) < total:
-            if not rows:
-                raise EndpointError(f"{redact(ep.query_url)} counts {total:,} merchants but lists none")
-            page, rows = len(rows), []
-            while len(rows) < total:
-                got = ep.select_values(f"{MERCHANTS_QUERY} ORDER BY ?m LIMIT {page} OFFSET {len(rows)}")
-                if not got:
-                    break
-                rows += got
-        return records_from_rows(rows)
+            rows = _pages(ep, MERCHANTS_QUERY, page=len(rows), total=total)
+        try:
+            return records_from_rows(rows)
+        except (ValueError, TypeError, AttributeError):
+            raise EndpointError(f"{ep.where}: the merchants' rows are not what ccare asked for") from None
 
     def counts(self) -> dict:
         """Triples and merchants at the endpoint, counted there."""
-        rows = self.endpoint.select(COUNT_QUERY)
+        rows = self.endpoint.select_values(COUNT_QUERY)
         row = rows[0] if rows else {}
-        return {k: int(row[k]) if k in row else 0 for k in ("triples", "merchants")}
+        out = {}
+        for k in ("triples", "merchants"):
+            v = row.get(k, "0")
+            if not re.fullmatch(r"[0-9]{1,18}", v):
+                raise EndpointError(f"{self.endpoint.where}: a count answered with {printable(v[:40])!r}, not a number")
+            out[k] = int(v)
+        return out
 
     def info(self) -> dict:
         d = super().info()
         c = self.counts()
         d["endpoint"] = redact(self.endpoint.query_url)
+        if self.endpoint.graph:
+            d["graph"] = self.endpoint.graph
         d["endpoint_triples"] = c["triples"]
         d["merchants"] = c["merchants"]
         return d
@@ -141,14 +183,14 @@ def connect(endpoint: Endpoint, data: Sequence[str | os.PathLike] = (), store: s
     expected = endpoint.count(count_query)
     if read < expected:
         raise EndpointError(
-            f"{redact(endpoint.query_url)} answered with {read:,} of the {expected:,} triples it holds "
+            f"{endpoint.where} answered with {read:,} of the {expected:,} triples it holds "
             f"{'in all' if whole else 'outside merchants'}: it caps the size of its answers "
             "(Virtuoso: ResultSetMaxRows); raise that limit to use it with ccare"
         )
     if (None, RDF.type, CC.Need) not in g:
         raise EndpointError(
-            f"{redact(endpoint.query_url)} holds no C-CARE map (no cc:Need in its default graph); "
-            "load it with: ccare load --endpoint URL [--update-endpoint URL]"
+            f"{endpoint.where} holds no C-CARE map (no cc:Need in {'that graph' if endpoint.graph else 'its default graph'}); "
+            "load it with: ccare load --endpoint URL [--update-endpoint URL] [--graph IRI]"
         )
     for path in data:
         parse_file(g, path)

@@ -2,12 +2,23 @@ r"""Load RDF into a SPARQL 1.1 endpoint with ``INSERT DATA``, in batches.
 
 ``INSERT DATA`` is the one way to add triples that every SPARQL 1.1 Update service
 understands (the Graph Store Protocol's URL differs from server to server).  Triples go
-into the default graph, which is what queries see unless a server is told otherwise.
+into the default graph, or into the named graph ``--graph`` gives (``INSERT DATA { GRAPH
+<g> { ... } }``; Virtuoso has no unnamed default graph to insert into).
 
-Blank nodes need care: a label such as ``_:b1`` names the same node only within one
-request, so triples joined by a blank node (an assertion, its evidence, the evidence's
-source line and quote) must travel together.  :func:`batches` groups the triples into
-such connected groups and packs whole groups into batches.
+Blank nodes: engines disagree on them in updates (Virtuoso refuses ``_:b0`` in ``INSERT
+DATA``: "not allowed in a constant clause"), and a label names the same node only within
+one request.  So every blank node is written as a skolem IRI (RDF 1.1 §3.5) under
+:data:`~ccare.endpoint.client.GENID`, which every engine stores, and which ccare reads
+back as a blank node.  The IRI is named by what the node says and where it hangs
+(:func:`skolem_names`), so loading the same file again writes the same triples, which an
+endpoint stores once: a load cut short half-way is finished by running it again.
+(Blank nodes that form cycles or are shared between two others, which ccare's own files
+never hold, get random names instead, and loading them twice doubles them.)
+
+Triples joined by blank nodes (an assertion, its evidence, the evidence's source line
+and quote) still travel in one request, so an assertion never lands without its
+evidence: :func:`batches` groups the triples into connected groups and packs whole
+groups into batches.
 
 The graph loaded is what ``ccare`` itself queries: the triple of every ``cc:Assertion``
 is added first (:func:`ccare.kb.materialise`), so SPARQL at the endpoint sees plain
@@ -23,32 +34,44 @@ Examples
 >>> _ = g.add((URIRef("http://ex/x"), URIRef("http://ex/p"), URIRef("http://ex/y")))
 >>> [len(b) for b in batches(g, size=2)]
 [2, 1]
->>> text = insert_data(next(iter(batches(g, size=2))))
->>> text.startswith("INSERT DATA {"), sorted(text.count(f"_:b{i} ") for i in (0, 1))
-(True, [1, 2])
+>>> names = skolem_names(g)
+>>> text = insert_data(next(iter(batches(g, size=2))), names=names)
+>>> text.startswith("INSERT DATA {"), text.count("/.well-known/genid/"), "_:" in text
+(True, 3, False)
 >>> '"说 \\"是\\"\\n"' in text
 True
+>>> names == skolem_names(g)  # the same file, the same names
+True
+>>> insert_data([], graph="http://ex/g")
+'INSERT DATA { GRAPH <http://ex/g> {\n\n\n} }'
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import uuid
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from rdflib import RDF, BNode, Graph, URIRef
 
 from ccare import terms
-from ccare.endpoint.client import Endpoint
+from ccare.endpoint.client import GENID, Endpoint, EndpointError
 from ccare.kb import materialise, shipped_graph
 from ccare.rdfio import parse_file
 
-__all__ = ["BATCH", "batches", "insert_data", "updates", "send", "upload", "present", "file_graph", "clear"]
+__all__ = ["BATCH", "batches", "skolem_names", "insert_data", "updates", "Plan", "plan", "send", "upload",
+           "present", "file_graph", "clear", "LoadFailed"]
 
 #: Triples per ``INSERT DATA`` request (a group joined by blank nodes is never split).
 BATCH = 5000
 
-def _term(node, bnodes: dict) -> str:
+
+def _term(node, bnodes: dict, names: dict | None) -> str:
     if isinstance(node, BNode):
+        if names is not None and node in names:
+            return terms.iri(names[node])
         label = bnodes.get(node)
         if label is None:
             label = bnodes[node] = f"b{len(bnodes)}"
@@ -56,15 +79,106 @@ def _term(node, bnodes: dict) -> str:
     return terms.term(node)
 
 
-def insert_data(triples: Iterable[tuple]) -> str:
-    """The ``INSERT DATA`` update adding ``triples`` (blank-node labels local to it).
+def insert_data(triples: Iterable[tuple], graph: str | None = None, names: dict | None = None) -> str:
+    """The ``INSERT DATA`` update adding ``triples``, into the named ``graph`` if given.
 
-    Every term is written by :func:`ccare.terms.term`, never pasted: a term that is not
-    valid RDF raises :class:`~ccare.terms.TermError` and nothing is sent.
+    Blank nodes are written as their skolem IRI in ``names`` (:func:`skolem_names`), else
+    with labels local to the update.  Every term is written by :func:`ccare.terms.term`,
+    never pasted: a term that is not valid RDF raises :class:`~ccare.terms.TermError` and
+    nothing is sent.
     """
     bnodes: dict = {}
-    lines = [f"{_term(s, bnodes)} {_term(p, bnodes)} {_term(o, bnodes)} ." for s, p, o in triples]
-    return "INSERT DATA {\n\n" + "\n".join(lines) + "\n}"
+    lines = "\n".join(f"{_term(s, bnodes, names)} {_term(p, bnodes, names)} {_term(o, bnodes, names)} ."
+                      for s, p, o in triples)
+    if graph is not None:
+        return f"INSERT DATA {{ GRAPH {terms.iri(graph)} {{\n\n{lines}\n}} }}"
+    return "INSERT DATA {\n\n" + lines + "\n}"
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()[:32]
+
+
+def skolem_names(graph: Graph) -> dict:
+    """``{blank node: skolem IRI}`` for every blank node of ``graph``.
+
+    Where the blank nodes form trees (an assertion, its evidence: all of ccare's own
+    data), a node's IRI is a digest of what it says (its triples, its children's
+    digests) and of where it hangs (the IRIs that point at it, or its parent's name and
+    the predicate), so the same file gets the same names, run after run.  Blank nodes
+    in cycles, or shared by two blank nodes, get random names.  Iterative: a list
+    nested 100,000 deep costs no recursion.
+    """
+    out: dict = {}
+    parents: dict = {}
+    incoming: dict = {}
+    bnodes = set()
+    for s, p, o in graph:
+        for n in (s, o):
+            if isinstance(n, BNode):
+                bnodes.add(n)
+                out.setdefault(n, [])
+        if isinstance(s, BNode):
+            out[s].append((p, o))
+        if isinstance(o, BNode):
+            if isinstance(s, BNode):
+                parents.setdefault(o, []).append((s, p))
+            else:
+                incoming.setdefault(o, []).append((s, p))
+    if not bnodes:
+        return {}
+    if any(len(v) > 1 for v in parents.values()):
+        return _random_names(bnodes)
+    # content digests, children first (post-order, with a cycle check)
+    content: dict = {}
+    state: dict = {}
+    for root in bnodes:
+        if root in content:
+            continue
+        stack = [root]
+        while stack:
+            n = stack[-1]
+            if state.get(n) is None:
+                state[n] = 1  # on the stack
+                for _, o in out[n]:
+                    if isinstance(o, BNode):
+                        if state.get(o) == 1:
+                            return _random_names(bnodes)  # a cycle
+                        if o not in content:
+                            stack.append(o)
+                continue
+            stack.pop()
+            if n in content:
+                continue
+            state[n] = 2
+            content[n] = _digest(*sorted(f"{p.n3()} {content[o] if isinstance(o, BNode) else o.n3()}"
+                                         for p, o in out[n]))
+    # names, parents first
+    names: dict = {}
+    order = [b for b in bnodes if b not in parents]
+    if not order:  # every node has a parent: only a cycle does that
+        return _random_names(bnodes)
+    for b in order:
+        refs = sorted(f"{s.n3()} {p.n3()}" for s, p in incoming.get(b, ()))
+        names[b] = _digest("root", content[b], *refs)
+    todo = list(order)
+    while todo:
+        b = todo.pop()
+        for p, o in out[b]:
+            if isinstance(o, BNode) and o not in names:
+                names[o] = _digest(names[b], p.n3(), content[o])
+                todo.append(o)
+    if len(names) != len(bnodes):  # pragma: no cover - unreachable for a forest
+        return _random_names(bnodes)
+    return {b: URIRef(GENID + h) for b, h in names.items()}
+
+
+def _random_names(bnodes) -> dict:
+    return {b: URIRef(GENID + uuid.uuid4().hex) for b in bnodes}
 
 
 def batches(graph: Graph, size: int = BATCH) -> Iterator[list]:
@@ -112,39 +226,75 @@ def batches(graph: Graph, size: int = BATCH) -> Iterator[list]:
         yield batch
 
 
-def updates(graph: Graph, size: int = BATCH) -> list[tuple[int, str]]:
-    """``(triples, INSERT DATA text)`` for each batch of ``graph``, all written before any
-    is sent: :class:`~ccare.terms.TermError` for a term that is not valid RDF."""
-    return [(len(batch), insert_data(batch)) for batch in batches(graph, size)]
+def updates(graph: Graph, size: int = BATCH, named: str | None = None) -> list[tuple[int, str]]:
+    """``(triples, INSERT DATA text)`` for each batch of ``graph`` (into the graph
+    ``named``, if given), all written before any is sent: :class:`~ccare.terms.TermError`
+    for a term that is not valid RDF.  Blank nodes are written as skolem IRIs
+    (:func:`skolem_names`)."""
+    names = skolem_names(graph)
+    return [(len(batch), insert_data(batch, named, names)) for batch in batches(graph, size)]
 
 
-def send(endpoint: Endpoint, planned: list[tuple[int, str]],
-         progress: Callable[[int], None] | None = None) -> tuple[int, int]:
-    """Send the :func:`updates` of a graph; ``(triples, requests)``.  ``progress(n)`` is
-    told of each batch's ``n`` triples."""
-    sent = requests = 0
-    for n, text in planned:
+@dataclass
+class Plan:
+    """What ``ccare load`` sends for one file: ``what`` (its name), its ``triples`` and
+    ``updates``; ``sent``, ``requests``: how much of it the endpoint has taken."""
+
+    what: str
+    graph: Graph
+    updates: list
+    sent: int = 0
+    requests: int = 0
+
+    @property
+    def triples(self) -> int:
+        return sum(n for n, _ in self.updates)
+
+    @property
+    def done(self) -> bool:
+        return self.requests == len(self.updates)
+
+    def status(self) -> str:
+        if self.done:
+            return f"{self.what}: whole ({self.sent:,} triples)"
+        if not self.requests:
+            return f"{self.what}: nothing"
+        return (f"{self.what}: {self.requests:,} of {len(self.updates):,} requests "
+                f"({self.sent:,} of {self.triples:,} triples)")
+
+
+def plan(what: str, graph: Graph, size: int = BATCH, named: str | None = None) -> Plan:
+    """The :class:`Plan` of ``graph`` (:func:`updates`)."""
+    return Plan(what, graph, updates(graph, size, named))
+
+
+class LoadFailed(EndpointError):
+    """A load stopped by the endpoint after some of its requests went through: the
+    message says what the endpoint took and how to finish or undo."""
+
+
+def send(endpoint: Endpoint, planned, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Send the updates of a :class:`Plan` (or a list of :func:`updates`); ``(triples,
+    requests)``.  ``progress(n)`` is told of each batch's ``n`` triples."""
+    p = planned if isinstance(planned, Plan) else Plan("", Graph(), planned)
+    for n, text in p.updates[p.requests:]:
         endpoint.update(text)
-        sent += n
-        requests += 1
+        p.sent += n
+        p.requests += 1
         if progress is not None:
             progress(n)
-    return sent, requests
+    return p.sent, p.requests
 
 
 def upload(endpoint: Endpoint, graph: Graph, size: int = BATCH,
            progress: Callable[[int], None] | None = None) -> tuple[int, int]:
-    """Add every triple of ``graph`` to the endpoint's default graph: :func:`send` of its
+    """Add every triple of ``graph`` to the endpoint's graph: :func:`send` of its
     :func:`updates` (a term that cannot be written stops it before any request)."""
-    return send(endpoint, updates(graph, size), progress)
+    return send(endpoint, updates(graph, size, endpoint.graph), progress)
 
 
 def present(endpoint: Endpoint, graph: Graph, sample: int = 20) -> URIRef | None:
-    """An entity of ``graph`` the endpoint already holds (typed IRIs, a sample), else None.
-
-    Loading a file twice would duplicate its blank nodes (every evidence twice), so the
-    command refuses unless told otherwise.
-    """
+    """An entity of ``graph`` the endpoint already holds (typed IRIs, a sample), else None."""
     typed = sorted({s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}, key=str)[:sample]
     if not typed:
         return None
@@ -164,5 +314,5 @@ def file_graph(path: str | os.PathLike | None) -> Graph:
 
 
 def clear(endpoint: Endpoint) -> None:
-    """Empty the endpoint's default graph (``CLEAR DEFAULT``)."""
-    endpoint.update("CLEAR DEFAULT")
+    """Empty the endpoint's graph (``CLEAR DEFAULT``, or ``CLEAR SILENT GRAPH <g>``)."""
+    endpoint.clear()

@@ -28,6 +28,10 @@ def _md5(text: str) -> str:
     return hashlib.md5(text.encode()).hexdigest()
 
 
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _digest_params(header: str) -> dict:
     """The ``key=value`` pairs of a Digest ``Authorization`` header."""
     out = {}
@@ -70,18 +74,21 @@ class _Gateway(BaseHTTPRequestHandler):
                 return True
             self._send(401, b"credentials required", {"WWW-Authenticate": f'Basic realm="{REALM}"'})
             return False
-        # Digest (RFC 7616, qop=auth, MD5), as urllib's handler speaks it
+        # Digest (RFC 7616, qop=auth, MD5 or SHA-256)
+        h = _sha256 if gw.algorithm == "SHA-256" else _md5
         if got.startswith("Digest "):
             p = _digest_params(got)
-            ha1 = _md5(f"{user}:{REALM}:{password}")
-            ha2 = _md5(f"{self.command}:{p.get('uri', '')}")
-            want = _md5(f"{ha1}:{p.get('nonce')}:{p.get('nc')}:{p.get('cnonce')}:{p.get('qop')}:{ha2}")
-            if p.get("username") == user and p.get("nonce") in gw.nonces and p.get("response") == want:
+            ha1 = h(f"{user}:{REALM}:{password}")
+            ha2 = h(f"{self.command}:{p.get('uri', '')}")
+            want = h(f"{ha1}:{p.get('nonce')}:{p.get('nc')}:{p.get('cnonce')}:{p.get('qop')}:{ha2}")
+            if (p.get("username") == user and p.get("nonce") in gw.nonces and p.get("response") == want
+                    and p.get("algorithm", "MD5").upper() == gw.algorithm):
                 return True
         nonce = secrets.token_hex(16)
         gw.nonces.add(nonce)
         self._send(401, b"credentials required",
-                   {"WWW-Authenticate": f'Digest realm="{REALM}", qop="auth", nonce="{nonce}", algorithm=MD5'})
+                   {"WWW-Authenticate": f'Digest realm="{REALM}", qop="auth", nonce="{nonce}", '
+                                        f'algorithm={gw.algorithm}'})
         return False
 
     def do_POST(self):  # noqa: N802 - http.server's name
@@ -89,6 +96,11 @@ class _Gateway(BaseHTTPRequestHandler):
         if not self._authorised():
             return
         gw = self.server
+        if body.startswith(b"update="):
+            gw.updates += 1
+            if gw.fail_update is not None and gw.updates == gw.fail_update:
+                self._send(500, b"the disk is full\nmore detail")
+                return
         headers = {k: self.headers[k] for k in ("Content-Type", "Accept") if self.headers.get(k)}
         req = urllib.request.Request(gw.upstream + self.path, data=body, headers=headers, method="POST")
         try:
@@ -115,13 +127,17 @@ class _Gateway(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def gateway(upstream: str, *, basic=None, digest=None, token=None, cap_rows=None, cap_triples=None):
+def gateway(upstream: str, *, basic=None, digest=None, token=None, cap_rows=None, cap_triples=None,
+            algorithm="MD5", fail_update=None):
     """A running gateway to the server at ``upstream`` (its base URL); yields the
     gateway's server object: ``.url`` its base URL, ``.seen`` ``(path, auth scheme)`` of
     every request.  ``basic``/``digest``: the ``(user, password)`` it asks for;
     ``token``: the bearer token; ``cap_rows``, ``cap_triples``: at most so many rows of
-    a SELECT, triples of a CONSTRUCT, per answer."""
+    a SELECT, triples of a CONSTRUCT, per answer; ``algorithm``: Digest's (``MD5`` or
+    ``SHA-256``); ``fail_update``: the update request (1, 2, ...) answered with HTTP 500,
+    as a server whose disk fills up half-way through a load."""
     scheme = "basic" if basic else "digest" if digest else "bearer" if token else None
     with serving(_Gateway, upstream=upstream.rstrip("/"), scheme=scheme, secret=basic or digest or token,
-                 nonces=set(), cap_rows=cap_rows, cap_triples=cap_triples, seen=[]) as server:
+                 nonces=set(), cap_rows=cap_rows, cap_triples=cap_triples, seen=[], algorithm=algorithm,
+                 fail_update=fail_update, updates=0) as server:
         yield server

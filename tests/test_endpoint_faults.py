@@ -1,0 +1,380 @@
+"""ccare against endpoints that misbehave (issue 11): a rogue server on 127.0.0.1
+(tests/rogue.py) trickles bytes, never answers, cuts its answer short of its
+Content-Length, answers garbage or malformed SPARQL JSON, lies in its counts, redirects.
+Every case is a clean error (exit 1), or exit 3 when a time limit cut it short, and never
+a request anywhere but the URL given.  Each case is one parametrised test id: the count
+of cases tried is the count of tests here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from rdflib import Graph
+
+from ccare.endpoint.client import Endpoint, EndpointError, EndpointTimeout
+from ccare.endpoint.remote import MAX_PAGES, RemoteKnowledgeBase
+from ccare.kb import load
+from ccare.rdfio import Limits
+from loopback import loopback_server
+from rogue import count, http, rogue, rows, silence, trickle
+
+Q = "SELECT ?s WHERE { ?s ?p ?o }"
+
+
+@pytest.fixture(scope="module")
+def map_nt():
+    g = load().graph
+    return g.serialize(format="nt", encoding="utf-8"), len(g)
+
+
+@pytest.fixture(scope="module")
+def with_map(map_nt):
+    """``with_map(answer)``: an answer function that serves the shipped map to ccare's map
+    fetch (its CONSTRUCT and its count) and leaves every other request to ``answer``."""
+    nt, n = map_nt
+
+    def wrap(answer):
+        def serve(req):
+            q = req.query
+            if "MINUS" in q and "CONSTRUCT" in q:
+                return http(nt, ctype="application/n-triples")
+            if "MINUS" in q and "COUNT(*)" in q:
+                return count(str(n))
+            return answer(req)
+        return serve
+
+    return wrap
+
+
+def _clean(r, code=1):
+    assert r.exit_code == code, r.output
+    assert "Traceback" not in r.output and "internal error" not in r.output
+    assert r.stderr.startswith("Error: ") or code == 3, r.stderr
+
+
+# ---------------------------------------------------------------------- time: a deadline per request
+
+
+@pytest.mark.parametrize("how", ["body", "headers", "status line"])
+def test_a_trickling_server_is_cut_at_the_deadline(how):
+    body = b"x" * 10_000
+    whole = http(body)
+    if how == "body":  # headers at once, then a byte every 0.1 s
+        head, _, rest = whole.partition(b"\r\n\r\n")
+
+        def answer(req):
+            def send(conn):
+                conn.sendall(head + b"\r\n\r\n")
+                trickle(rest, 0.1)(conn)
+            return send
+    else:
+        start = 0 if how == "status line" else whole.index(b"\r\n") + 2
+
+        def answer(req):
+            def send(conn):
+                conn.sendall(whole[:start])
+                trickle(whole[start:], 0.1)(conn)
+            return send
+
+    with rogue(answer) as r:
+        t = time.monotonic()
+        with pytest.raises(EndpointTimeout, match="no whole answer within 1.5s"):
+            Endpoint(f"{r.url}/sparql", timeout=1.5).select(Q)
+        assert time.monotonic() - t < 4
+
+
+@pytest.mark.parametrize("command", [
+    ["sparql", Q],
+    ["loops"],
+    ["portfolio", "prescribe"],
+    ["validate"],
+])
+def test_timeout_covers_the_map_fetch(ccare, command):
+    """A server that never answers: --timeout (2 s) ends the command with exit 3, not 120 s and exit 1."""
+    with rogue(lambda req: silence) as r:
+        t = time.monotonic()
+        res = ccare(*command, "--endpoint", f"{r.url}/sparql", "--timeout", "2")
+        took = time.monotonic() - t
+    assert res.exit_code == 3, res.output
+    assert took < 6 and "Traceback" not in res.output
+    assert "time limit" in res.stderr or "--timeout" in res.stderr
+
+
+def test_a_trickling_map_fetch_ends_with_timeout(ccare):
+    nt = b"<http://ex/s> <http://ex/p> <http://ex/o> .\n" * 10_000
+    with rogue(lambda req: trickle(http(nt, ctype="application/n-triples"), 0.05)) as r:
+        t = time.monotonic()
+        res = ccare("loops", "--endpoint", f"{r.url}/sparql", "--timeout", "1.5")
+        assert res.exit_code == 3, res.output
+        assert time.monotonic() - t < 5
+
+
+def test_load_request_timeout_is_a_total_deadline(ccare, tmp_path):
+    f = tmp_path / "one.ttl"
+    f.write_text("<http://ex/s> <http://ex/p> <http://ex/o> .\n")
+
+    def answer(req):
+        if "update" in req.form:
+            return trickle(http(b"ok" * 1000, ctype="text/plain"), 0.1)
+        return rows()
+
+    with rogue(answer) as r:
+        t = time.monotonic()
+        res = ccare("load", "--endpoint", f"{r.url}/sparql", "--request-timeout", "1", str(f))
+        assert time.monotonic() - t < 4
+    assert res.exit_code == 3, res.output
+    assert "no whole answer within 1s" in res.stderr and "nothing was loaded" in res.stderr
+
+
+# ---------------------------------------------------------------------- paging: bounded whatever the count says
+
+
+def _merchant_rows(names):
+    return rows(*({"m": {"type": "uri", "value": f"http://ex/m{i}"},
+                   "props": {"type": "literal", "value": f"id:l::M{i}"}} for i in names))
+
+
+@pytest.mark.parametrize("lie", ["1000000000000", "7", "5000"])
+def test_a_lying_count_costs_a_bounded_number_of_requests(lie):
+    """The count says more merchants than the pages hold: pages repeat the same 3 rows."""
+    def answer(req):
+        if "COUNT" in req.query:
+            return count(lie)
+        return _merchant_rows(range(3))
+
+    with rogue(answer) as r:
+        kb = RemoteKnowledgeBase(Graph(), Endpoint(f"{r.url}/sparql"))
+        with pytest.raises(EndpointError, match="counts|page"):
+            kb.merchant_records()
+        assert len(r.requests) <= 4  # rows, count, at most two pages
+
+
+def test_pages_that_do_add_up_are_read():
+    def answer(req):
+        if "COUNT" in req.query:
+            return count("7")
+        if "OFFSET" in req.query:
+            off = int(req.query.rsplit("OFFSET", 1)[1])
+            return _merchant_rows(range(off, min(off + 3, 7)))
+        return _merchant_rows(range(3))
+
+    with rogue(answer) as r:
+        recs = RemoteKnowledgeBase(Graph(), Endpoint(f"{r.url}/sparql")).merchant_records()
+    assert sorted(x["iri"] for x in recs) == [f"http://ex/m{i}" for i in range(7)]
+    assert len(r.requests) == 2 + 3
+
+
+def test_too_many_pages_are_refused_before_any_page():
+    def answer(req):
+        return count(str(2 * MAX_PAGES)) if "COUNT" in req.query else _merchant_rows(range(1))
+
+    with rogue(answer) as r:
+        with pytest.raises(EndpointError, match="ResultSetMaxRows"):
+            RemoteKnowledgeBase(Graph(), Endpoint(f"{r.url}/sparql")).merchant_records()
+        assert len(r.requests) == 2
+
+
+
+
+def test_portfolio_against_a_lying_count_is_an_error_in_few_requests(ccare, map_nt):
+    nt, n = map_nt
+
+    def answer(req):
+        q = req.query
+        if q.lstrip().startswith("PREFIX") and "CONSTRUCT" in q:
+            return http(nt, ctype="application/n-triples")
+        if "COUNT(*)" in q:
+            return count(str(n))
+        if "COUNT" in q:
+            return count("38000")
+        return _merchant_rows(range(3))
+
+    with rogue(answer) as r:
+        res = ccare("portfolio", "prescribe", "--endpoint", f"{r.url}/sparql")
+        _clean(res)
+        assert len(r.requests) <= 6
+
+
+# ---------------------------------------------------------------------- broken answers
+
+
+BROKEN = {
+    "cut short of its Content-Length": http(b"<http://ex/s> <http://ex/p> <http://ex/o> .\n", length=5000,
+                                            ctype="application/n-triples"),
+    "not HTTP": b"HELLO THERE\r\n\r\n",
+    "no status code": b"HTTP/1.1 \r\n\r\n",
+    "a status of 999": http(b"{}", status="999 Odd"),
+    "binary junk": bytes(range(256)) * 4,
+    "nothing at all": b"",
+    "a header line of 1 MiB": b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * (1 << 20) + b"\r\n\r\n",
+    "a bad Content-Length": b"HTTP/1.1 200 OK\r\nContent-Length: lots\r\n\r\n{}",
+    "a chunk cut short": (b"HTTP/1.1 200 OK\r\nContent-Type: application/n-triples\r\nTransfer-Encoding: chunked"
+                          b"\r\n\r\n100\r\n<http://ex/s> <http://ex/p> <http://ex/o> .\n"),
+    "Content-Length over the size cap": http(b"", length=10**12),
+    "HTML, not RDF": http(b"<html>hi</html>", ctype="text/html"),
+    "no Content-Type": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+}
+
+
+@pytest.mark.parametrize("name", BROKEN)
+def test_a_broken_construct_answer_is_an_error(name):
+    with rogue(lambda req: BROKEN[name]) as r:
+        g = Graph()
+        with pytest.raises(EndpointError) as e:
+            Endpoint(f"{r.url}/sparql", timeout=5).construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", g)
+        assert len(g) == 0  # a truncated CONSTRUCT is never read as a triple
+        assert str(e.value).startswith(f"{r.url}/sparql")
+
+
+@pytest.mark.parametrize("name", BROKEN)
+def test_a_broken_answer_is_a_clean_error_on_the_command_line(ccare, with_map, name):
+    with rogue(with_map(lambda req: BROKEN[name])) as r:
+        _clean(ccare("sparql", Q, "--endpoint", f"{r.url}/sparql", "--timeout", "5"))
+
+
+def test_an_answer_over_the_size_cap_is_refused_while_it_streams():
+    big = b"[" + b"0," * 600_000 + b"0]"
+    with rogue(lambda req: http(big, length=None).replace(b"Content-Length", b"X-Length")) as r:
+        with pytest.raises(EndpointError, match="answer over 102,400 bytes"):
+            Endpoint(f"{r.url}/sparql", limits=Limits(max_file_size=100 * 1024)).select(Q)
+
+
+MALFORMED = {
+    "nested 100,000 deep": "[" * 100_000 + "]" * 100_000,
+    "nested objects 50,000 deep": '{"a":' * 50_000 + "1" + "}" * 50_000,
+    "a list": "[]",
+    "a binding that is a string": json.dumps({"head": {"vars": ["s"]}, "results": {"bindings": ["s"]}}),
+    "a value that is a string": json.dumps({"head": {"vars": ["s"]}, "results": {"bindings": [{"s": "x"}]}}),
+    "an unknown type": json.dumps({"head": {"vars": ["s"]},
+                                   "results": {"bindings": [{"s": {"type": "weird", "value": "x"}}]}}),
+    "a numeric value": json.dumps({"head": {"vars": ["s"]},
+                                   "results": {"bindings": [{"s": {"type": "literal", "value": 42}}]}}),
+    "a language tag of 'en } DROP'": json.dumps({"head": {"vars": ["s"]}, "results": {"bindings": [
+        {"s": {"type": "literal", "value": "x", "xml:lang": "en } DROP"}}]}}),
+    "a datatype that is no IRI": json.dumps({"head": {"vars": ["s"]}, "results": {"bindings": [
+        {"s": {"type": "literal", "value": "1", "datatype": "x> . } DROP ALL"}}]}}),
+    "results that are a list": json.dumps({"head": {"vars": ["s"]}, "results": []}),
+    "bindings that are an object": json.dumps({"head": {"vars": ["s"]}, "results": {"bindings": {}}}),
+    "not JSON": "<sparql/>",
+    "invalid UTF-8": b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "literal", "value": "\xff"}}]}}',
+    "a NaN": '{"head": NaN}',
+}
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_malformed_sparql_json_is_a_clean_error(ccare, with_map, name):
+    body = MALFORMED[name]
+    with rogue(with_map(lambda req: http(body))) as r:
+        res = ccare("sparql", Q, "--endpoint", f"{r.url}/sparql")
+    if name == "a NaN":  # valid to Python's JSON reader, and no results in it
+        assert res.exit_code == 1 and "Traceback" not in res.output
+        return
+    _clean(res)
+    assert "not SPARQL JSON results" in res.stderr
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "-1", "1e3", "", " 5", "5\n", "9" * 40])
+def test_a_count_that_is_not_a_number_is_an_error(value):
+    with rogue(lambda req: count(value)) as r:
+        with pytest.raises(EndpointError, match="not a number"):
+            Endpoint(f"{r.url}/sparql").count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+
+
+def test_info_with_a_count_of_superscript_two(ccare, map_nt):
+    nt, n = map_nt
+
+    def answer(req):
+        q = req.query
+        if "CONSTRUCT" in q:
+            return http(nt, ctype="application/n-triples")
+        if "?triples" in q:
+            return rows({"triples": {"type": "literal", "value": "²"}, "merchants": {"type": "literal", "value": "1"}})
+        return count(str(n))
+
+    with rogue(answer) as r:
+        res = ccare("info", "--endpoint", f"{r.url}/sparql")
+    _clean(res)
+    assert "not a number" in res.stderr
+
+
+def test_virtuoso_shaped_ask_is_read():
+    def answer(req):
+        v = "1" if "yes" in req.query else "0"
+        return rows({"__ASK_RETVAL": {"type": "typed-literal", "value": v,
+                                      "datatype": "http://www.w3.org/2001/XMLSchema#integer"}})
+
+    with rogue(answer) as r:
+        ep = Endpoint(f"{r.url}/sparql")
+        assert ep.ask("ASK { <http://ex/yes> ?p ?o }") is True
+        assert ep.ask("ASK { <http://ex/no> ?p ?o }") is False
+
+
+def test_an_error_body_cannot_drive_the_terminal(ccare, with_map):
+    with rogue(with_map(lambda req: http(b"bad \x1b]0;pwned\x07 \x1b[31mred\xe2\x80\xae", status="400 Bad"))) as r:
+        res = ccare("sparql", Q, "--endpoint", f"{r.url}/sparql")
+    _clean(res)
+    assert "\x1b" not in res.stderr and "\u202e" not in res.stderr and "HTTP 400" in res.stderr
+
+
+# ---------------------------------------------------------------------- nothing but the URL given
+
+
+def test_a_redirect_is_refused_and_not_followed(ccare):
+    with loopback_server() as trap:
+        loc = f"{trap.url}/elsewhere"
+        with rogue(lambda req: http(b"", status="307 Temporary Redirect", headers={"Location": loc})) as r:
+            res = ccare("sparql", Q, "--endpoint", f"{r.url}/sparql",
+                        env={"CCARE_ENDPOINT_USER": "u", "CCARE_ENDPOINT_PASSWORD": "p"})
+        assert trap.requests == []
+    _clean(res)
+    assert f"redirected to '{loc}'" in res.stderr
+
+
+def test_no_proxy_or_netrc_is_taken_from_the_environment(ccare, with_map, tmp_path):
+    (tmp_path / ".netrc").write_text("machine 127.0.0.1 login netrc-user password netrc-secret\n")
+    (tmp_path / ".netrc").chmod(0o600)
+    with loopback_server() as proxy, rogue(with_map(lambda req: rows())) as r:
+        env = {k: proxy.url for k in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY",
+                                      "all_proxy")}
+        env.update({"NO_PROXY": "", "no_proxy": "", "HOME": str(tmp_path), "NETRC": str(tmp_path / ".netrc")})
+        res = ccare("sparql", Q, "--endpoint", f"{r.url}/sparql", env=env)
+        assert res.exit_code == 0, res.output
+        assert proxy.requests == []
+        assert len(r.requests) == 3 and {q.headers.get("authorization") for q in r.requests} == {None}
+
+
+@pytest.mark.parametrize("url", [
+    "http://[::1/sparql",
+    "http://127.0.0.1:99999/sparql",
+    "http://127.0.0.1:-1/sparql",
+    "http://exa mple.org/sparql",
+    "http:///sparql",
+    "http://127.0.0.1/spa\x00rql",
+    "http://127.0.0.1/spa\nrql",
+    "https://",
+    "javascript:alert(1)",
+    "//127.0.0.1/sparql",
+    "http://u:p@[zz]/x",
+])
+def test_a_malformed_endpoint_url_is_a_usage_error(ccare, url):
+    for args in (["products", "--endpoint", url], ["load", "--endpoint", url]):
+        res = ccare(*args)
+        assert res.exit_code == 2, res.output
+        assert "Traceback" not in res.output and "internal error" not in res.output
+
+
+@pytest.mark.parametrize("graph", ["not an iri", "http://ex/g> } DROP ALL { <x", "relative", ""])
+def test_a_bad_graph_is_a_usage_error(ccare, graph):
+    with rogue(lambda req: rows()) as r:
+        for args in (["products"], ["load"], ["sparql", Q]):
+            res = ccare(*args, "--endpoint", f"{r.url}/sparql", "--graph", graph)
+            assert res.exit_code == 2, res.output
+        assert r.requests == []
+
+
+def test_graph_needs_an_endpoint(ccare):
+    res = ccare("products", "--graph", "http://ex/g")
+    assert res.exit_code == 2 and "--endpoint" in res.stderr
