@@ -10,6 +10,7 @@ __all__ = [
     "CcareError",
     "DataError",
     "UnknownEntityError",
+    "AmbiguousEntityError",
     "UsageError",
     "QueryError",
 ]
@@ -52,6 +53,22 @@ class UnknownEntityError(CcareError):
         if self.suggestions:
             msg += "; did you mean: " + ", ".join(self.suggestions) + "?"
         super().__init__(msg)
+
+
+class AmbiguousEntityError(UnknownEntityError):
+    """A name (a label, not an id) names several entities; ``suggestions`` holds their ids,
+    ``candidates`` each id with its labels, so that the reader can give the id instead.
+
+    A subclass of :class:`UnknownEntityError`: code that asks for one entity by name handles
+    both the same way (the name does not name one entity).
+    """
+
+    def __init__(self, name, ids, candidates=(), kind="entity"):
+        self.name = name
+        self.kind = kind
+        self.suggestions = list(ids)
+        self.candidates = list(candidates) or list(ids)
+        CcareError.__init__(self, f"ambiguous name {name!r}: it names {', '.join(self.candidates)}; give the id")
 
 
 class UsageError(CcareError):

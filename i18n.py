@@ -33,7 +33,7 @@ import re
 from typing import Mapping
 
 __all__ = ["LANGS", "t", "header", "default_lang", "lang_of", "short_source_name", "Citations", "Rationales",
-           "reason", "error", "join", "status"]
+           "reason", "detail", "error", "join", "status"]
 
 LANGS = ("zh", "en")
 
@@ -445,6 +445,7 @@ def reason(text: str | None, lang: str = "en") -> str:
 #: ccare's own error messages: English pattern -> Chinese (groups kept as they are)
 _ERRORS = [
     (r"unknown need (.+) \(allowed: (.+)\)", "未知的诉求 {0}（可选：{1}）"),
+    (r"ambiguous name (.+?): it names (.+); give the id", "名称 {0} 有歧义：它可以指 {1}；请给出 id"),
     (r"give at least one need \(allowed: (.+)\)", "请至少给出一个诉求（可选：{0}）"),
     (r"unknown encoding (.+) \(e\.g\. (.+)\)", "未知的编码 {0}（例如 {1}）"),
     (r"not (\S+): byte (0x[0-9a-f]+) cannot be decoded", "不是 {0} 编码：字节 {1} 无法解码"),
@@ -474,6 +475,19 @@ _ERRORS = [
      "-o {0}：不用 --table 时请给出已存在的目录（写入 nodes.csv 和 edges.csv），或加上 --table nodes|edges"),
     (r"(.+): cannot write: (.+)", "{0}：无法写入：{1}"),
     (r"internal error: (.+) \(run with --debug for the traceback\)", "内部错误：{0}（加 --debug 运行可看到调用栈）"),
+    (r"(\d+) cells, but the header has (\d+) columns", "有 {0} 个单元格，但表头只有 {1} 列"),
+    (r"no merchant id", "缺少商家编号"),
+    (r"duplicate merchant id (.+) \(first on line (\d+)\)", "商家编号 {0} 重复（首次出现在第 {1} 行）"),
+    (r"unknown scale (.+) \(allowed: (.+)\)", "未知的规模 {0}（可选：{1}）"),
+    (r"unknown stage (.+) \(allowed: (.+)\)", "未知的数字化阶段 {0}（可选：{1}）"),
+    (r"industry (.+) has no letter or digit to name it by", "行业 {0} 没有可用来命名的字母或数字"),
+    (r"unknown (?:entity|product) (.+?); did you mean: (.+)\?", "未知的名称 {0}；您要找的是否是：{1}？"),
+    (r"unknown (?:entity|product) (.+)", "未知的名称 {0}"),
+    (r"not valid CSV: (.+)", "不是有效的 CSV：{0}"),
+    (r"not UTF-8 \(byte (0x[0-9a-f]+)\); if it was saved as GBK/GB18030, as Excel does on a Chinese system, "
+     r"pass --encoding gb18030",
+     "不是 UTF-8 编码（字节 {0}）；如果文件以 GBK/GB18030 保存（中文系统上的 Excel 会这样保存），请加上 --encoding gb18030"),
+    (r"not valid (\S+) after its byte-order mark \((.+)\)", "字节顺序标记之后不是有效的 {0}（{1}）"),
     # click's own messages
     (r"Invalid value for (.+?): (.+)", "{0} 的值无效：{1}"),
     (r"Missing option (.+)\.", "缺少选项 {0}。"),
@@ -503,6 +517,16 @@ def _zh_detail(message: str) -> str:
     return message
 
 
+def detail(message: str, lang: str = "en") -> str:
+    """One of ccare's own messages (or several, joined by "; ") in ``lang``."""
+    if lang != "zh" or not message:
+        return message
+    whole = _zh_detail(message)
+    if whole != message or "; " not in message:
+        return whole
+    return "；".join(_zh_detail(part) for part in message.split("; "))
+
+
 def error(message: str, lang: str = "en", *, exc: BaseException | None = None, names=None) -> str:
     """An error message in ``lang``: ccare's own words in Chinese, a file's line and
     column as "第 3 行,第 8 列", a parser's own message kept inside the Chinese sentence.
@@ -511,8 +535,10 @@ def error(message: str, lang: str = "en", *, exc: BaseException | None = None, n
     """
     if lang != "zh":
         return message
-    from ccare.errors import DataError, UnknownEntityError
+    from ccare.errors import AmbiguousEntityError, DataError, UnknownEntityError
 
+    if isinstance(exc, AmbiguousEntityError):
+        return f"名称 {exc.name!r} 有歧义：它可以指 {'、'.join(exc.candidates)}；请给出 id"
     if isinstance(exc, UnknownEntityError):
         kinds = {"entity": "实体", "product": "产品"}
         text = f"未知的{kinds.get(exc.kind, exc.kind)} {exc.name!r}"
@@ -526,9 +552,9 @@ def error(message: str, lang: str = "en", *, exc: BaseException | None = None, n
             where += f"，第 {exc.line} 行"
             if exc.column is not None:
                 where += f"，第 {exc.column} 列"
-        return f"{where}：{_zh_detail(str(exc.detail))}"
+        return f"{where}：{detail(str(exc.detail), 'zh')}"
     m = _LOCATED.match(message)
     if m and not _ERRORS[0][0].match(message):
         where = m["where"] + f"，第 {m['line']} 行" + (f"，第 {m['column']} 列" if m["column"] else "")
-        return f"{where}：{_zh_detail(m['detail'])}"
-    return _zh_detail(message)
+        return f"{where}：{detail(m['detail'], 'zh')}"
+    return detail(message, "zh")

@@ -12,8 +12,12 @@ Examples
 >>> kb = load()
 >>> kb.resolve("商家粉丝群") == kb.resolve("fan-group")
 True
+>>> kb.resolve("行业")  # a class, a counted kind and a dimension: which one is asked?
+Traceback (most recent call last):
+    ...
+ccare.errors.AmbiguousEntityError: ambiguous name '行业': it names cc:Industry (行业, industry), industries (行业, industries), industry-dimension (行业维度, industry dimension); give the id
 >>> [p.entity.id for p in kb.products(need="ACTIVE")][:3]
-['fan-group', 'life-account', 'member-operation']
+['fan-group', 'life-account', 'mini-program']
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from rdflib.namespace import OWL, SKOS
 from rdflib.term import Node
 
 from ccare import bulk
-from ccare.errors import UnknownEntityError, UsageError
+from ccare.errors import AmbiguousEntityError, UnknownEntityError, UsageError
 from ccare.loader import build_graph, load_keyed, materialise, shipped_inputs
 from ccare.ontology import CC, ID, QUDT
 
@@ -53,7 +57,9 @@ NEED_CODES = ("SCALE", "ACTIVE", "WORTH", "EFFICIENCY")
 RELATIONS = (
     CC.serves, CC.livesIn, CC.opensInto, CC.inScene, CC.userFlowsTo, CC.dataFlowsTo,
     CC.supports, CC.combinesWith, CC.incentivises, CC.suits, CC.uses, CC.reports,
-    CC.carriedBy, CC.centredOn,
+    CC.carriedBy, CC.centredOn, CC.ofDimension, CC.prioritisedBy, CC.delivers, CC.deepenedInto,
+    CC.hasMeasure, CC.openTo, CC.hostedBy, CC.presents, CC.servesAs, CC.evolvingInto, CC.standsFor,
+    CC.voicedBy, CC.composes, CC.systematises, CC.status,
 )
 
 #: Kinds of entity ``ccare list`` knows, by the class that defines them.
@@ -73,6 +79,10 @@ KINDS = {
     "profile": CC.ProfileDimension,
     "scales": CC.MerchantScale,
     "stages": CC.DigitalisationStage,
+    "events": CC.Event,
+    "measures": CC.Measure,
+    "qualities": CC.OperatingQuality,
+    "metaphors": CC.Metaphor,
 }
 
 DOMAIN_IDS = {"public": ID["public-domain"], "private": ID["private-domain"]}
@@ -122,7 +132,11 @@ class Statement:
 
 @dataclass(frozen=True)
 class Quantity:
-    """A quantitative fact: a typed number with its unit, what it counts and measures."""
+    """A quantitative fact: a typed number with its unit, what it counts and measures, how
+    the number bounds the truth (``bound``: an id such as ``as-stated`` or ``more-than``),
+    what kind of figure it is (``status``: ``cumulative``, ``planned``, ``current``, ...,
+    or ``None``) and the date it holds at (``as_of``: ISO text such as ``2023-08-17``, or
+    ``None``)."""
 
     entity: Entity
     value: int | float
@@ -131,6 +145,8 @@ class Quantity:
     bound: str
     measures: tuple[Entity, ...]
     evidence: tuple[Evidence, ...]
+    status: str | None = None
+    as_of: str | None = None
 
     def to_json(self) -> dict:
         d = self.entity.to_json()
@@ -139,6 +155,8 @@ class Quantity:
             unit=self.unit,
             counts=self.counts.to_json() if self.counts else None,
             bound=self.bound,
+            status=self.status,
+            as_of=self.as_of,
             measures=[m.id for m in self.measures],
             evidence=[e.to_json() for e in self.evidence],
         )
@@ -333,11 +351,11 @@ class KnowledgeBase:
         )
 
     @cached_property
-    def _names(self) -> dict:
-        """Lower-cased id, labels and alternative labels of every named entity → IRI."""
+    def _name_index(self) -> tuple[dict, dict]:
+        """``(ids, names)``: lower-cased id → IRI, and lower-cased label, alternative label or
+        notation → the IRIs it names (entities of the map first, then by id)."""
+        ids: dict = {}
         names: dict = {}
-        # Entities of the map first (sorted, so a label two things share always names the
-        # same one), then anything else labelled: the user's own IRIs, vocabulary terms.
         order = {RDFS.label: 0, SKOS.altLabel: 1, SKOS.notation: 2}
         found: dict = {}
         for s, p, name in bulk.names(self.graph):
@@ -346,22 +364,52 @@ class KnowledgeBase:
         labelled = {s for s, keys in found.items() if any(k == 0 for k, _ in keys)}
         ordered = sorted(typed | labelled, key=lambda s: (not str(s).startswith(str(ID)), self.node_id(s)))
         for s in ordered:
-            keys = [self.node_id(s)] + [name for _, name in sorted(found.get(s, ()), key=lambda kn: kn[0])]
-            for k in keys:
-                names.setdefault(k.strip().casefold(), s)
-        return names
+            ids.setdefault(self.node_id(s).strip().casefold(), s)
+            for _, name in sorted(found.get(s, ()), key=lambda kn: kn[0]):
+                named = names.setdefault(name.strip().casefold(), [])
+                if s not in named:
+                    named.append(s)
+        return ids, names
+
+    @property
+    def _names(self) -> dict:
+        """Every name (id, label, alternative label, notation; lower-cased) → the first IRI it names."""
+        ids, names = self._name_index
+        out = {k: v[0] for k, v in names.items()}
+        out.update(ids)
+        return out
+
+    def _candidate(self, node: Node) -> str:
+        """``node`` as an ambiguity lists it: its id, then its labels."""
+        labels = _lit_lang(self.graph, node, RDFS.label)
+        shown = ", ".join(labels[k] for k in ("zh", "en") if k in labels)
+        return f"{self.node_id(node)} ({shown})" if shown else self.node_id(node)
 
     def resolve(self, name: str, of_type: URIRef | None = None, kind: str = "entity") -> URIRef:
         """The IRI of the entity called ``name`` (id, zh or en label, alt label; any case).
 
+        An id names one entity.  A label that names several (``行业`` is both a counted kind
+        and the class of industries) raises :class:`~ccare.errors.AmbiguousEntityError`
+        listing them, so that the caller gives the id; nothing is picked silently.
+
         Raises :class:`~ccare.errors.UnknownEntityError` with near matches when nothing matches.
         """
         key = name.strip().casefold()
+        ids, names = self._name_index
+        fits = (lambda v: True) if of_type is None else (lambda v: self.is_a(v, of_type))
+        hit = ids.get(key)
+        if hit is not None and fits(hit):
+            return hit
+        hits = [v for v in names.get(key, ()) if fits(v)]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            ordered = sorted(hits, key=self.node_id)
+            raise AmbiguousEntityError(name, [self.node_id(v) for v in ordered],
+                                       [self._candidate(v) for v in ordered], kind=kind)
         cands = self._names
         if of_type is not None:
             cands = {k: v for k, v in cands.items() if self.is_a(v, of_type)}
-        if key in cands:
-            return cands[key]
         if key.startswith(str(ID).casefold()):
             for k, v in cands.items():
                 if str(v).casefold() == key:
@@ -570,15 +618,19 @@ class KnowledgeBase:
             unit = g.value(f, QUDT.unit)
             counts = g.value(f, CC.counts)
             bound = g.value(f, CC.bound)
+            status = g.value(f, CC.status)
+            as_of = g.value(f, CC.asOf)
             out.append(
                 Quantity(
                     entity=self.entity(f),
                     value=num,
                     unit=str(unit).rsplit("/", 1)[-1] if unit is not None else "",
                     counts=self.entity(counts) if counts is not None else None,
-                    bound=self.node_id(bound) if bound is not None else "exactly",
+                    bound=self.node_id(bound) if bound is not None else "as-stated",
                     measures=tuple(self.entity(m) for m in sorted(g.objects(f, CC.measures), key=self.node_id)),
                     evidence=tuple(self._evidence_nodes(f)),
+                    status=self.node_id(status) if status is not None else None,
+                    as_of=str(as_of) if as_of is not None else None,
                 )
             )
         return out
@@ -622,6 +674,7 @@ class KnowledgeBase:
             (q,) = [q for q in self.quantities() if q.entity.iri == str(node)]
             d["quantity"] = {"value": q.value, "unit": q.unit, "bound": q.bound,
                              "counts": q.counts.id if q.counts else None,
+                             "status": q.status, "as_of": q.as_of,
                              "evidence": [e.to_json() for e in q.evidence]}
         attrs = []
         me = bulk.key(node)
@@ -635,8 +688,10 @@ class KnowledgeBase:
         return d
 
     def list_entities(self, cls: URIRef) -> list[dict]:
-        """Entities of ``cls``: entity JSON plus evidence and outgoing relations."""
+        """Entities of ``cls``: entity JSON plus evidence and outgoing relations; a
+        quantitative fact adds its ``quantity`` (value, unit, bound, counts, status, as_of)."""
         out = []
+        quantities = {q.entity.iri: q for q in self.quantities()} if cls == CC.QuantitativeFact else {}
         for node in self.instances(cls):
             d = self.entity(node).to_json()
             d["evidence"] = [e.to_json() for e in self.entity_evidence(node)]
@@ -646,6 +701,11 @@ class KnowledgeBase:
                  "inferred": st.inferred, "evidence": [e.to_json() for e in st.evidence]}
                 for st in rels
             ]
+            q = quantities.get(str(node))
+            if q is not None:
+                d["quantity"] = {"value": q.value, "unit": q.unit, "bound": q.bound,
+                                 "counts": q.counts.id if q.counts else None,
+                                 "status": q.status, "as_of": q.as_of}
             out.append(d)
         return out
 

@@ -6,6 +6,7 @@ import click
 
 from ccare.i18n import t
 from ccare.kb import KINDS
+from ccare.quantities import fact_text
 from ccare.render import printable
 from ccare.commands.common import (
     NeedCode,
@@ -164,8 +165,8 @@ def show(name, data, lang, fmt):
         lines.append(field("evidence", fmt_evidence(d["evidence"])))
     q = d.get("quantity")
     if q:
-        lines.append(field("value", t("show_quantity", lang, value=_num(q['value']), unit=q['unit'],
-                                      bound=_term(kb, q['bound'], lang), counts=_term(kb, q['counts'], lang) or '-')))
+        counts = kb.entity(kb.resolve(q["counts"])).to_json() if q.get("counts") else None
+        lines.append(field("value", fact_text({**q, "counts": counts}, lang, lambda i: _term(kb, i, lang))))
     click.echo(printable("\n".join(lines)))
     for title, key in (("relations_out", "out"), ("relations_in", "in")):
         if d[key]:
@@ -185,9 +186,7 @@ def show(name, data, lang, fmt):
         click.echo(f"\n{t('facts', lang)}{colon.strip()}")
         echo_table(
             ["fact", ("value", "数值"), "evidence"],
-            [[f["labels"].get(lang) or f["id"],
-              f"{'> ' if f['bound'] == 'more-than' else '~ ' if f['bound'] == 'approximately' else ''}{_num(f['value'])} "
-              f"{(f['counts'] or {}).get('labels', {}).get(lang, '') if f['counts'] else ''}{'%' if f['unit'] == 'PERCENT' else ''}".strip(),
+            [[f["labels"].get(lang) or f["id"], fact_text(f, lang, lambda i: _term(kb, i, lang)),
               fmt_evidence(f["evidence"])]
              for f in d["facts"]],
         )

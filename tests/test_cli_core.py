@@ -90,12 +90,12 @@ def test_cq2_fanxing_takes_merchants_from_private_into_public(ccare):
 @pytest.mark.parametrize(
     "entity,expected",
     [
-        ("zhima-credit", {(700_000_000, "NUM", "users", "exactly"), (4000, "NUM", "credit-scenarios", "exactly")}),
-        ("alipay-live", {(19, "NUM", "industries", "exactly"), (3000, "NUM", "merchants", "more-than")}),
-        ("fanxing-2", {(22_000, "NUM", "merchants", "exactly"), (2_500_000_000, "NUM", "traffic-points", "more-than"),
-                       (37_000_000_000, "NUM", "page-views", "more-than"), (5, "UNITLESS", None, "exactly")}),
-        ("fanxing-3", {(40_000, "NUM", "merchants", "exactly"), (10, "UNITLESS", None, "exactly"),
-                       (4_000_000_000, "NUM", "traffic-points", "exactly"),
+        ("zhima-credit", {(700_000_000, "NUM", "users", "as-stated"), (4000, "NUM", "credit-scenarios", "as-stated")}),
+        ("alipay-live", {(19, "NUM", "industries", "as-stated"), (3000, "NUM", "merchants", "more-than")}),
+        ("fanxing-2", {(22_000, "NUM", "merchants", "as-stated"), (2_500_000_000, "NUM", "traffic-points", "more-than"),
+                       (37_000_000_000, "NUM", "page-views", "more-than"), (5, "UNITLESS", None, "as-stated")}),
+        ("fanxing-3", {(40_000, "NUM", "merchants", "as-stated"), (10, "UNITLESS", None, "as-stated"),
+                       (4_000_000_000, "NUM", "traffic-points", "as-stated"),
                        (10_000_000_000, "NUM", "public-traffic", "approximately")}),
     ],
 )
@@ -191,7 +191,7 @@ def test_show_resolves_ids_and_labels(ccare, name):
 def test_show_table_has_relations_and_evidence(ccare):
     r = ccare("show", "zhima-credit", "--lang", "zh")
     assert r.exit_code == 0
-    assert "芝麻信用" in r.output and "第 26 行" in r.output and "700,000,000" in r.output
+    assert "芝麻信用" in r.output and "第 26 行" in r.output and "7亿 用户" in r.output
 
 
 # -- errors ----------------------------------------------------------------------------
