@@ -524,7 +524,7 @@ def detail(message: str, lang: str = "en") -> str:
     whole = _zh_detail(message)
     if whole != message or "; " not in message:
         return whole
-    return "；".join(_zh_detail(part) for part in message.split("; "))
+    return "；".join(_zh_detail(part) for part in re.split(r"; (?!did you mean)", message))
 
 
 def error(message: str, lang: str = "en", *, exc: BaseException | None = None, names=None) -> str:

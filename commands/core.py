@@ -114,12 +114,14 @@ def list_cmd(kind, data, lang, fmt):
     for it in items:
         links = {}
         for r in it["out"]:
-            links.setdefault(r["relation"], []).append(r["entity"]["id"])
+            e = r["entity"]
+            links.setdefault(r["relation"], []).append(e["labels"].get("zh") or e["id"] if lang == "zh" else e["id"])
         rows.append([
             it["id"],
             it["labels"].get(lang) or it["labels"].get("en") or it["id"],
-            ("；" if lang == "zh" else "; ").join(f"{relation_label(k, lang)}{'：' if lang == 'zh' else ': '}{', '.join(v)}"
-                                                 for k, v in links.items()),
+            ("；" if lang == "zh" else "; ").join(
+                f"{relation_label(k, lang)}：{'、'.join(v)}" if lang == "zh" else f"{k}: {', '.join(v)}"
+                for k, v in links.items()),
             fmt_evidence(it["evidence"]),
         ])
     echo_table(["id", "label", "relations", "evidence"], rows)

@@ -74,4 +74,12 @@ def cache_cmd(clear, lang, fmt):
     if not entries:
         click.echo(t("cache_empty", lang))
         return
-    echo_table(["key", "store", "size"], [[e["key"][:16], e["store"], f"{e['bytes'] / 1e6:.1f} MB"] for e in entries])
+    echo_table(["key", "store", "size"], [[e["key"][:16], _store(e["store"], lang), f"{e['bytes'] / 1e6:.1f} MB"]
+                                          for e in entries])
+
+
+def _store(kind: str, lang: str) -> str:
+    """A cache entry's store (``oxigraph``, ``derived: networkx``) in ``lang``."""
+    if lang == "zh" and kind.startswith("derived: "):
+        return "派生：" + kind[len("derived: "):]
+    return kind

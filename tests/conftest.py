@@ -38,6 +38,9 @@ def pytest_configure(config):
                 "CCARE_ENDPOINT_PASSWORD"):
         _SAVED_ENV[var] = os.environ.pop(var, None)
     os.environ["CCARE_CACHE_DIR"] = tempfile.mkdtemp(prefix="ccare-test-cache-")
+    # the tests read English unless they ask for Chinese, whatever the tester's locale
+    _SAVED_ENV.setdefault("CCARE_LANG", os.environ.get("CCARE_LANG"))
+    os.environ["CCARE_LANG"] = "en"
     store = config.getoption("--store")
     if store:
         os.environ["CCARE_STORE"] = store
