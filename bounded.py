@@ -10,8 +10,11 @@ serialised on the way in.
 
 In the child, as defence in depth behind the checks of the callers:
 
-- an audit hook refuses network connections, name lookups, ``urllib`` requests and new
-  processes (:class:`NetworkRefused`);
+- an audit hook refuses creating a socket at all (so a raw ``socket.socket().connect``
+  fails at the first step, and ``connect``, ``bind`` and ``sendto`` are refused too), name
+  lookups, ``urllib`` requests and new processes (:class:`NetworkRefused`).  The hook sees
+  what Python code does; what runs there is checked before it runs (the query text is
+  checked for ``SERVICE`` by :mod:`ccare.sparql`), as native code opens sockets unseen;
 - memory is bounded (``memory`` bytes): the parent stops the child when the memory it
   holds for itself (its own pages and those copied on write, from ``/proc``) passes the
   limit, and the child's address space is capped at what it inherited plus the limit,
@@ -68,7 +71,7 @@ _WATCH_SECONDS = 0.2
 
 #: Audit events refused in the child: connections, name lookups, requests, new processes.
 _DENIED_EVENTS = frozenset({
-    "socket.connect", "socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr",
+    "socket.__new__", "socket.bind", "socket.connect", "socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr",
     "socket.sendto", "socket.sendmsg", "urllib.Request", "ftplib.connect", "smtplib.connect",
     "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.startfile",
     "webbrowser.open",
@@ -239,6 +242,47 @@ def _child(work, wfd: int, errfd: int, max_items: int | None, memory: int | None
         os._exit(0)
 
 
+class _HeldInterrupt:
+    """Hold SIGINT back while the block runs (main thread only: elsewhere Python runs no
+    signal handler); :meth:`release` restores the handler and raises a held Ctrl-C."""
+
+    def __init__(self):
+        self.pending = False
+        self.old = None
+        self.active = False
+
+    def _hold(self, signum, frame):
+        self.pending = True
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self.old = signal.signal(signal.SIGINT, self._hold)
+                self.active = True
+            except (ValueError, OSError):
+                self.active = False
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:  # the fork failed: put the handler back
+            self.release(raise_held=False)
+        return False
+
+    def child(self) -> None:
+        """In the child: the default handler (``_child`` sets it again), nothing held."""
+        if self.active:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            self.active = False
+
+    def release(self, raise_held: bool = True) -> None:
+        if self.active:
+            self.active = False
+            signal.signal(signal.SIGINT, self.old if self.old is not None else signal.default_int_handler)
+        if self.pending and raise_held:
+            self.pending = False
+            raise KeyboardInterrupt
+
+
 def _reraise(payload):
     exc, text = payload if isinstance(payload, tuple) else (payload, "")
     if isinstance(exc, CcareError):
@@ -266,14 +310,20 @@ def run_bounded(
     errors = tempfile.TemporaryFile()  # the child's stderr: why it died, if it does
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child, which never returns
-        os.close(rfd)
-        _child(work, wfd, errors.fileno(), max_items, memory)
-    os.close(wfd)
+    # Ctrl-C between the fork and the ``try`` below would leave the child running: hold
+    # SIGINT back until the parent is inside it (then raise it there, and kill the child)
+    held = _HeldInterrupt()
+    with held:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, which never returns
+            held.child()
+            os.close(rfd)
+            _child(work, wfd, errors.fileno(), max_items, memory)
     outcome = Outcome(complete=False)
     ended = False
     try:
+        os.close(wfd)
+        held.release()  # a Ctrl-C that came during the fork is raised here, inside the try
         deadline = None if timeout is None else time.monotonic() + timeout
         watch = bool(memory) and _private_bytes(pid) is not None
         buf = bytearray()
@@ -299,7 +349,10 @@ def run_bounded(
                 (n,) = _HEADER.unpack_from(buf)
                 if len(buf) < _HEADER.size + n:
                     break
-                kind, payload = pickle.loads(bytes(buf[_HEADER.size:_HEADER.size + n]))
+                try:
+                    kind, payload = pickle.loads(bytes(buf[_HEADER.size:_HEADER.size + n]))
+                except Exception as e:  # noqa: BLE001 - an answer that cannot be read is no traceback
+                    raise WorkerDied(f"the worker's answer could not be read ({type(e).__name__}: {e})") from None
                 del buf[:_HEADER.size + n]
                 if kind == "items":
                     outcome.items.extend(payload)
@@ -313,6 +366,7 @@ def run_bounded(
                     _reraise(payload)
                 break
     finally:
+        held.release(raise_held=False)
         os.close(rfd)
         try:
             os.kill(pid, signal.SIGKILL)

@@ -17,9 +17,26 @@ __all__ = [
 
 
 class CcareError(Exception):
-    """Base class of every error ccare raises on purpose."""
+    """Base class of every error ccare raises on purpose.
+
+    Every one of them crosses a process boundary whole (pickle, as the query worker of
+    :mod:`ccare.bounded` sends them): its arguments and attributes are restored as they
+    were, without calling ``__init__`` again (which would take the message for the name,
+    or miss arguments).
+    """
 
     exit_code = 1
+
+    def __reduce__(self):
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+
+def _restore(cls, args, state):
+    """An exception of ``cls`` with ``args`` and attributes ``state``, made without ``__init__``."""
+    e = cls.__new__(cls, *args)
+    e.args = args
+    e.__dict__.update(state)
+    return e
 
 
 class DataError(CcareError):
