@@ -12,10 +12,19 @@ key, so an entry is never stale; old entries are pruned, least recently used fir
 - ``CCARE_NO_CACHE=1`` (or ``--no-cache``) turns the cache off: nothing is read or
   written.
 - Entries are written whole or not at all (:mod:`ccare.atomicio`); one that cannot be
-  read back (truncated, damaged, from another version) is deleted and rebuilt.
+  read back (truncated, damaged, edited, from another version) is deleted and rebuilt.
+- Every entry carries a keyed digest (BLAKE2b with a secret of 32 random bytes kept in
+  ``key`` beside the ``parse`` folder, created readable by its owner only); an entry is
+  read only when its digest matches, so an edited entry is never used, and a pickle
+  someone else put in the folder is never unpickled.  A key file that is not the user's
+  own, or that others can read or write, turns the cache off.
+- Pruning keeps at most :data:`MAX_ENTRIES` graphs and derived objects each, and
+  :data:`MAX_BYTES` bytes in all (``CCARE_CACHE_MAX_SIZE``), least recently used first.
+  Temporary ``.part`` files left by a killed run are listed, pruned once an hour old, and
+  cleared.
 
 Format: N-Quads as Oxigraph writes it, ending with a trailer line that names the key
-(a truncated entry has none).  Loading it skips reading several files, checking them
+and the digest of what precedes it (a truncated entry has none).  Loading it skips reading several files, checking them
 and materialising the assertions; see ``bench/RESULTS.md`` for what that saves.  What
 is derived from a graph may be kept beside it (:func:`put_derived`, a pickle named by
 the graph's key and a hash of the code that derived it): the NetworkX graph of
@@ -41,7 +50,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import os
+import stat
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -57,6 +69,7 @@ __all__ = [
     "CACHE_DIR_ENV",
     "NO_CACHE_ENV",
     "MAX_ENTRIES",
+    "MAX_BYTES",
     "cache_dir",
     "enabled",
     "key",
@@ -73,10 +86,19 @@ CACHE_DIR_ENV = "CCARE_CACHE_DIR"
 NO_CACHE_ENV = "CCARE_NO_CACHE"
 #: Entries kept; the least recently used beyond this are deleted.
 MAX_ENTRIES = 8
+#: Bytes the entries may take in all (``CCARE_CACHE_MAX_SIZE``, e.g. ``8G``); one entry
+#: of a map of 2M triples takes about 250 MiB.
+MAX_BYTES = 4 * 1024**3
+MAX_BYTES_ENV = "CCARE_CACHE_MAX_SIZE"
 #: Bumped when the entry format or what goes into a graph changes.
-FORMAT = "ccare-parse-cache-1"
+FORMAT = "ccare-parse-cache-2"
 _SUFFIX = ".nq"
 _DERIVED = ".pickle"
+_PART = ".part"
+#: A ``.part`` file older than this is litter of a killed run (a live one is younger).
+_PART_AGE = 3600.0
+_DIGEST = 32
+_MAGIC = b"ccare-derived-2\n"
 
 
 def cache_dir() -> Path:
@@ -113,26 +135,104 @@ def key(inputs: Sequence, kind: str) -> str:
     return h.hexdigest()
 
 
+def _secret() -> bytes | None:
+    """This user's cache key (32 random bytes in ``key`` beside the ``parse`` folder),
+    made on first use, readable by its owner only; None when the file is not the user's
+    own or others may read or write it (then nothing is read from or written to the cache)."""
+    path = cache_dir().parent / "key"
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(2):
+        try:
+            fd = os.open(path, flags)
+        except FileNotFoundError:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            except FileExistsError:
+                continue  # made by another run just now: read it
+            except OSError:
+                return None
+            try:
+                os.write(fd, os.urandom(_DIGEST))
+            finally:
+                os.close(fd)
+            continue
+        except OSError:
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_mode & 0o077 or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+                return None
+            data = os.read(fd, _DIGEST + 1)
+        finally:
+            os.close(fd)
+        return data if len(data) == _DIGEST else None
+    return None
+
+
+def _mac(secret: bytes):
+    return hashlib.blake2b(key=secret, digest_size=_DIGEST, person=b"ccare-cache")
+
+
+class _Hashing:
+    """A binary file that also feeds what is written to a digest."""
+
+    def __init__(self, f, h):
+        self.f, self.h = f, h
+
+    def write(self, b):
+        self.h.update(b)
+        return self.f.write(b)
+
+    def flush(self):
+        self.f.flush()
+
+
 def _path(k: str, kind: str) -> Path:
     return cache_dir() / f"{k}.{kind}{_SUFFIX}"
 
 
-def _trailer(k: str) -> bytes:
-    return f"# {FORMAT} {k}\n".encode()
+def _trailer(k: str, digest: str) -> bytes:
+    return f"# {FORMAT} {k} {digest}\n".encode()
+
+
+def _trailer_size(k: str) -> int:
+    return len(_trailer(k, "0" * (2 * _DIGEST)))
+
+
+def _verified(path: Path, k: str, secret: bytes) -> bool:
+    """Whether the entry at ``path`` ends with its key's trailer and the digest in it is
+    that of everything before it (one read of the file)."""
+    size = _trailer_size(k)
+    try:
+        with open(path, "rb") as f:
+            total = os.fstat(f.fileno()).st_size
+            if total < size:
+                return False
+            h = _mac(secret)
+            left = total - size
+            while left:
+                chunk = f.read(min(left, 1 << 20))
+                if not chunk:
+                    return False
+                h.update(chunk)
+                left -= len(chunk)
+            trailer = f.read()
+    except OSError:
+        return False
+    return hmac.compare_digest(trailer, _trailer(k, h.hexdigest()))
 
 
 def get(k: str, kind: str) -> Graph | None:
-    """The cached graph for key ``k`` on a ``kind`` store, or ``None`` (absent or unreadable)."""
+    """The cached graph for key ``k`` on a ``kind`` store, or ``None`` (absent, unreadable,
+    or not what this user's ccare wrote)."""
     path = _path(k, kind)
-    trailer = _trailer(k)
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - len(trailer)))
-            complete = f.read() == trailer
-    except OSError:
+    if not path.exists():
         return None
-    if not complete:  # truncated, or not an entry of this key
+    secret = _secret()
+    if secret is None:
+        return None
+    if not _verified(path, k, secret):  # truncated, edited, or not an entry of this key
         _drop(path)
         return None
     g = new_graph(kind)
@@ -158,15 +258,19 @@ def put(k: str, graph: Graph) -> None:
     """Store ``graph`` under key ``k``; a cache that cannot be written is silently skipped."""
     kind = kind_of(graph)
     path = _path(k, kind)
+    secret = _secret()
+    if secret is None:
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(path, "wb") as f:
+            out = _Hashing(f, _mac(secret))
             st = oxigraph_of(graph)
             if st is not None:
-                st.dump(f, format=ox.RdfFormat.N_QUADS, from_graph=ox.DefaultGraph())
+                st.dump(out, format=ox.RdfFormat.N_QUADS, from_graph=ox.DefaultGraph())
             else:
-                f.write(graph.serialize(format="nt", encoding="utf-8"))
-            f.write(_trailer(k))
+                out.write(graph.serialize(format="nt", encoding="utf-8"))
+            f.write(_trailer(k, out.h.hexdigest()))
     except OSError:
         return
     _prune()
@@ -192,12 +296,27 @@ def get_derived(k: str, name: str):
     import pickle
 
     path = cache_dir() / f"{k}.{name}{_DERIVED}"
+    if not path.exists():
+        return None
+    secret = _secret()
+    if secret is None:
+        return None
     try:
         with open(path, "rb") as f:
-            obj = pickle.load(f)
-    except FileNotFoundError:
+            data = f.read()
+    except OSError:
         return None
-    except Exception:  # damaged or from another version: rebuilt by the caller
+    head = len(_MAGIC) + _DIGEST
+    h = _mac(secret)
+    h.update(k.encode() + b"\0" + name.encode() + b"\0")
+    h.update(memoryview(data)[head:])
+    # unpickle only what this user's ccare wrote: pickle runs code, and the folder may be shared
+    if not (data.startswith(_MAGIC) and hmac.compare_digest(data[len(_MAGIC):head], h.digest())):
+        _drop(path)
+        return None
+    try:
+        obj = pickle.loads(memoryview(data)[head:])
+    except Exception:  # from another version: rebuilt by the caller
         _drop(path)
         return None
     with contextlib.suppress(OSError):
@@ -208,35 +327,53 @@ def get_derived(k: str, name: str):
 def put_derived(k: str, name: str, obj) -> None:
     """Keep ``obj`` (picklable) under ``k`` and ``name``; silently skipped if unwritable.
 
-    The cache folder is the user's own: what is read back is what this user's ccare wrote.
+    The entry carries a keyed digest of the pickle (and of ``k`` and ``name``):
+    :func:`get_derived` unpickles only what this user's ccare wrote.
     """
     import pickle
 
     path = cache_dir() / f"{k}.{name}{_DERIVED}"
+    secret = _secret()
+    if secret is None:
+        return
+    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    h = _mac(secret)
+    h.update(k.encode() + b"\0" + name.encode() + b"\0")
+    h.update(payload)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(path, "wb") as f:
-            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(_MAGIC + h.digest())
+            f.write(payload)
     except OSError:
         return
     _prune()
 
 
 def entries() -> list[dict]:
-    """The cache's entries, most recently used first: ``{"key", "store", "bytes", "path"}``."""
+    """The cache's entries, most recently used first: ``{"key", "store", "bytes", "path"}``.
+
+    A temporary file of an entry being written (or left by a killed run) is listed with
+    the store ``partial``.
+    """
     out = []
     d = cache_dir()
     if not d.is_dir():
         return out
-    for p in [*d.glob(f"*{_SUFFIX}"), *d.glob(f"*{_DERIVED}")]:
+    for p in [*d.glob(f"*{_SUFFIX}"), *d.glob(f"*{_DERIVED}"), *d.glob(f".*{_PART}")]:
         try:
-            st = p.stat()
+            st = p.lstat()
         except OSError:
             continue
-        suffix = _SUFFIX if p.name.endswith(_SUFFIX) else _DERIVED
-        k, _, kind = p.name[: -len(suffix)].partition(".")
-        if suffix == _DERIVED:
-            kind = "derived: " + kind
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        if p.name.endswith(_PART):
+            k, kind = p.name[1:].split(".", 1)[0], "partial"
+        else:
+            suffix = _SUFFIX if p.name.endswith(_SUFFIX) else _DERIVED
+            k, _, kind = p.name[: -len(suffix)].partition(".")
+            if suffix == _DERIVED:
+                kind = "derived: " + kind
         out.append({"key": k, "store": kind, "bytes": st.st_size, "path": str(p), "_used": st.st_mtime})
     out.sort(key=lambda e: e["_used"], reverse=True)
     for e in out:
@@ -253,10 +390,42 @@ def clear() -> int:
     return n
 
 
+def max_bytes() -> int:
+    """:data:`MAX_BYTES`, or ``CCARE_CACHE_MAX_SIZE`` when set."""
+    raw = os.environ.get(MAX_BYTES_ENV, "").strip()
+    if not raw:
+        return MAX_BYTES
+    from ccare.limits import parse_size
+
+    return parse_size(raw, MAX_BYTES_ENV)
+
+
 def _prune() -> None:
-    graphs = [e for e in entries() if not e["store"].startswith("derived")]
-    derived = [e for e in entries() if e["store"].startswith("derived")]
-    for e in graphs[MAX_ENTRIES:] + derived[MAX_ENTRIES:]:
+    """Keep the most recently used entries within :data:`MAX_ENTRIES` (graphs, derived
+    objects) and :func:`max_bytes` in all; drop ``.part`` files an hour old."""
+    everything = entries()
+    now = time.time()
+    for e in everything:
+        if e["store"] == "partial":
+            with contextlib.suppress(OSError):
+                if now - os.lstat(e["path"]).st_mtime > _PART_AGE:
+                    _drop(Path(e["path"]))
+    kept = [e for e in everything if e["store"] != "partial"]
+    graphs = [e for e in kept if not e["store"].startswith("derived")]
+    derived = [e for e in kept if e["store"].startswith("derived")]
+    drop = graphs[MAX_ENTRIES:] + derived[MAX_ENTRIES:]
+    try:
+        budget = max_bytes()
+    except Exception:  # a bad CCARE_CACHE_MAX_SIZE: the default (the command says so elsewhere)
+        budget = MAX_BYTES
+    total = 0
+    for e in kept:  # most recently used first
+        if e in drop:
+            continue
+        total += e["bytes"]
+        if total > budget:
+            drop.append(e)
+    for e in drop:
         _drop(Path(e["path"]))
 
 
