@@ -183,7 +183,7 @@ def show(name, data, lang, fmt):
     if d["attributes"]:
         click.echo(f"\n{t('attributes', lang)}{colon.strip()}")
         echo_table(["property", ("value", "取值"), "evidence"],
-                   [[a["property"], a["value"], fmt_evidence(a["evidence"], a["inferred"])] for a in d["attributes"]])
+                   [[relation_label(a["property"], lang), a["value"], fmt_evidence(a["evidence"], a["inferred"])] for a in d["attributes"]])
     if d["facts"]:
         click.echo(f"\n{t('facts', lang)}{colon.strip()}")
         echo_table(

@@ -13,10 +13,9 @@ Examples
 >>> from ccare.graph.build import to_networkx
 >>> G = to_networkx(load())
 >>> step = lambda a, b, rel: {"from": a, "to": b, "relation": rel, "evidence": [], "inferred": False}
->>> loop = {"nodes": [{"id": "payment"}, {"id": "qipan-miyun"}, {"id": "alipay-live"}], "needs": ["WORTH"],
-...         "steps": [step("payment", "qipan-miyun", "dataFlowsTo"), step("qipan-miyun", "alipay-live", "dataFlowsTo"),
-...                   step("alipay-live", "payment", "userFlowsTo")]}
->>> page = report_html([{"add": [{"id": "qipan-miyun"}], "loop": loop}], G, title="For <you>")
+>>> loop = {"nodes": [{"id": "payment"}, {"id": "mini-program"}], "needs": ["SCALE"],
+...         "steps": [step("payment", "mini-program", "userFlowsTo"), step("mini-program", "payment", "userFlowsTo")]}
+>>> page = report_html([{"add": [{"id": "mini-program"}], "loop": loop}], G, title="For <you>")
 >>> "<h1>For &lt;you&gt;</h1>" in page and "<script" not in page
 True
 """

@@ -39,8 +39,8 @@ def test_csv_rows_are_the_json_steps(ccare, args):
     assert [(r["result"], r["step"], r["from"], r["relation"], r["to"], r["inferred"]) for r in rows] == expected
     for r in rows:  # the evidence column carries the quotes, each on its line of the source
         for item in r["evidence"].split("; "):
-            line, quote = item.split(" ", 1)
-            assert quote.strip("“”") in SOURCE[int(line[1:]) - 1]
+            line, quote = item.removeprefix("line ").split(" ", 1)  # as a reader cites it: line 24 “quote”
+            assert quote.removesuffix(" [inferred]").strip("“”") in SOURCE[int(line) - 1]
     if args[0] == "prescribe":
         assert {r["add"] for r in rows} == {" ".join(e["id"] for e in a["add"]) for a in answer}
 

@@ -435,3 +435,19 @@ def test_the_page_reads_chinese_in_a_browser(ccare, tmp_path, browser):
     for name in sorted(names, key=len, reverse=True):
         body = body.replace(name, " ")
     assert_chinese(body, "the map page in a browser")
+
+
+def test_show_speaks_chinese_for_every_kind(ccare, kb):
+    """One entity of every kind ``ccare list`` knows, shown in Chinese (facts all of them)."""
+    from ccare.kb import KINDS
+
+    names = set()
+    for kind in sorted(KINDS):
+        items = ccare.json("list", kind)
+        names.update(it["id"] for it in (items if kind == "facts" else items[:1]))
+    for name in sorted(names):
+        r = ccare("show", name, "--lang", "zh")
+        assert r.exit_code == 0, r.output
+        first, _, rest = r.output.partition("\n")
+        text = re.sub(r"\(.*\)$", "", first) + "\n" + re.sub(r"(?m)^又称：.*$", "", rest)
+        assert_chinese(text, f"show {name}")
