@@ -33,7 +33,7 @@ import re
 from typing import Mapping
 
 __all__ = ["LANGS", "t", "header", "default_lang", "lang_of", "short_source_name", "Citations", "Rationales",
-           "reason", "detail", "error", "join", "status"]
+           "reason", "detail", "error", "join", "status", "rule"]
 
 LANGS = ("zh", "en")
 
@@ -417,6 +417,65 @@ class Rationales:
 
     def to_json(self) -> dict:
         return {k: dict(v) for k, v in sorted(self.groups.items())}
+
+
+# ---------------------------------------------------------------------- the map's rules
+
+#: the map's SHACL rules (``sh:name`` in the shapes) -> (name, message) in Chinese
+RULES_ZH = {
+    "product lives in a domain": ("产品所在域", "产品必须位于公域或私域（cc:livesIn），支撑型产品（cc:SupportingProduct）除外，它不承载用户"),
+    "product serves a value": ("产品实现价值", "产品必须实现至少一个 C-CARE 细分价值（cc:serves）"),
+    "serves points at a value": ("实现的是细分价值", "cc:serves 必须指向 C-CARE 的细分价值之一（cc:Value）"),
+    "lives in a known domain": ("所在域已知", "cc:livesIn 必须指向一个域（cc:Domain）"),
+    "flows link products": ("流转连接产品", "用户流向与数据流向只能连接产品与产品"),
+    "support and combination link offerings": ("支撑与组合连接可开通项", "支撑与组合只能连接可开通项（产品、计划、工具）与做法"),
+    "Chinese label": ("中文名称", "每个术语都需要一个中文 rdfs:label（@zh）"),
+    "English label": ("英文名称", "每个术语都需要一个英文 rdfs:label（@en）"),
+    "one label per language": ("每种语言一个名称", "每个术语每种语言至多一个 rdfs:label（其他名称用 skos:altLabel）"),
+    "definition": ("定义", "每个术语都需要一个 skos:definition"),
+    "definition in Chinese or English": ("中文或英文定义", "定义需要语言标签：至少一个中文（@zh）或英文（@en）的 skos:definition"),
+    "entity has evidence": ("实体有证据", "地图中的每个实体都需要 cc:evidence：引出它的原文行"),
+    "evidence names its source": ("证据注明来源", "证据必须注明且只注明一个来源（cc:Source）"),
+    "evidence gives a line": ("证据给出行号", "证据必须给出一个行号：从 1 起的整数"),
+    "evidence quotes the source": ("证据引用原文", "证据必须带一句非空的逐字引文（普通字符串）"),
+    "assertion subject": ("断言的主语", "断言必须以 IRI 给出且只给出一个主语"),
+    "assertion predicate": ("断言的谓语", "断言必须以 IRI 给出且只给出一个谓语"),
+    "assertion object": ("断言的宾语", "断言必须给出且只给出一个宾语"),
+    "assertion has evidence": ("断言有证据", "断言至少需要一条 cc:evidence"),
+    "stated or inferred": ("明示或推断", "断言须说明是否为推断（cc:inferred true 或 false）"),
+    "rationale in Chinese or English": ("中文或英文理由", "理由需要语言标签：至少一个中文（@zh）或英文（@en）的 cc:rationale"),
+    "need code": ("诉求代码", "诉求有且只有一个代码：SCALE、ACTIVE、WORTH 或 EFFICIENCY（skos:notation）"),
+    "value belongs to a need": ("细分价值属于诉求", "细分价值属于且只属于一个诉求（skos:broader）"),
+    "typed number": ("带类型的数值", "数量有且只有一个 qudt:numericValue，类型为 xsd:integer、xsd:decimal 或 xsd:double，不能是字符串"),
+    "unit": ("单位", "数量有且只有一个 qudt:unit（IRI，例如 unit:NUM 或 unit:PERCENT）"),
+    "measures something": ("所度量的对象", "数量须挂在它所度量的对象上（cc:measures）"),
+    "counted kind": ("计数对象", "数量至多计数一类事物（cc:CountedKind）"),
+    "bound": ("界限", "数量至多有一个界限（as-stated、more-than、approximately、exactly）"),
+    "fact status": ("数据状态", "数量至多有一个状态（cumulative、planned、current、achieved、former）"),
+    "as-of date": ("截至日期", "数量至多有一个截至日期（cc:asOf），类型为 xsd:date、xsd:gYearMonth 或 xsd:gYear"),
+}
+
+#: rules without a name, and messages that name the node: English pattern -> Chinese
+_RULE_MESSAGES = [
+    (re.compile(r"^an inferred assertion needs a one-line cc:rationale$"), "推断的断言需要一行 cc:rationale（理由）"),
+    (re.compile(r"^the relation (\S+) (.+) has no evidence: describe it with a cc:Assertion carrying cc:evidence$"),
+     "关系 {0} {1} 没有证据：请用带 cc:evidence 的 cc:Assertion 描述它"),
+]
+_RULE_NAMES_ZH = {"inferred assertion has a rationale": "推断有理由", "relation has evidence": "关系有证据"}
+
+
+def rule(name: str, message: str, lang: str = "en") -> tuple[str, str]:
+    """A violated rule's name and message in ``lang`` (the map's rules are written in English)."""
+    if lang != "zh":
+        return name, message
+    zh_name, zh_message = RULES_ZH.get(name, (_RULE_NAMES_ZH.get(name, name), None))
+    if zh_message is not None:
+        return zh_name, zh_message
+    for pattern, zh in _RULE_MESSAGES:
+        m = pattern.match(message)
+        if m:
+            return zh_name, zh.format(*m.groups())
+    return zh_name, message
 
 
 # ---------------------------------------------------------------------- library messages

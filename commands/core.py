@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ccare import i18n
+from ccare.errors import CcareError
 from ccare.i18n import t
 from ccare.kb import KINDS
 from ccare.quantities import fact_text
@@ -194,6 +196,20 @@ def show(name, data, lang, fmt):
         )
 
 
+def _violation_row(kb, v, lang: str) -> list:
+    """One violation: the node (with its label in ``lang``), the rule and its message, and the offending value."""
+    name, message = i18n.rule(v.rule, v.message, lang)
+    if v.value and v.value != v.focus and v.value not in v.message:
+        message += " " + t("value_tag", lang, value=v.value)
+    label = v.focus_label
+    if lang == "zh" and v.focus:
+        try:
+            label = kb.entity(kb.resolve(v.focus)).labels.get("zh") or label
+        except CcareError:  # a blank node or a name that is not an entity's
+            pass
+    return [f"{v.focus}" + (f" ({label})" if label else ""), name, message]
+
+
 def _num(v) -> str:
     return f"{v:,}" if isinstance(v, (int, float)) else str(v)
 
@@ -249,9 +265,7 @@ def validate_cmd(files, timeout, lang, fmt):
     else:
         echo_table(
             ["focus node", "rule", "message"],
-            [[f"{v.focus}" + (f" ({v.focus_label})" if v.focus_label else ""), v.rule,
-              v.message + (" " + t("value_tag", lang, value=v.value) if v.value and v.value != v.focus and v.value not in v.message else "")]
-             for v in report.violations],
+            [_violation_row(kb, v, lang) for v in report.violations],
         )
         click.echo("\n" + t("violations", lang, n=len(report.violations)), err=True)
     if not report.conforms:

@@ -451,3 +451,40 @@ def test_show_speaks_chinese_for_every_kind(ccare, kb):
         first, _, rest = r.output.partition("\n")
         text = re.sub(r"\(.*\)$", "", first) + "\n" + re.sub(r"(?m)^又称：.*$", "", rest)
         assert_chinese(text, f"show {name}")
+
+
+BROKEN = """@prefix : <https://w3id.org/ccare/id/> . @prefix cc: <https://w3id.org/ccare/ontology#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+:rogue a cc:CoreProduct ; rdfs:label "流氓"@zh, "rogue"@en ; cc:serves :interactive .
+:a1 a cc:Assertion ; rdf:subject :rogue ; rdf:predicate cc:livesIn ; rdf:object :private-domain ; cc:inferred true ;
+   cc:evidence [ cc:source :openday-2023 ; cc:line 0 ; cc:quote "" ] .
+"""
+
+
+def test_violations_speak_chinese(ccare, tmp_path):
+    f = tmp_path / "broken.ttl"
+    f.write_text(BROKEN, encoding="utf-8")
+    r = ccare("validate", str(f), "--lang", "zh")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "关系 cc:serves interactive 没有证据" in r.stdout and "违规" in r.stderr
+    assert_chinese(r.output, "validate with violations")
+
+
+def test_every_rule_of_the_map_has_its_chinese():
+    """The map's SHACL rules are written in English: each needs its Chinese in ccare.i18n."""
+    from rdflib import Namespace
+
+    from ccare.validation import shapes_graph
+
+    SH = Namespace("http://www.w3.org/ns/shacl#")
+    shapes = shapes_graph()
+    missing = []
+    for shape, message in shapes.subject_objects(SH.message):
+        name = shapes.value(shape, SH.name)
+        zh_name, zh_message = i18n.rule(str(name) if name is not None else "", str(message), "zh")
+        if zh_message == str(message) and "{" not in str(message):
+            missing.append((str(name), str(message)))
+        elif "{" in str(message) and not any(p.pattern for p, _ in i18n._RULE_MESSAGES
+                                             if p.match(re.sub(r"\{\?\w+\}", "x", str(message)))):
+            missing.append((str(name), str(message)))
+    assert not missing, missing
