@@ -47,19 +47,19 @@ _UI = {
         "legend": "● stated in the source · ○ inferred (with its rationale) · dashed ring: product to add",
         "footer": "Every quote is verbatim from the line of the source it names. Inferred relations interpret "
                   "the source and say why. Made with ccare.",
-        "none_ev": "(no quote)", "nodes": "products", "steps_n": "steps",
+        "none_ev": "(no quote)", "nodes": "products", "steps_n": "steps", "colon": ": ", "sep": ", ",
     },
     "zh": {
         "loop": "经营闭环", "path": "路径", "prescription": "处方", "recommended": "推荐",
-        "add": "新增", "nothing": "无需新增:商家现有产品已闭合此环。",
+        "add": "新增", "nothing": "无需新增：商家现有产品已闭合此环。",
         "added_why": "新增产品及理由", "product": "产品", "why": "理由", "evidence": "证据",
-        "coverage": "覆盖:闭环中各产品服务的诉求与价值", "loop_row": "整个闭环",
+        "coverage": "覆盖：闭环中各产品服务的诉求与价值", "loop_row": "整个闭环",
         "steps": "每一步及其证据", "serves_ev": "各产品服务价值的证据",
         "value": "价值", "need": "诉求", "alternatives": "其他方案", "inferred": "推断",
         "stated": "原文明示", "requested": "所需", "needs": "诉求",
-        "legend": "● 原文明示 · ○ 推断(附理由) · 虚线圈:需新增的产品",
+        "legend": "● 原文明示 · ○ 推断（附理由） · 虚线圈：需新增的产品",
         "footer": "所有引文均逐字摘自所注明的原文行。推断关系是对原文的解读,并附理由。由 ccare 生成。",
-        "none_ev": "(无引文)", "nodes": "个产品", "steps_n": "步",
+        "none_ev": "（无引文）", "nodes": "个产品", "steps_n": "步", "colon": "：", "sep": "、",
     },
 }
 
@@ -163,12 +163,12 @@ def _headline(G, h: Highlight, i: int, lang, ui) -> str:
     n = f"{ui[h.kind]} {i}"
     if h.kind == "prescription":
         if h.added:
-            return f"{n}: {ui['add']} " + ", ".join(_label(G, p, lang) for p in h.added)
-        return f"{n}: {ui['nothing']}"
+            return f"{n}{ui['colon']}{ui['add']} " + ui["sep"].join(_label(G, p, lang) for p in h.added)
+        return f"{n}{ui['colon']}{ui['nothing']}"
     arrow = " → ".join(_label(G, p, lang) for p in h.nodes)
     if h.kind == "loop" and h.nodes:
         arrow += f" → {_label(G, h.nodes[0], lang)}"
-    return f"{n}: {arrow}"
+    return f"{n}{ui['colon']}{arrow}"
 
 
 def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels, cite: Citations, why_texts: Rationales) -> str:
@@ -179,7 +179,7 @@ def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels, cite: Citati
     parts = [f'<figure>{svg}<figcaption>{safe.text(ui["legend"])}</figcaption></figure>']
     needs = ", ".join(h.needs)
     parts.append(f'<p class="facts">{len(h.nodes)} {safe.text(ui["nodes"])} · {len(h.steps)} {safe.text(ui["steps_n"])}'
-                 + (f' · {safe.text(ui["needs"])}: {safe.text(needs)}' if needs else "") + "</p>")
+                 + (f' · {safe.text(ui["needs"])}{ui["colon"]}{safe.text(needs)}' if needs else "") + "</p>")
     if h.kind == "prescription":
         parts.append(f'<h3>{safe.text(ui["added_why"])}</h3>')
         if not h.added:
@@ -260,7 +260,7 @@ def report_html(
     if len(hs) > 1:
         items = []
         for i, h in enumerate(hs[1:], 2):
-            extra = f' · {safe.text(ui["needs"])}: {safe.text(", ".join(h.needs))}' if h.needs else ""
+            extra = f' · {safe.text(ui["needs"])}{ui["colon"]}{safe.text(", ".join(h.needs))}' if h.needs else ""
             inferred = sum(1 for s in h.steps if s.inferred)
             items.append(f"<li>{safe.text(_headline(G, h, i, lang, ui))}"
                          f'<span class="muted"> · {len(h.nodes)} {safe.text(ui["nodes"])}{extra}'

@@ -264,7 +264,7 @@ def test_report_of_a_prescription(G, best_prescription):
         assert e["labels"]["en"] in page
     for step in best_prescription["loop"]["steps"]:
         for ev in step["evidence"]:
-            assert f"openday article, line {ev['line']}</span> “{ev['quote']}”" in page
+            assert f", line {ev['line']}</span> “{ev['quote']}”" in page  # the source's short name, given or its id
     for product, reasons in best_prescription["why"].items():
         for r in reasons:
             for ev in r["evidence"]:
