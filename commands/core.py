@@ -210,10 +210,6 @@ def _violation_row(kb, v, lang: str) -> list:
     return [f"{v.focus}" + (f" ({label})" if label else ""), name, message]
 
 
-def _num(v) -> str:
-    return f"{v:,}" if isinstance(v, (int, float)) else str(v)
-
-
 def _term(kb, ident, lang: str) -> str:
     """A term of the map named by id (a bound, a counted kind) as the reader calls it."""
     if not ident or lang != "zh":
