@@ -197,7 +197,7 @@ def test_language_switch(open_page, shipped):
     assert "产品" in o.page.inner_text("#legend")
     tooltip = _hover(o, "fan-group")
     assert tooltip["children"] == 0
-    assert "商家粉丝群" in tooltip["text"] and "诉求: ACTIVE" in tooltip["text"] and "L24" in tooltip["text"]
+    assert "商家粉丝群" in tooltip["text"] and "诉求：ACTIVE" in tooltip["text"] and "openday 文章 第 24 行" in tooltip["text"]
     o.assert_clean()
 
 
