@@ -515,7 +515,31 @@ _ERRORS = [
     (r"contains NUL characters: not a CSV text file", "含有 NUL 字符：不是 CSV 文本文件"),
     (r"no header row \(the first line names the columns\)", "没有表头行（第一行应给出列名）"),
     (r"no merchants \(cc:Merchant\) to ask about; make them with `ccare import` and give --data",
-     "没有可查询的商家（cc：Merchant）；请用 `ccare import` 生成并通过 --data 给出"),
+     "没有可查询的商家（cc:Merchant）；请用 `ccare import` 生成并通过 --data 给出"),
+    (r"SPARQL syntax error at line (\d+), column (\d+): (.+)", "SPARQL 语法错误（第 {0} 行，第 {1} 列）：{2}"),
+    (r"SPARQL syntax error: (.+)", "SPARQL 语法错误：{0}"),
+    (r"refused: SPARQL updates \((.+)\) are not allowed; ccare sparql only reads the map",
+     "已拒绝：不允许 SPARQL 更新（{0}）；ccare sparql 只读取地图"),
+    (r"refused: SERVICE (<.*>) would send the query to another endpoint; ccare sparql queries the loaded map only",
+     "已拒绝：SERVICE {0} 会把查询发往其他端点；ccare sparql 只查询已载入的地图"),
+    (r"refused: (FROM NAMED|FROM) (<.*>) would load another graph; ccare sparql queries the loaded map only "
+     r"\(add files with --data\)",
+     "已拒绝：{0} {1} 会载入另一个图；ccare sparql 只查询已载入的地图（可用 --data 添加文件）"),
+    (r"GRAPH is not supported: the loaded map is one graph, without named graphs",
+     "不支持 GRAPH：已载入的地图是一个图，没有命名图"),
+    (r"the query is empty", "查询是空的"),
+    (r"the query is nested too deeply to (parse|translate)", "查询嵌套太深，无法处理"),
+    (r"unknown prefix (.+): declare it with PREFIX (.+) \(known: (.+)\)", "未知的前缀 {0}：请用 PREFIX {1} 声明（已知：{2}）"),
+    (r"the query could not be evaluated: (.+)", "查询无法求值：{0}"),
+    (r"no such file", "没有这个文件"),
+    (r"is a directory, not (.+)", "是目录，不是{0}"),
+    (r"is a directory", "是目录"),
+    (r"directory (.+) does not exist", "目录 {0} 不存在"),
+    (r"is not a regular file", "不是普通文件"),
+    (r"a FIFO \(named pipe\) with no reader; start the reader first", "是没有读取方的 FIFO（命名管道）；请先启动读取方"),
+    (r"the file is not UTF-8", "文件不是 UTF-8 编码"),
+    (r"not valid (\S+): (.+)", "不是有效的 {0}：{1}"),
+    (r"(.+) is not a finite number", "{0} 不是有限的数"),
     (r"cannot write (.+): give a \.csv or \.json file name", "无法写入 {0}：请给出 .csv 或 .json 文件名"),
     (r"cannot write RDF format (.+) \(allowed: (.+)\)", "无法写出 RDF 格式 {0}（可选：{1}）"),
     (r"give the query either as QUERY or with --file FILE \(- for standard input\)",
@@ -551,7 +575,9 @@ _ERRORS = [
     (r"Invalid value for (.+?): (.+)", "{0} 的值无效：{1}"),
     (r"Missing option (.+)\.", "缺少选项 {0}。"),
     (r"Missing argument (.+)\.", "缺少参数 {0}。"),
-    (r"No such option: (\S+)(?: Did you mean (\S+)\?)?", "没有这个选项：{0}"),
+    (r"No such option:? (\S+?)\.? Did you mean (\S+)\?", "没有这个选项 {0}；您要找的是否是 {1}？"),
+    (r"No such option:? (\S+?)\.? \(Did you mean one of: (.+)\?\)", "没有这个选项 {0}；您要找的是否是以下之一：{1}？"),
+    (r"No such option:? (\S+?)\.?", "没有这个选项 {0}"),
     (r"No such command (.+)\.", "没有这个命令 {0}。"),
     (r"Got unexpected extra arguments? \((.+)\)", "多余的参数（{0}）"),
     (r"Option (.+) requires an argument\.", "选项 {0} 需要一个值。"),
@@ -581,8 +607,15 @@ def detail(message: str, lang: str = "en") -> str:
     if lang != "zh" or not message:
         return message
     whole = _zh_detail(message)
-    if whole != message or "; " not in message:
+    if whole != message:
         return whole
+    head, sep, tail = message.partition(": ")
+    if sep and "\n" not in head:  # "FILE: what is wrong with it"
+        said = _zh_detail(tail)
+        if said != tail:
+            return f"{head}：{said}"
+    if "; " not in message:
+        return message
     return "；".join(_zh_detail(part) for part in re.split(r"; (?!did you mean)", message))
 
 
@@ -606,7 +639,7 @@ def error(message: str, lang: str = "en", *, exc: BaseException | None = None, n
             text += "；您要找的是否是：" + "、".join(shown) + "？"
         return text
     if isinstance(exc, DataError):
-        where = exc.path
+        where = "地图" if exc.path == "the map" else exc.path
         if exc.line is not None:
             where += f"，第 {exc.line} 行"
             if exc.column is not None:

@@ -75,7 +75,8 @@ def _write(output, content, what: str) -> None:
     where = write(output, content)
     if where != "-":
         lang = current_lang()
-        click.echo(t("wrote", lang, what=t(what, lang) if what in MESSAGES else what, where=where), err=True)
+        named = t(what, lang) if what in MESSAGES else f" {what} " if lang == "zh" else what
+        click.echo(t("wrote", lang, what=named, where=where), err=True)
 
 
 @click.group()
