@@ -145,7 +145,9 @@ def show(name, data, lang, fmt):
         return
     other = "en" if lang == "zh" else "zh"
     colon = "：" if lang == "zh" else ": "
-    field = lambda key, value: f"{t('show_' + key, lang)}{colon}{value}"  # noqa: E731
+    def field(key, value):  # "id:    fan-group" (aligned as ccare always has), "编号：fan-group"
+        name = t("show_" + key, lang)
+        return f"{name}：{value}" if lang == "zh" else f"{name + ':':<6} {value}"
     type_node = kb.most_specific_type(node) if d['type'] else None
     type_name = kb.node_id(type_node) if type_node is not None else '-'
     if lang == "zh" and type_node is not None and kb.entity(type_node).labels.get("zh"):
