@@ -186,6 +186,8 @@ MESSAGES: dict[str, dict] = {
     "nothing_found_no_page": {"en": "Nothing found, so no page was written.", "zh": "没有找到结果，因此未写出页面。"},
     "highlight_stopped": {"en": "--highlight: {cmd} stopped early (exit code {code}); drawing what it found.",
                           "zh": "--highlight：{cmd} 提前停止（退出码 {code}）；只画出已找到的结果。"},
+    "synth_wrote": {"en": "Wrote {products} products, {merchants} merchants and {assertions} assertions to {output}.",
+                    "zh": "已将 {products} 个产品、{merchants} 家商家和 {assertions} 条断言写入 {output}。"},
     # import
     "imported": {"en": "Imported {merchants} from {name} into {target}{extra}.",
                  "zh": "已从 {name} 导入 {merchants}，写入{target}{extra}。"},

@@ -39,11 +39,10 @@ def synth(products, merchants, seed, degree, output):
     with atomic_write(output, "w") as f:
         counts = synth_turtle(f, products=products, merchants=merchants, seed=seed, degree=degree)
     if output != "-":
-        click.echo(
-            f"Wrote {counts['products']} products, {counts['merchants']} merchants and "
-            f"{counts['assertions']} assertions to {output}.",
-            err=True,
-        )
+        from ccare.commands.common import current_lang
+
+        click.echo(t("synth_wrote", current_lang(), products=counts['products'], merchants=counts['merchants'],
+                     assertions=counts['assertions'], output=output), err=True)
 
 
 @click.command("cache")
