@@ -276,8 +276,8 @@ SELECT ?a ?s ?p ?o ?inferred ?rationale WHERE {
 def assertions(graph: Graph) -> list[tuple]:
     """``(assertion, subject, predicate, object, inferred, rationale)`` for every
     ``cc:Assertion``: keys of the assertion and its triple; ``inferred`` is ``"true"`` for
-    ``cc:inferred true`` (the very term), ``"false"`` for any other value; rationale
-    lexical."""
+    ``cc:inferred true`` (the very term), ``"false"`` for any other value; the rationale
+    its rdflib literal (its language tells a bilingual map's two rationales apart)."""
     if oxigraph_of(graph) is not None:
         return rows(graph, *_QUERIES[assertions])
     cols = [_scan(graph, p) for p in (RDF.subject, RDF.predicate, RDF.object, CC.inferred, CC.rationale)]
@@ -287,12 +287,12 @@ def assertions(graph: Graph) -> list[tuple]:
         ss, ps, os_, i, rs = (c.get(a) for c in cols)
         flags = [("true" if v == true else "false") for v in i] if i else None
         k = key(a)
-        out.extend((k, key(s), key(p), key(o), flag, _lex(r)) for s, p, o, flag, r in _product(ss, ps, os_, flags, rs))
+        out.extend((k, key(s), key(p), key(o), flag, key(r)) for s, p, o, flag, r in _product(ss, ps, os_, flags, rs))
     return out
 
 
 #: The query and the shape of the reads :func:`later` can start.
-_QUERIES = {evidence: (_EVIDENCE, "kkkll"), assertions: (_ASSERTIONS, "kkkkll")}
+_QUERIES = {evidence: (_EVIDENCE, "kkkll"), assertions: (_ASSERTIONS, "kkkklk")}
 
 
 _NAMES = """

@@ -238,6 +238,17 @@ def _evidence_order(e: tuple) -> tuple:
     return e[0], e[1] or 0, e[2]
 
 
+def _rationale(rationales: list) -> str | None:
+    """The rationale shown for a relation: the least English one, else the least untagged
+    one, else the least of all (``None`` for none)."""
+    if not rationales:
+        return None
+    lang = [(getattr(r, "language", None) or "").lower() for r in rationales]
+    en = [str(r) for r, g in zip(rationales, lang) if g == "en" or g.startswith("en-")]
+    plain = [str(r) for r, g in zip(rationales, lang) if not g]
+    return min(en or plain or [str(r) for r in rationales])
+
+
 def _lit_lang(graph: Graph, node: Node, prop: URIRef) -> dict:
     out: dict = {}
     for lit in graph.objects(node, prop):
@@ -478,8 +489,8 @@ class KnowledgeBase:
                 note = notes[a] = [None, []]
             if note[0] is None and inferred is not None:
                 note[0] = inferred == "true"  # sameTerm(cc:inferred, true), see the query
-            if rationale is not None and str(rationale) not in note[1]:
-                note[1].append(str(rationale))
+            if rationale is not None and rationale not in note[1]:
+                note[1].append(rationale)
         return by_triple, notes
 
     @property
@@ -490,7 +501,7 @@ class KnowledgeBase:
     @property
     def _assertion_notes(self) -> dict:
         """Assertion key -> ``[inferred, rationales]``: inferred ``True`` only for
-        ``cc:inferred true``, ``None`` when the assertion does not say."""
+        ``cc:inferred true``, ``None`` when the assertion does not say; rationales as literals."""
         return self._assertion_index[1]
 
     def _facts(self, s, p, o) -> tuple[tuple, bool, str | None]:
@@ -498,7 +509,9 @@ class KnowledgeBase:
         rationale of the triple with the keys ``s``, ``p``, ``o`` (see :meth:`statement`).
 
         A triple is inferred when every assertion describing it is (a triple with no
-        assertion is bare: stated, no evidence); its rationale is then the least of theirs.
+        assertion is bare: stated, no evidence); its rationale is then the least of their
+        English ones (the shipped map says each in Chinese and English), else of their untagged
+        ones, else of all of them.
         """
         by_triple, notes = self._assertion_index
         nodes = by_triple.get((s, p, o))
@@ -507,11 +520,11 @@ class KnowledgeBase:
         if len(nodes) == 1:  # the usual case, without the generators of the general one
             a = nodes[0]
             flag, rationales = notes[a]
-            return self._evidence.get(a, ()), bool(flag), min(rationales) if flag and rationales else None
+            return self._evidence.get(a, ()), bool(flag), _rationale(rationales) if flag else None
         evidence = tuple(sorted((e for a in nodes for e in self._evidence.get(a, ())), key=_evidence_order))
         if not all(notes[a][0] for a in nodes):
             return evidence, False, None
-        return evidence, True, min((r for a in nodes for r in notes[a][1]), default=None)
+        return evidence, True, _rationale([r for a in nodes for r in notes[a][1]])
 
     def statement(self, s: Node, p: URIRef, o: Node) -> Statement:
         """The triple ``(s, p, o)`` with the evidence of the assertions describing it."""
