@@ -308,3 +308,16 @@ def test_full_chain_example_is_inferred(ccare):
         if g.value(a, RDF.subject) == ID["full-chain-advantage"]:
             assert any("比如" in str(r) for r in g.objects(a, CC.rationale) if r.language == "zh")
             assert any(isinstance(r, Literal) and r.language == "en" for r in g.objects(a, CC.rationale))
+
+
+def test_the_rationale_shown_is_the_english_one(kb):
+    # the library hands one rationale per relation (JSON, exports); with zh and en on every
+    # shipped rationale, it is the English one, whatever either text starts with
+    g = kb.graph
+    for a in set(g.subjects(CC.rationale, None)):
+        s, p, o = g.value(a, RDF.subject), g.value(a, RDF.predicate), g.value(a, RDF.object)
+        if len(list(g.subjects(RDF.subject, s))) and sum(
+                1 for b in g.subjects(RDF.subject, s) if g.value(b, RDF.predicate) == p and g.value(b, RDF.object) == o) > 1:
+            continue  # several assertions of one triple: covered by tests/test_store.py
+        (en,) = [str(r) for r in g.objects(a, CC.rationale) if r.language == "en"]
+        assert kb.statement(s, p, o).rationale == en, (s, p, o)
