@@ -340,7 +340,9 @@ def fmt_evidence(evidence, inferred: bool = False, lang: str | None = None) -> s
     cite = citations()
     items = [e.to_json() if isinstance(e, Evidence) else e for e in evidence or ()]
     sep = "；" if lang == "zh" else "; "
-    text = sep.join(cite.cite(e, lang, name_source=cite.many or e.get("line") is None) for e in items) \
+    # one source loaded: its lines need no name; a source the map does not declare is named all the same
+    text = sep.join(cite.cite(e, lang, name_source=cite.many or e.get("line") is None
+                              or bool(cite.names) and e.get("source") not in cite.names) for e in items) \
         or i18n.t("no_evidence", lang)
     return text + (" " + i18n.t("inferred_tag", lang) if inferred else "")
 
