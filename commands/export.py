@@ -100,14 +100,10 @@ def _load_highlight(path: str):
     from ccare.errors import DataError
     from ccare.exports.highlight import from_result
 
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise DataError(path, e.strerror or str(e)) from None
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise DataError(path, f"not JSON: {e.msg}", line=e.lineno, column=e.colno) from None
+    from ccare.exports.highlight import read_json
+
+    # untrusted: a regular file within the size limit, nested no deeper than CCARE_MAX_DEPTH
+    obj = read_json(path)
     return from_result(obj, where=path), obj
 
 
@@ -129,6 +125,9 @@ def _run_query(query: str, data) -> list:
     cmd = getattr(importlib.import_module(module), attr)
     if any(a == "--format" or a.startswith("--format=") for a in args):
         raise UsageError("--highlight: leave out --format (the query is run with --format json)")
+    from ccare.exports.highlight import check_query_args
+
+    check_query_args(args[1:], cmd)  # the query's own options only: no --data, --html, --report
     extra = [x for d in data for x in ("--data", str(d))]
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):

@@ -1,4 +1,4 @@
-"""Writing exports: whole or not at all, UTF-8, ``-`` for standard output.
+"""Writing exports: whole or not at all, UTF-8, ``-`` for standard output; several files all or none.
 
 Examples
 --------
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ccare.atomicio import OutputError, atomic_write
+from ccare.atomicio import OutputError, atomic_write, atomic_write_many
 
 __all__ = ["write", "write_tables"]
 
@@ -39,5 +39,12 @@ def write(path, content: bytes | str):
 
 
 def write_tables(directory, tables: dict) -> list:
-    """Write each ``{file name: text}`` into ``directory`` (which must exist), each atomically."""
-    return [write(Path(directory) / name, text) for name, text in tables.items()]
+    """Write each ``{file name: text}`` into ``directory`` (which must exist), all or none:
+    every file is written to a temporary file first and renamed only when all are written,
+    so a full disk never leaves a new ``nodes.csv`` beside an old ``edges.csv``."""
+    files = {Path(directory) / name: (text.encode("utf-8") if isinstance(text, str) else text)
+             for name, text in tables.items()}
+    try:
+        return atomic_write_many(files, "wb")
+    except OSError as e:
+        raise OutputError(f"{getattr(e, 'filename', None) or directory}: {e.strerror or e}") from None

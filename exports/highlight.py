@@ -27,7 +27,7 @@ import networkx as nx
 from ccare.errors import CcareError
 from ccare.graph.walks import Step  # the query library's step: one shape for a step everywhere
 
-__all__ = ["Step", "Highlight", "HighlightError", "from_result", "check_against"]
+__all__ = ["Step", "Highlight", "HighlightError", "from_result", "check_against", "check_query_args", "read_json"]
 
 
 class HighlightError(CcareError):
@@ -150,3 +150,85 @@ def check_against(h: Highlight, G: nx.MultiDiGraph) -> Highlight:
         evidence = s.evidence or tuple(data.get("evidence") or ())
         steps.append(Step(s.source, s.target, s.relation, evidence, s.inferred, rationale))
     return Highlight(h.kind, h.nodes, tuple(steps), h.needs, h.added, h.entities)
+
+
+# ---------------------------------------------------------------------- untrusted input
+
+#: Parameters a ``--highlight`` query may never carry: they read or write files, reach an
+#: endpoint, or change what the query prints.  Text pasted from chat must not name paths.
+_NOT_IN_HIGHLIGHT = frozenset({"data", "html", "report", "output", "fmt", "endpoint", "graph", "help", "csv_raw"})
+
+
+def check_query_args(args: list, cmd, what: str = "--highlight") -> None:
+    """Refuse ``args`` (a query's options and arguments, from a ``--highlight`` string)
+    that use an option other than the query's own search options of ``cmd``: no
+    ``--data``, ``--html``, ``--report``, ``--endpoint``, ``-o``, nothing that names a file.
+    """
+    import click
+
+    allowed, takes_value = set(), set()
+    for p in getattr(cmd, "params", ()):
+        if not isinstance(p, click.Option) or p.name in _NOT_IN_HIGHLIGHT:
+            continue
+        if isinstance(p.type, (click.Path, click.File)):
+            continue
+        allowed.update(p.opts)
+        allowed.update(p.secondary_opts)
+        if not p.is_flag and not p.count:
+            takes_value.update(p.opts)
+    expect_value = False
+    for a in args:
+        if expect_value:
+            expect_value = False
+            continue
+        if a == "--":
+            raise HighlightError(f"{what}: '--' is not allowed in the query")
+        if not a.startswith("-") or a == "-" or _is_number(a):
+            continue
+        opt = a.split("=", 1)[0] if a.startswith("--") else a[:2]
+        if opt not in allowed or (not a.startswith("--") and len(a) > 2 and opt not in takes_value):
+            own = ", ".join(sorted(o for o in allowed if o.startswith("--")))
+            raise HighlightError(f"{what}: {opt} is not allowed in the query; it may use only the query's own "
+                                 f"options ({own})")
+        expect_value = opt in takes_value and a == opt
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_json(path: str, limits=None):
+    """The JSON value in the file at ``path`` (``-``: standard input), read as untrusted:
+    a regular file (no FIFO or device) within the size limit, UTF-8, nested no deeper
+    than ``CCARE_MAX_DEPTH``; every fault is a :class:`~ccare.errors.DataError`."""
+    import json
+    import sys
+
+    from ccare import prescan
+    from ccare.errors import DataError
+    from ccare.rdfio import Limits, read_bounded
+
+    limits = limits or Limits.from_env()
+    if path == "-":
+        data = sys.stdin.buffer.read(limits.max_file_size + 1)
+        if len(data) > limits.max_file_size:
+            raise DataError(path, f"over the limit of {limits.max_file_size:,} bytes (set CCARE_MAX_FILE_SIZE "
+                                  "to raise it, e.g. 2G)")
+    else:
+        data = read_bounded(path, limits, what="a JSON file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataError(path, f"not UTF-8 (byte 0x{data[e.start]:02x})",
+                        line=data.count(b"\n", 0, e.start) + 1) from None
+    prescan.check_json_depth(data, path, limits.max_depth)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise DataError(path, f"not JSON: {e.msg}", line=e.lineno, column=e.colno) from None
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise DataError(path, "JSON nested too deep") from None

@@ -36,7 +36,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from ccare.errors import CcareError
 from ccare.exports.inference import with_entailments
 
-__all__ = ["FORMATS", "CANONICAL_TIMEOUT", "CanonicalizationTooSlow", "canonical_graph", "serialize"]
+__all__ = ["FORMATS", "CANONICAL_TIMEOUT", "CanonicalizationTooSlow", "BlankNodesTooDeep", "blank_node_depth",
+           "canonical_graph", "serialize"]
 
 #: ccare's format name -> (rdflib serializer, media type, extension)
 FORMATS = {
@@ -101,6 +102,62 @@ class CanonicalizationTooSlow(CcareError):
     """Canonical blank-node labels could not be computed within the time limit."""
 
 
+class BlankNodesTooDeep(CcareError):
+    """Blank nodes nest deeper than the export can label and write (``CCARE_MAX_DEPTH``)."""
+
+
+_RDF_REST = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#rest")
+
+
+def blank_node_depth(graph: Graph) -> int:
+    """How deep blank nodes nest in ``graph``: the most blank nodes on one path of triples
+    from a blank subject to a blank object, not counting ``rdf:rest`` (the next cell of
+    the same list is no deeper).  A cycle counts once.  Linear in the triples, no recursion.
+
+    >>> g = Graph()
+    >>> a, b, c = BNode(), BNode(), BNode()
+    >>> p = URIRef("http://example.org/p")
+    >>> _ = g.add((a, p, b)); _ = g.add((b, p, c)); _ = g.add((c, p, a))
+    >>> blank_node_depth(g)
+    3
+    """
+    children: dict = {}
+    for s, p, o in graph:
+        if isinstance(o, BNode):
+            children.setdefault(o, [])
+            if isinstance(s, BNode):
+                children.setdefault(s, []).append((o, 0 if p == _RDF_REST else 1))
+    depth: dict = {}
+    for root in children:
+        if root in depth:
+            continue
+        stack = [(root, iter(children[root]))]
+        on_path = {root}
+        while stack:
+            node, it = stack[-1]
+            for child, step in it:
+                if child not in depth and child not in on_path:
+                    on_path.add(child)
+                    stack.append((child, iter(children.get(child, ()))))
+                    break
+            else:
+                stack.pop()
+                on_path.discard(node)
+                depth[node] = max([1] + [depth.get(c, 1) + w for c, w in children.get(node, ()) if c in depth])
+    return max(depth.values(), default=0)
+
+
+def _check_depth(graph: Graph) -> None:
+    from ccare.rdfio import Limits
+
+    limit = Limits.from_env().max_depth
+    d = blank_node_depth(graph)
+    if d > limit:
+        raise BlankNodesTooDeep(
+            f"blank nodes nested {d:,} deep, over the limit of {limit} levels: the export would not "
+            "finish (set CCARE_MAX_DEPTH to raise the limit)")
+
+
 def _canonical_lines(ntriples: bytes) -> list:
     ds = ox.Dataset(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
     ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
@@ -110,14 +167,15 @@ def _canonical_lines(ntriples: bytes) -> list:
 def _canonical_quads(graph: Graph) -> list:
     """RDFC-1.0 labelled triples of ``graph``, computed in a worker that is stopped after
     :data:`CANONICAL_TIMEOUT` seconds (see :mod:`ccare.bounded`)."""
-    from ccare.bounded import run_bounded
+    from ccare.bounded import memory_limit, run_bounded
 
+    _check_depth(graph)  # deep nesting crashes the labelling (a stack overflow in native code)
     text = ox.serialize((ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in graph),
                         format=ox.RdfFormat.N_TRIPLES)
     from ccare.limits import env_seconds
 
     timeout = env_seconds("CCARE_CANONICAL_TIMEOUT", CANONICAL_TIMEOUT)  # nan, inf, 0: usage error
-    out = run_bounded(lambda: _canonical_lines(text), timeout=timeout)
+    out = run_bounded(lambda: _canonical_lines(text), timeout=timeout, memory=memory_limit())
     if not out.complete:
         raise CanonicalizationTooSlow(
             f"labelling the blank nodes for a deterministic export stopped: {out.reason} "
