@@ -495,3 +495,12 @@ def test_every_rule_of_the_map_has_its_chinese():
                                              if p.match(re.sub(r"\{\?\w+\}", "x", str(message)))):
             missing.append((str(name), str(message)))
     assert not missing, missing
+
+
+@pytest.mark.xfail(reason="graph/prescribe.py Reason.text (profile) puts the relation key, e.g. 'supports', "
+                          "inside the Chinese sentence", strict=False)
+def test_no_english_word_inside_a_chinese_reason(ccare):
+    r = ccare("prescribe", "--has", "商家粉丝群", "--scale", "small", "--lang", "zh")
+    assert r.exit_code == 0
+    inside = re.findall(r"[\u4e00-\u9fff,，]([a-z]{3,})[\u4e00-\u9fff]", r.stdout)
+    assert not inside, inside
