@@ -25,7 +25,7 @@
       more: "more", colon: ": ", line: "line {n}", sourceLine: "{source}, line {n}"
     },
     zh: {
-      search: "搜索名称(中文或英文)…", answer: "查询结果", fade: "淡化地图其余部分",
+      search: "搜索名称（中文或英文）…", answer: "查询结果", fade: "淡化地图其余部分",
       types: "节点类型", needFilter: "诉求", allNeeds: "全部诉求", selected: "选中",
       hint: "点击节点或连线查看证据。", noMatch: "无匹配",
       type: "类型", needs: "诉求", values: "价值", domains: "所在域", evidence: "证据",
