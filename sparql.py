@@ -197,6 +197,32 @@ def checked(text: str, namespaces: dict) -> tuple[str, Query]:
     return sent, prepare(sent, namespaces)
 
 
+#: Brackets (``(``, ``[``, ``{``) a query may nest: rdflib's parser recurses on each level,
+#: and thousands of them exhaust its stack.
+MAX_QUERY_NESTING = 256
+
+_QUERY_TOKENS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+                           r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*|[(\[{]|[)\]}]')
+
+
+def _check_nesting(text: str) -> None:
+    """Refuse a query whose brackets nest deeper than :data:`MAX_QUERY_NESTING` (outside
+    strings, IRIs and comments), before a parser recurses into them."""
+    depth = top = 0
+    for m in _QUERY_TOKENS.finditer(text):
+        t = m.group()
+        if t in "([{":
+            depth += 1
+            if depth > top:
+                top = depth
+                if top > MAX_QUERY_NESTING:
+                    line = text.count("\n", 0, m.start()) + 1
+                    raise QueryError(f"the query nests brackets deeper than {MAX_QUERY_NESTING} levels "
+                                     f"(line {line}); write it flatter")
+        elif t in ")]}":
+            depth = max(0, depth - 1)
+
+
 def prepare(text: str, namespaces: dict) -> Query:
     """Parse and check ``text``; ``namespaces`` are prefixes the query may use undeclared.
 
@@ -210,6 +236,7 @@ def prepare(text: str, namespaces: dict) -> Query:
     if _ANY_ESCAPE.search(text):
         # rdflib's parser would expand them and so check a text other than the one that runs
         raise QueryError("prepare() takes a text whose codepoint escapes are expanded (see checked())")
+    _check_nesting(text)
     try:
         parsed = parseQuery(text)
     except pyparsing.ParseException as e:
@@ -340,8 +367,9 @@ def with_prefixes(text: str, namespaces: dict) -> str:
     """``text`` with a ``PREFIX`` line for each of ``namespaces`` it uses but does not
     declare, so that another SPARQL engine reads it as ccare does."""
     try:
+        _check_nesting(text)
         prologue = parseQuery(text)[0]
-    except pyparsing.ParseException:
+    except (pyparsing.ParseException, RecursionError, QueryError):
         return text  # prepare() reports the error with its position
     declared = {str(d.prefix or "") for d in prologue if getattr(d, "name", "") == "PrefixDecl"}
     lines = [f"PREFIX {p}: <{ns}>" for p, ns in sorted(namespaces.items()) if p and p not in declared]

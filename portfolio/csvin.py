@@ -131,14 +131,18 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> str:
     """The text of ``data``: UTF-8 (a BOM is dropped) or UTF-16 with a BOM, else ``encoding``."""
     if encoding:
         try:
-            codecs.lookup(encoding)
-        except LookupError:
+            info = codecs.lookup(encoding)
+        except (LookupError, ValueError, TypeError):
             raise UsageError(f"unknown encoding {encoding!r} (e.g. utf-8, gb18030, big5, utf-16)") from None
+        if not getattr(info, "_is_text_encoding", True):  # base64, rot13, zlib: bytes to bytes
+            raise UsageError(f"{encoding!r} is not a text encoding (e.g. utf-8, gb18030, big5, utf-16)")
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError as e:
             line = data.count(b"\n", 0, e.start) + 1
             raise DataError(name, f"not {encoding}: byte 0x{data[e.start]:02x} cannot be decoded", line=line) from None
+        except (UnicodeError, LookupError, ValueError, TypeError) as e:  # codecs such as idna fail otherwise
+            raise DataError(name, f"cannot be read as {encoding}: {e}") from None
         return text.removeprefix("\ufeff")
     for bom, codec in _BOMS:
         if data.startswith(bom):
@@ -224,7 +228,8 @@ def parse(text: str, names: Names, *, name: str) -> Portfolio:
                                       "ccare cannot tell where the next row begins and wrote nothing",
                                 line=begin + 1) from None
             span = f" (lines {begin + 1}-{resume}; reading went on at line {resume + 1})" if resume > begin + 1 else ""
-            out.problems.append(Problem(begin + 1, f"not valid CSV: {e}{span}"))
+            why = "a quoted cell is not closed" if "unexpected end of data" in str(e) else str(e)
+            out.problems.append(Problem(begin + 1, f"not valid CSV: {why}{span}"))
             feed.pos = resume
             continue
         end = feed.pos  # lines begin .. end-1 hold the record
