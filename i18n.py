@@ -54,7 +54,6 @@ MESSAGES: dict[str, dict] = {
     "n_rows": {"en": ("{n} row", "{n} rows"), "zh": "{n} 行"},
     "n_new_industries": {"en": ("{n} new industry", "{n} new industries"), "zh": "{n} 个新行业"},
     "n_entries": {"en": ("{n} entry", "{n} entries"), "zh": "{n} 个条目"},
-    # common
     # loops and prescriptions: payment as the baseline, offerings supporting a loop
     "deprecated_payment": {
         "en": "Note: --payment/--no-payment is now --via-payment/--not-via-payment (whether the loop passes "
@@ -65,8 +64,9 @@ MESSAGES: dict[str, dict] = {
         "en": "{hub} counts as present: every merchant on Alipay takes it (--no-alipay-payment if this one does not).",
         "zh": "{hub}视为已有：每个支付宝商家都在用（若该商家没有开通支付宝支付，请加 --no-alipay-payment）。"},
     "supporting_line": {"en": "  + {offering} {relation} {product}, off the cycle: {evidence}",
-                        "zh": "  + {offering}{relation}{product}（不在环上）：{evidence}"},
+                        "zh": "  + {offering} {relation}{product}（不在环上）：{evidence}"},
     "supporting_title": {"en": "Supporting the loop:", "zh": "支撑闭环的产品与手法："},
+    # common
     "none": {"en": "none", "zh": "无"},
     "cut_short": {"en": "Cut short: {reason}; the answer above may be incomplete.",
                   "zh": "已提前停止：{reason}；以上答案可能不完整。"},
