@@ -513,7 +513,8 @@ _ERRORS = [
     (r"over the limit of ([\d,]+) bytes \(set CCARE_MAX_FILE_SIZE to raise it, e\.g\. 2G\)",
      "超过 {0} 字节的上限（可设置 CCARE_MAX_FILE_SIZE 调大，例如 2G）"),
     (r"two columns for (.+): (.+) and (.+)", "{0} 有两列：{1} 和 {2}"),
-    (r"the header row (.+) lacks a column \((.+)\)", "表头 {0} 缺少一列（{1}）"),
+    (r"the header row (.+) lacks a column \((.+)\)", lambda row, need: "表头 {} 缺少一列（{}）".format(
+        row, re.sub(r"(\w+): one of ", r"\1 列，可用列名：", need).replace("; ", "；"))),
     (r"contains NUL characters: not a CSV text file", "含有 NUL 字符：不是 CSV 文本文件"),
     (r"no header row \(the first line names the columns\)", "没有表头行（第一行应给出列名）"),
     (r"no merchants \(cc:Merchant\) to ask about; make them with `ccare import` and give --data",
@@ -604,6 +605,8 @@ def _zh_detail(message: str) -> str:
         m = pattern.match(message)
         if m:
             groups = [g or "" for g in m.groups()]
+            if callable(zh):
+                return zh(*groups)
             if groups:  # the last part may be a message of its own ("Invalid value for ...: unknown need")
                 groups[-1] = _zh_detail(groups[-1])
             return zh.format(*groups)

@@ -504,3 +504,13 @@ def test_no_english_word_inside_a_chinese_reason(ccare):
     assert r.exit_code == 0
     inside = re.findall(r"[\u4e00-\u9fff,，]([a-z]{3,})[\u4e00-\u9fff]", r.stdout)
     assert not inside, inside
+
+
+def test_a_csv_without_the_needed_columns_says_so_in_chinese(ccare, tmp_path):
+    src = tmp_path / "x.csv"
+    src.write_text("a,b\n1,2\n", encoding="utf-8")
+    r = ccare("import", str(src), "-o", str(tmp_path / "y.ttl"), "--lang", "zh")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "第 1 行：表头 'a,b' 缺少一列（id 列，可用列名：merchant_id" in r.output
+    assert_chinese(r.output, "import without columns", allow=("merchant_id", "id", "merchant", "products", "uses",
+                                                              "products_in_use"))
