@@ -53,7 +53,7 @@ Examples
 ['users', 'users']
 >>> [(w.nodes, [a.offering for a in w.attached])
 ...  for w in operating_loops(G, LoopSpec(needs=("ACTIVE", "WORTH"), max_length=2))]
-[(('payment', 'mini-program'), []), (('payment', 'fan-group'), ['iot-devices']), (('payment', 'fan-group'), ['multi-channel-joining'])]
+[(('payment', 'mini-program'), []), (('payment', 'fan-group'), ['multi-channel-joining']), (('payment', 'fan-group'), ['iot-devices'])]
 """
 
 from __future__ import annotations
@@ -84,6 +84,8 @@ __all__ = [
     "attachments",
     "operating_loops",
     "loop_rank",
+    "distinct",
+    "OFFERING_KINDS",
     "loop_search",
 ]
 
@@ -91,6 +93,9 @@ PUBLIC, PRIVATE = "public-domain", "private-domain"
 
 #: Relations by which an offering off the cycle works with a product on it.
 ATTACHING = ("supports", "incentivises", "combinesWith")
+
+#: Kinds of node that may be attached to a product of a loop: what a merchant can run.
+OFFERING_KINDS = ("product", "programme", "instrument", "practice")
 
 #: Loops longer than this are not searched unless asked (``--max-length``).
 DEFAULT_MAX_LENGTH = 8
@@ -189,17 +194,19 @@ def attachments(G: nx.MultiDiGraph, product: str, spec: LoopSpec = LoopSpec(), o
                 cycle_nodes=()) -> list[Attachment]:
     """The offerings that may be attached to ``product`` on a loop, best evidence first.
 
-    An offering qualifies when it ``supports`` or ``incentivises`` ``product`` or
-    combines with it (either direction), is not itself on the flow graph
-    (``cycle_nodes``), is not excluded by ``spec.without``, and suits the merchant
-    (``spec.profiles``) or is ``owned`` when it suits only some merchants.
+    An offering (a product, programme, instrument or practice) qualifies when it
+    ``supports`` or ``incentivises`` ``product`` or combines with it (either direction),
+    is not itself on the flow graph (``cycle_nodes``), is not excluded by
+    ``spec.without``, and suits the merchant (``spec.profiles``) or is ``owned`` when it
+    suits only some merchants.
     """
     found: dict = {}
     edges = [(x, k, d) for x, _, k, d in G.in_edges(product, keys=True, data=True) if k in ATTACHING]
     edges += [(x, k, d) for _, x, k, d in G.out_edges(product, keys=True, data=True) if k == "combinesWith"]
     without, owned = set(spec.without), set(owned)
     for x, k, d in sorted(edges, key=lambda e: (e[0], ATTACHING.index(e[1]))):
-        if x == product or x in without or x in cycle_nodes or not _available(G, x, spec.profiles, owned):
+        if (x == product or x in without or x in cycle_nodes or G.nodes[x].get("kind") not in OFFERING_KINDS
+                or not _available(G, x, spec.profiles, owned)):
             continue
         a = Attachment(x, product, k, tuple(dict(e) for e in d.get("evidence") or ()), bool(d.get("inferred")),
                        d.get("rationale"))
@@ -211,8 +218,28 @@ def attachments(G: nx.MultiDiGraph, product: str, spec: LoopSpec = LoopSpec(), o
 
 def loop_rank(w: Walk) -> tuple:
     """Sort key of loops: fewer products (attached offerings included), fewer inferred
-    steps, more quotes, then ids."""
-    return (len(w.products), w.inferred_steps, -w.quotes, w.nodes, tuple(a.offering for a in w.attached))
+    steps and attachments, more quotes, then ids."""
+    inferred = w.inferred_steps + sum(1 for a in w.attached if a.inferred)
+    quotes = w.quotes + sum(len(a.evidence) for a in w.attached)
+    return (len(w.products), inferred, -quotes, w.nodes, tuple((a.offering, a.product) for a in w.attached))
+
+
+def _same_loop(w: Walk) -> tuple:
+    """What makes two loops one: the cycle and the offerings attached, whichever product
+    of the cycle an offering is attached to."""
+    return (w.nodes, frozenset(a.offering for a in w.attached))
+
+
+def distinct(loops) -> list[Walk]:
+    """``loops`` ranked (:func:`loop_rank`), each loop once: of two that differ only in
+    the product an offering is attached to, the better-evidenced one."""
+    out, seen = [], set()
+    for w in sorted(loops, key=loop_rank):
+        key = _same_loop(w)
+        if key not in seen:
+            seen.add(key)
+            out.append(w)
+    return out
 
 
 @dataclass(frozen=True, eq=False)  # one object per variant: compared and hashed by identity
@@ -255,7 +282,7 @@ class LoopSearch:
             useful = [a for a in attachments(G, n, spec, owned, on_flows)
                       if (provides(G, a.offering) & required) - own]
             vs = [_Variant(n, ())]
-            for size in range(1, min(len(useful), 4) + 1):
+            for size in range(1, min(len(useful), len(required)) + 1):
                 for combo in combinations(useful, size):
                     if all((provides(G, a.offering) & required)
                            - own - set().union(*(provides(G, b.offering) for b in combo if b is not a))
@@ -301,10 +328,11 @@ class LoopSearch:
                        for i in range(len(attached))):
                     continue  # the same cycle with one offering fewer is a loop too
             nodes = rotate([v.product for v in c], self.hub)
-            w = walk(G, nodes, closed=True, relations=self.spec.relations,
-                     attached=sorted(attached, key=lambda a: (nodes.index(a.product), a.offering)))
-            if any(st.moves == "users" for st in w.steps):  # customers travel a loop: data alone is no loop
-                yield w
+            if not any(G.has_edge(u, v, key="userFlowsTo") and "userFlowsTo" in self.spec.relations
+                       for u, v in zip(nodes, nodes[1:] + nodes[:1])):
+                continue  # customers travel a loop: a cycle of data alone is none
+            yield walk(G, nodes, closed=True, relations=self.spec.relations,
+                       attached=sorted(attached, key=lambda a: (nodes.index(a.product), a.offering)))
 
 
 def loop_search(G: nx.MultiDiGraph, spec: LoopSpec, weight: dict | None = None,
@@ -341,6 +369,6 @@ def operating_loops(G: nx.MultiDiGraph, spec: LoopSpec = LoopSpec(), budget: Bud
     search = loop_search(G, spec)
     for length in range(1, spec.max_length + 1):
         level = list(search.cycles(max_length=length, min_length=length, budget=budget))
-        yield from sorted(level, key=loop_rank)
+        yield from distinct(level)
         if budget.cut_short:
             return
