@@ -513,6 +513,12 @@ _ERRORS = [
     (r"over the limit of ([\d,]+) bytes \(set CCARE_MAX_FILE_SIZE to raise it, e\.g\. 2G\)",
      "超过 {0} 字节的上限（可设置 CCARE_MAX_FILE_SIZE 调大，例如 2G）"),
     (r"two columns for (.+): (.+) and (.+)", "{0} 有两列：{1} 和 {2}"),
+    (r"the file is ([\d,]+) bytes, over the limit of ([\d,]+) bytes \(set CCARE_MAX_FILE_SIZE to raise it, "
+     r"e\.g\. CCARE_MAX_FILE_SIZE=2G\)",
+     "文件有 {0} 字节，超过 {1} 字节的上限（可设置 CCARE_MAX_FILE_SIZE 调大，例如 CCARE_MAX_FILE_SIZE=2G）"),
+    (r"(.+) of ([\d,]+) characters, over the limit of ([\d,]+) \(set CCARE_MAX_LITERAL to raise it\)",
+     lambda what, n, limit: "{}有 {} 个字符，超过 {} 的上限（可设置 CCARE_MAX_LITERAL 调大）".format(
+         {"a literal": "一个字面量", "an IRI": "一个 IRI "}.get(what, what + " "), n, limit)),
     (r"the header row (.+) lacks a column \((.+)\)", lambda row, need: "表头 {} 缺少一列（{}）".format(
         row, re.sub(r"(\w+): one of ", r"\1 列，可用列名：", need).replace("; ", "；"))),
     (r"contains NUL characters: not a CSV text file", "含有 NUL 字符：不是 CSV 文本文件"),
