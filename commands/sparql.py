@@ -26,7 +26,10 @@ def _read_query(query: str | None, query_file: str | None) -> str:
         return query
     from ccare.sparql import MAX_QUERY_BYTES
 
-    stream = click.open_file(query_file, "rb")
+    try:
+        stream = click.open_file(query_file, "rb")
+    except OSError as e:  # missing, unreadable or a directory: a clean error, not a crash
+        raise DataError(query_file, e.strerror or str(e)) from None
     try:
         data = stream.read(MAX_QUERY_BYTES + 1)
     except OSError as e:

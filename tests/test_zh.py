@@ -514,3 +514,10 @@ def test_a_csv_without_the_needed_columns_says_so_in_chinese(ccare, tmp_path):
     assert "第 1 行：表头 'a,b' 缺少一列（id 列，可用列名：merchant_id" in r.output
     assert_chinese(r.output, "import without columns", allow=("merchant_id", "id", "merchant", "products", "uses",
                                                               "products_in_use"))
+
+
+def test_a_missing_query_file_is_a_clean_error(ccare):
+    r = ccare("sparql", "--file", "/nonexistent/q.rq")
+    assert r.exit_code == 1 and r.output == "Error: /nonexistent/q.rq: No such file or directory\n"
+    r = ccare("sparql", "--file", "/nonexistent/q.rq", "--lang", "zh")
+    assert r.exit_code == 1 and r.output == "错误：/nonexistent/q.rq：没有这个文件或目录\n"
