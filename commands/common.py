@@ -314,8 +314,23 @@ def progress(total: int, label: str):
         yield bar.update
 
 
+#: Version of the JSON shapes ccare prints.  2: loops list their supporting offerings and
+#: each step what moves along it; prescriptions carry the baseline (payment); facts their
+#: status and date.
+SCHEMA_VERSION = 2
+
+
+def versioned(obj):
+    """``obj`` with ``"schema_version"`` first in it, or in each object of a list."""
+    if isinstance(obj, dict):
+        return {"schema_version": SCHEMA_VERSION, **obj}
+    if isinstance(obj, list):
+        return [versioned(o) if isinstance(o, dict) else o for o in obj]
+    return obj
+
+
 def echo_json(obj) -> None:
-    click.echo(render.to_json(obj))
+    click.echo(render.to_json(versioned(obj)))
 
 
 def echo_table(headers, rows) -> None:

@@ -17,12 +17,14 @@ from itertools import islice
 import click
 
 from ccare import csvsafe, termsafe
-from ccare.commands.common import NeedList, common_options, echo_json, echo_table, fmt_evidence, load_kb
+from ccare.commands.common import (NeedList, common_options, current_lang, echo_json, echo_table, fmt_evidence, load_kb,
+                                   relation_label)
+from ccare.i18n import join as _join, reason as _reason, t
 from ccare.commands.export import query_export_options, write_query_exports
 from ccare.graph.build import to_networkx
 from ccare.graph.coverage import coverage as coverage_rows, values_by_need
 from ccare.graph.gaps import gaps as find_gaps
-from ccare.graph.loops import DEFAULT_MAX_LENGTH, MAX_LENGTH, LoopSpec, operating_loops
+from ccare.graph.loops import DEFAULT_MAX_LENGTH, MAX_LENGTH, LoopSpec, hub_of, operating_loops
 from ccare.graph.paths import product_paths
 from ccare.graph.prescribe import SCALES, STAGES, prescriptions
 from ccare.graph.rank import MEASURES, explain, rank as rank_products
@@ -51,15 +53,41 @@ def timeout_options(f):
 
 
 def loop_options(f):
-    """``--needs``, ``--payment/--no-payment``, ``--domains/--any-domain``, ``--max-length``."""
-    f = click.option("--max-length", type=click.IntRange(1, MAX_LENGTH), default=DEFAULT_MAX_LENGTH,
-                     show_default=True, help=f"Most products on a loop (1 to {MAX_LENGTH}).")(f)
-    f = click.option("--domains/--any-domain", default=True, show_default=True,
-                     help="Require the loop to touch both the public and the private domain.")(f)
-    f = click.option("--payment/--no-payment", default=True, show_default=True,
-                     help="Require the loop to pass through payment.")(f)
+    """``--needs``, ``--via-payment/--not-via-payment``, ``--domains/--any-domain``, ``--max-length``.
+
+    ``--payment/--no-payment``, the old name of ``--via-payment``, still works for one
+    release, with a note on stderr (it was too easily read as "the merchant takes no
+    payment", which is ``--no-alipay-payment``).
+    """
+
+    @functools.wraps(f)
+    def merged(*args, old_payment=None, **kw):
+        if old_payment is not None:
+            click.echo(t("deprecated_payment", current_lang()), err=True)
+            kw["payment"] = old_payment
+        return f(*args, **kw)
+
+    g = click.option("--max-length", type=click.IntRange(1, MAX_LENGTH), default=DEFAULT_MAX_LENGTH,
+                     show_default=True, help=f"Most products on the loop's cycle (1 to {MAX_LENGTH}); "
+                     "offerings that support a product on it are not counted.")(merged)
+    g = click.option("--domains/--any-domain", default=True, show_default=True,
+                     help="Require the loop to keep customers in the private domain and to reach them in the "
+                          "public domain or through an entry channel.")(g)
+    g = click.option("--payment/--no-payment", "old_payment", default=None, hidden=True,
+                     help="Old name of --via-payment/--not-via-payment.")(g)
+    g = click.option("--via-payment/--not-via-payment", "payment", default=True, show_default=True,
+                     help="Require the loop to pass through payment, the hub.")(g)
     return click.option("--needs", type=NeedList(), default=",".join(NEED_CODES), show_default=True,
-                        help="Needs the loop's products must together serve (comma-separated).")(f)
+                        help="Needs the loop's products and supporting offerings must together serve "
+                             "(comma-separated).")(g)
+
+
+def alipay_payment_option(f):
+    """``--no-alipay-payment``: the merchant does not take Alipay payment, so payment may be
+    prescribed (by default every merchant has it and it is never added)."""
+    return click.option("--no-alipay-payment", "no_alipay_payment", is_flag=True, default=False,
+                        help="The merchant does not take Alipay payment: payment may be added. "
+                             "By default payment counts as present and is never added.")(f)
 
 
 def _names(values) -> list[str]:
@@ -83,6 +111,20 @@ def _graph(data: tuple):
     return kb, G
 
 
+def _offering(kb, name: str) -> str:
+    """The node id of the product, programme, instrument or practice called ``name``: what a
+    merchant may run (unknown: exit 1 with near matches among them)."""
+    from ccare.errors import UnknownEntityError
+
+    try:
+        return kb.node_id(kb.resolve(name, CC.Offering, kind="product"))
+    except UnknownEntityError as first:
+        try:
+            return kb.node_id(kb.resolve(name, CC.Practice, kind="product"))
+        except UnknownEntityError:
+            raise first from None
+
+
 def _product(kb, name: str) -> str:
     """The node id of the product called ``name`` (unknown: exit 1 with near matches)."""
     return kb.node_id(kb.resolve(name, CC.Product, kind="product"))
@@ -94,7 +136,8 @@ def _budget(timeout, max_steps) -> Budget:
 
 def _finish(budget: Budget) -> None:
     if budget.cut_short:
-        click.echo(f"Cut short: {budget.reason}; the answer above may be incomplete.", err=True)
+        lang = current_lang()
+        click.echo(t("cut_short", lang, reason=_reason(budget.reason, lang)), err=True)
         raise click.exceptions.Exit(EXIT_CUT_SHORT)
 
 
@@ -121,16 +164,17 @@ def _spec(needs, payment, domains, max_length, through=(), without=()) -> LoopSp
 
 
 def _describe_spec(spec: LoopSpec, G, lang) -> str:
-    bits = [f"serving {', '.join(spec.needs)}" if spec.needs else "of any needs"]
+    bits = [t("spec_serving", lang, needs=", ".join(spec.needs)) if spec.needs else t("spec_any_needs", lang)]
+    hub = hub_of(G, spec)
     if spec.payment:
-        bits.append(f"through {_label(G, spec.hub, lang) if spec.hub in G else spec.hub}")
+        bits.append(t("spec_through", lang, p=_label(G, hub, lang) if hub in G else (hub or "payment")))
     for p in spec.through:
-        bits.append(f"through {_label(G, p, lang)}")
+        bits.append(t("spec_through", lang, p=_label(G, p, lang)))
     if spec.domains:
-        bits.append("across the public and the private domain")
+        bits.append(t("spec_domains", lang))
     for p in spec.without:
-        bits.append(f"without {_label(G, p, lang)}")
-    return "; ".join(bits + [f"within {spec.max_length} products"])
+        bits.append(t("spec_without", lang, p=_label(G, p, lang)))
+    return t("spec_sep", lang).join(bits + [t("spec_within", lang, n=spec.max_length)])
 
 
 def _arrow(G, nodes, lang, closed) -> str:
@@ -140,13 +184,23 @@ def _arrow(G, nodes, lang, closed) -> str:
     return " → ".join(names)
 
 
+def _loop_arrow(G, w, lang) -> str:
+    """A loop's cycle as an arrow, then the offerings supporting it: ``A → B → A (+ C)``."""
+    arrow = _arrow(G, w.nodes, lang, True)
+    if w.attached:
+        arrow += f"（+ {_join([_label(G, a.offering, lang) for a in w.attached], lang)}）" if lang == "zh" else \
+            f" (+ {_join([_label(G, a.offering, lang) for a in w.attached], lang)})"
+    return arrow
+
+
 def _print_steps(G, w, lang) -> None:
     """A loop or path step by step: product, needs it contributes, relation, next, evidence."""
     rows = []
     for i, st in enumerate(w.steps, 1):
         rows.append([str(i), f"{_label(G, st.source, lang)} [{st.source}]",
                      " ".join(G.nodes[st.source].get("needs", ())) or "-",
-                     st.relation, f"{_label(G, st.target, lang)} [{st.target}]", fmt_evidence(st.evidence, st.inferred)])
+                     relation_label(st.relation, lang), f"{_label(G, st.target, lang)} [{st.target}]",
+                     fmt_evidence(st.evidence, st.inferred)])
     if not w.closed and w.nodes:
         last = w.nodes[-1]
         rows.append([str(len(w.steps) + 1), f"{_label(G, last, lang)} [{last}]",
@@ -169,10 +223,16 @@ def _step_rows(G, w, lang, result: int, extra=()) -> list[list]:
 
 def _print_loop(G, w, lang, title) -> None:
     inferred = w.inferred_steps
-    click.echo(f"{title}: {_arrow(G, w.nodes, lang, True)}")
-    click.echo(f"  {w.length} products; needs {', '.join(w.needs) or '-'}; "
-               f"{inferred} of {len(w.steps)} steps inferred")
+    click.echo(t("loop_line", lang, title=title, arrow=_arrow(G, w.nodes, lang, True)))
+    click.echo(t("loop_facts", lang, products=t("n_products", lang, n=len(w.products)), needs=", ".join(w.needs) or "-",
+                 inferred=inferred, steps=len(w.steps)))
     _print_steps(G, w, lang)
+    if w.attached:
+        click.echo(t("supporting_title", lang))
+        for a in w.attached:
+            click.echo(t("supporting_line", lang, offering=f"{_label(G, a.offering, lang)} [{a.offering}]",
+                         relation=relation_label(a.relation, lang), product=_label(G, a.product, lang),
+                         evidence=fmt_evidence(a.evidence, a.inferred)))
 
 
 # ---------------------------------------------------------------------- path
@@ -184,8 +244,8 @@ def _print_loop(G, w, lang, title) -> None:
 @click.option("--k", "k", type=click.IntRange(0, 50), default=3, show_default=True,
               help="Alternatives to show after the shortest path.")
 @click.option("--via", "via", multiple=True, metavar="REL",
-              help="Follow only these relations (edge names, e.g. userFlowsTo; comma-separated or repeated). "
-                   "Default: user and data flows between products.")
+              help="Follow only these relations (edge names, e.g. userFlowsTo,dataFlowsTo; comma-separated or "
+                   "repeated). Default: user flows between products, the route a customer takes.")
 @timeout_options
 @query_export_options()
 @common_options("table", "json", "csv")
@@ -208,15 +268,16 @@ def path(source, target, k, via, timeout, max_steps, data, lang, fmt, html, repo
     elif fmt == "csv":
         _echo_csv(STEP_COLUMNS, [row for i, w in enumerate(found, 1) for row in _step_rows(G, w, lang, i)])
     elif not found:
-        over = ", ".join(relations) if relations else "user or data flows"
-        click.echo(f"No path from {_label(G, a, lang) if a in G else a} to {_label(G, b, lang) if b in G else b} "
-                   f"over {over}.")
+        over = _join([relation_label(r, lang) for r in relations], lang) if relations else t("user_flows", lang)
+        click.echo(t("no_path", lang, a=_label(G, a, lang) if a in G else a, b=_label(G, b, lang) if b in G else b,
+                     over=over))
     else:
         for i, w in enumerate(found):
             if i:
                 click.echo()
-            title = "Shortest path" if i == 0 else f"Alternative {i}"
-            click.echo(f"{title} ({_plural(len(w.steps), 'step')}): {_arrow(G, w.nodes, lang, False)}")
+            title = t("shortest_path", lang) if i == 0 else t("alternative_n", lang, i=i)
+            click.echo(t("path_title", lang, title=title, steps=t("n_steps", lang, n=len(w.steps)),
+                         arrow=_arrow(G, w.nodes, lang, False)))
             _print_steps(G, w, lang)
     write_query_exports(kb, G, results, html=html, report=report, lang=lang,
                         title=f"{_label(G, a, lang) if a in G else a} → {_label(G, b, lang) if b in G else b}")
@@ -248,7 +309,7 @@ def loops(needs, payment, domains, max_length, through, without, limit, timeout,
     """
     kb, G = _graph(tuple(data))
     spec = _spec(needs, payment, domains, max_length,
-                 [_product(kb, p) for p in _names(through)], [_product(kb, p) for p in _names(without)])
+                 [_product(kb, p) for p in _names(through)], [_offering(kb, p) for p in _names(without)])
     budget = _budget(timeout, max_steps)
     found = list(islice(operating_loops(G, spec, budget), limit + 1))
     more = len(found) > limit
@@ -259,16 +320,16 @@ def loops(needs, payment, domains, max_length, through, without, limit, timeout,
     elif fmt == "csv":
         _echo_csv(STEP_COLUMNS, [row for i, w in enumerate(found, 1) for row in _step_rows(G, w, lang, i)])
     elif not found:
-        click.echo(f"No operating loop found ({_describe_spec(spec, G, lang)}).")
+        click.echo(t("no_loop", lang, spec=_describe_spec(spec, G, lang)))
     else:
         for i, w in enumerate(found, 1):
             if i > 1:
                 click.echo()
-            _print_loop(G, w, lang, f"Loop {i}")
+            _print_loop(G, w, lang, t("loop_n", lang, i=i))
     if more:
-        click.echo(f"Showing the first {_plural(limit, 'loop')}; there are more (raise --limit).", err=True)
+        click.echo(t("more_loops", lang, loops=t("n_loops", lang, n=limit)), err=True)
     write_query_exports(kb, G, results, html=html, report=report, lang=lang,
-                        title="经营闭环" if lang == "zh" else "Operating loops",
+                        title=t("loops_title", lang),
                         question=_describe_spec(spec, G, lang))
     _finish(budget)
 
@@ -293,11 +354,12 @@ def _print_why(G, p, lang) -> None:
 @click.option("--stage", type=click.Choice(STAGES),
               help="The merchant's digitalisation stage: mature favours broader loops, exploring compact ones.")
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, help="Show at most this many prescriptions.")
+@alipay_payment_option
 @timeout_options
 @query_export_options()
 @common_options("table", "json", "csv")
-def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, timeout, max_steps, data, lang, fmt,
-              html, report):
+def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, no_alipay_payment, timeout, max_steps,
+              data, lang, fmt, html, report):
     """The fewest products to add so the merchant's products close an operating loop, and why each.
 
     Smallest sets first; each set is minimal (no part of it would do) and comes with the
@@ -309,10 +371,11 @@ def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, tim
       ccare prescribe --has 商家粉丝群 --scale small --lang zh
     """
     kb, G = _graph(tuple(data))
-    mine = sorted({_product(kb, p) for p in _names(has)})
+    mine = sorted({_offering(kb, p) for p in _names(has)})
     spec = _spec(needs, payment, domains, max_length)
     budget = _budget(timeout, max_steps)
-    found = list(islice(prescriptions(G, mine, spec, scale=scale, stage=stage, budget=budget), limit))
+    found = list(islice(prescriptions(G, mine, spec, scale=scale, stage=stage, budget=budget,
+                                      alipay_payment=not no_alipay_payment), limit))
     results = [p.to_json(G) for p in found]
     if fmt == "json":
         echo_json(results)
@@ -320,22 +383,22 @@ def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, tim
         _echo_csv([*STEP_COLUMNS, "add"],
                   [row for i, p in enumerate(found, 1) for row in _step_rows(G, p.loop, lang, i, [" ".join(p.add)])])
     elif not found:
-        click.echo(f"No operating loop can be closed through {', '.join(_label(G, n, lang) for n in mine)} "
-                   f"({_describe_spec(spec, G, lang)}).")
+        click.echo(t("no_prescription", lang, products=_join([_label(G, n, lang) for n in mine], lang),
+                     spec=_describe_spec(spec, G, lang)))
     else:
         for i, p in enumerate(found, 1):
             if i > 1:
                 click.echo()
             if not p.add:
-                click.echo("Nothing to add: your products already close an operating loop.")
+                click.echo(t("nothing_to_add", lang))
             else:
-                click.echo(f"Prescription {i}: add {', '.join(_label(G, n, lang) for n in p.add)} "
-                           f"({_plural(len(p.add), 'product')})")
+                click.echo(t("prescription_n", lang, i=i, add=_join([_label(G, n, lang) for n in p.add], lang),
+                             n=t("n_products", lang, n=len(p.add))))
                 _print_why(G, p, lang)
-            _print_loop(G, p.loop, lang, "Loop it closes" if p.add else "Loop")
-    names = ", ".join(_label(G, n, lang) for n in mine)
+            _print_loop(G, p.loop, lang, t("loop_it_closes", lang) if p.add else t("loop", lang))
+    names = _join([_label(G, n, lang) for n in mine], lang)
     write_query_exports(kb, G, results, html=html, report=report, lang=lang,
-                        title=f"给已有{names}的商家开的处方" if lang == "zh" else f"Prescription for a merchant with {names}",
+                        title=t("prescription_title", lang, names=names),
                         question=_describe_spec(spec, G, lang))
     _finish(budget)
 
@@ -347,9 +410,10 @@ def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, tim
 @click.option("--has", "has", multiple=True, required=True, metavar="P[,P...]",
               help="Products the merchant already runs (comma-separated or repeated).")
 @loop_options
+@alipay_payment_option
 @timeout_options
 @common_options()
-def gaps(has, needs, payment, domains, max_length, timeout, max_steps, data, lang, fmt):
+def gaps(has, needs, payment, domains, max_length, no_alipay_payment, timeout, max_steps, data, lang, fmt):
     """Needs and values the merchant's products leave unserved, and the flows its loop still lacks.
 
     \b
@@ -357,37 +421,39 @@ def gaps(has, needs, payment, domains, max_length, timeout, max_steps, data, lan
       ccare gaps --has mini-program,fan-group
     """
     kb, G = _graph(tuple(data))
-    mine = sorted({_product(kb, p) for p in _names(has)})
+    mine = sorted({_offering(kb, p) for p in _names(has)})
     spec = _spec(needs, payment, domains, max_length)
     budget = _budget(timeout, max_steps)
-    g = find_gaps(G, mine, spec, budget)
+    g = find_gaps(G, mine, spec, budget, alipay_payment=not no_alipay_payment)
     if fmt == "json":
         echo_json(g.to_json(G))
         _finish(budget)
         return
     L = functools.partial(_label, G, lang=lang)
-    click.echo(f"Products: {', '.join(L(n) for n in g.has)}")
-    click.echo(f"Needs served: {', '.join(c for c in g.needs if g.served[c]) or 'none'}; "
-               f"unserved: {', '.join(g.unserved_needs) or 'none'}")
+    click.echo(t("gaps_products", lang, products=_join([L(n) for n in g.has], lang)))
+    click.echo(t("gaps_needs", lang, served=", ".join(c for c in g.needs if g.served[c]) or t("none", lang),
+                 unserved=", ".join(g.unserved_needs) or t("none", lang)))
     if g.unserved_values:
-        click.echo("\nValues left unserved:")
+        click.echo("\n" + t("gaps_values_unserved", lang))
         echo_table(["value", "need", "offered by"],
-                   [[L(v), c, ", ".join(L(o) for o in offered) or "-"] for v, c, offered in g.unserved_values])
+                   [[L(v), c, _join([L(o) for o in offered], lang) or "-"] for v, c, offered in g.unserved_values])
     else:
-        click.echo("Every value of the requested needs is served.")
+        click.echo(t("gaps_all_values", lang))
     if g.flows:
-        click.echo("\nFlows between your products:")
+        click.echo("\n" + t("gaps_flows", lang))
         echo_table(["from", "relation", "to", "evidence"],
-                   [[L(s.source), s.relation, L(s.target), fmt_evidence(s.evidence, s.inferred)] for s in g.flows])
+                   [[L(s.source), relation_label(s.relation, lang), L(s.target), fmt_evidence(s.evidence, s.inferred)]
+                    for s in g.flows])
     if g.closing is None:
-        click.echo(f"\nNo operating loop can be closed through these products ({_describe_spec(spec, G, lang)}).")
+        click.echo("\n" + t("gaps_no_loop", lang, spec=_describe_spec(spec, G, lang)))
     elif g.closed:
-        click.echo(f"\nThe loop already closes: {_arrow(G, g.closing.loop.nodes, lang, True)}")
+        click.echo("\n" + t("gaps_closed", lang, arrow=_loop_arrow(G, g.closing.loop, lang)))
     else:
-        click.echo(f"\nThe loop stays open. Add {', '.join(L(n) for n in g.closing.add)} to close "
-                   f"{_arrow(G, g.closing.loop.nodes, lang, True)}; the missing flows:")
+        click.echo("\n" + t("gaps_open", lang, add=_join([L(n) for n in g.closing.add], lang),
+                            arrow=_loop_arrow(G, g.closing.loop, lang)))
         echo_table(["from", "relation", "to", "evidence"],
-                   [[L(s.source), s.relation, L(s.target), fmt_evidence(s.evidence, s.inferred)] for s in g.missing])
+                   [[L(s.source), relation_label(s.relation, lang), L(s.target), fmt_evidence(s.evidence, s.inferred)]
+                    for s in g.missing])
     _finish(budget)
 
 
@@ -424,7 +490,7 @@ def coverage(products, timeout, max_steps, data, lang, fmt):
         echo_table(["product", "needs", *[f"{c}/{_label(G, v, lang)}" for c, v in cols]],
                    [[f"{_label(G, r.product, lang)} [{r.product}]", " ".join(r.needs) or "-",
                      *[mark[r.values[v]] for _, v in cols]] for r in rows])
-        click.echo("x: stated by the source; ~: inferred (see `ccare show PRODUCT` for the evidence).")
+        click.echo(t("coverage_key", lang))
     _finish(_budget(timeout, max_steps))
 
 
@@ -459,7 +525,7 @@ def rank(by, timeout, max_steps, data, lang, fmt):
         _echo_csv(["rank", "id", "label", by], [[i, r.product, _label(G, r.product, lang), f"{r.score:.6g}"]
                                                  for i, r in enumerate(ranked, 1)])
     elif not ranked:
-        click.echo("The map has no products to rank.")
+        click.echo(t("no_products_to_rank", lang))
     else:
         echo_table(["rank", "product", by],
                    [[str(i), f"{_label(G, r.product, lang)} [{r.product}]", f"{r.score:.3f}"]
@@ -484,7 +550,7 @@ def whatif(drop, needs, payment, domains, max_length, timeout, max_steps, data, 
       ccare whatif --drop alipay-live
     """
     kb, G = _graph(tuple(data))
-    p = _product(kb, drop)
+    p = _offering(kb, drop)
     spec = _spec(needs, payment, domains, max_length)
     budget = _budget(timeout, max_steps)
     w = drop_product(G, p, spec, budget)
@@ -494,18 +560,16 @@ def whatif(drop, needs, payment, domains, max_length, timeout, max_steps, data, 
         return
     total = len(w.lost) + len(w.kept)
     if not total:
-        click.echo(f"The map has no operating loop ({_describe_spec(spec, G, lang)}), so dropping "
-                   f"{_label(G, p, lang)} breaks none.")
+        click.echo(t("whatif_none", lang, spec=_describe_spec(spec, G, lang), p=_label(G, p, lang)))
     else:
-        click.echo(f"Dropping {_label(G, p, lang)} loses {len(w.lost)} of {total} operating loops "
-                   f"and keeps {len(w.kept)}.")
-    for title, group in (("Lost", w.lost), ("Kept", w.kept)):
+        click.echo(t("whatif_loses", lang, p=_label(G, p, lang), lost=len(w.lost), total=total, kept=len(w.kept)))
+    for title, group in (("lost", w.lost), ("kept", w.kept)):
         if group:
-            click.echo(f"\n{title}:")
+            click.echo(f"\n{t(title, lang)}{'：' if lang == 'zh' else ':'}")
             echo_table(["#", "loop", "needs", "inferred steps"],
-                       [[str(i), _arrow(G, x.nodes, lang, True), " ".join(x.needs), f"{x.inferred_steps}/{len(x.steps)}"]
+                       [[str(i), _loop_arrow(G, x, lang), " ".join(x.needs), f"{x.inferred_steps}/{len(x.steps)}"]
                         for i, x in enumerate(group, 1)])
     if w.stranded:
-        hub = _label(G, spec.hub, lang) if spec.hub in G else spec.hub
-        click.echo(f"\nNo longer reach {hub}: {', '.join(_label(G, n, lang) for n in w.stranded)}.")
+        hub = _label(G, hub_of(G, spec), lang)
+        click.echo("\n" + t("stranded", lang, hub=hub, products=_join([_label(G, n, lang) for n in w.stranded], lang)))
     _finish(budget)

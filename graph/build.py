@@ -64,7 +64,7 @@ KINDS = (
     (CC.Value, "value"),
     (CC.Domain, "domain"),
     (CC.Scene, "scene"),
-    (CC.CoreAdvantage, "advantage"),
+    (CC.Advantage, "advantage"),
     (CC.Case, "case"),
     (CC.Practice, "practice"),
     (CC.Instrument, "instrument"),
@@ -85,9 +85,9 @@ FLOW_RELATIONS = ("userFlowsTo", "dataFlowsTo")
 #: Predicates that never become edges: bookkeeping of evidence and typing.
 _SKIP = {RDF.type, RDF.subject, RDF.predicate, RDF.object, CC.evidence, CC.source}
 
-#: Classes whose instances are not nodes of the map graph (bounds and counted kinds
-#: become attributes of the facts that use them).
-_NOT_NODES = (CC.Source, CC.Assertion, CC.Merchant, CC.Bound, CC.CountedKind)
+#: Classes whose instances are not nodes of the map graph (bounds, counted kinds and
+#: statuses become attributes of the facts that use them).
+_NOT_NODES = (CC.Source, CC.Assertion, CC.Merchant, CC.Bound, CC.CountedKind, CC.FactStatus)
 
 
 def _key(kb: KnowledgeBase, p: URIRef) -> str:
@@ -254,7 +254,10 @@ def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
             attrs["unit"] = str(unit).rsplit("/", 1)[-1] if unit is not None else None
             counts, bound = g.value(s, CC.counts), g.value(s, CC.bound)
             attrs["counts"] = kb.node_id(counts) if counts is not None else None
-            attrs["bound"] = kb.node_id(bound) if bound is not None else "exactly"
+            attrs["bound"] = kb.node_id(bound) if bound is not None else "as-stated"
+            status, as_of = g.value(s, CC.status), g.value(s, CC.asOf)
+            attrs["status"] = kb.node_id(status) if status is not None else None
+            attrs["as_of"] = str(as_of) if as_of is not None else None
         G.add_node(nid, **attrs)
     skip = {str(p) for p in _SKIP}
     relation: dict = {}

@@ -22,11 +22,15 @@ KINDS = (
     (CC.Value, "value"),
     (CC.Domain, "domain"),
     (CC.Scene, "scene"),
-    (CC.CoreAdvantage, "advantage"),
+    (CC.Advantage, "advantage"),
     (CC.Case, "case"),
     (CC.Practice, "practice"),
+    (CC.Instrument, "instrument"),
     (CC.QuantitativeFact, "fact"),
 )
+
+ROLES = ((CC.PaymentHub, "hub"), (CC.ReachActivator, "reach"), (CC.EntryChannel, "entry"),
+         (CC.SupportingProduct, "supporting"))
 
 #: The relations operating loops walk: users and data moving between products.
 FLOW_RELATIONS = ("userFlowsTo", "dataFlowsTo")
@@ -36,7 +40,7 @@ _SKIP = {RDF.type, RDF.subject, RDF.predicate, RDF.object, CC.evidence, CC.sourc
 
 #: Classes whose instances are not nodes of the map graph (bounds and counted kinds
 #: become attributes of the facts that use them).
-_NOT_NODES = (CC.Source, CC.Assertion, CC.Merchant, CC.Bound, CC.CountedKind)
+_NOT_NODES = (CC.Source, CC.Assertion, CC.Merchant, CC.Bound, CC.CountedKind, CC.FactStatus)
 
 
 def _key(kb: KnowledgeBase, p: URIRef) -> str:
@@ -88,6 +92,7 @@ def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
             "evidence": [e.to_json() for e in kb.entity_evidence(s)],
             "domains": sorted(kb.node_id(d) for d in g.objects(s, CC.livesIn)),
             "values": sorted(kb.node_id(v) for v in g.objects(s, CC.serves)),
+            "roles": [r for cls, r in ROLES if kb.is_a(s, cls)],
         }
         needs = {kb.need_code(kb.need_of(v)) for v in g.objects(s, CC.serves) if kb.need_of(v) is not None}
         attrs["needs"] = [c for c in NEED_CODES if c in needs]
@@ -100,7 +105,10 @@ def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
             attrs["unit"] = str(unit).rsplit("/", 1)[-1] if unit is not None else None
             counts, bound = g.value(s, CC.counts), g.value(s, CC.bound)
             attrs["counts"] = kb.node_id(counts) if counts is not None else None
-            attrs["bound"] = kb.node_id(bound) if bound is not None else "exactly"
+            attrs["bound"] = kb.node_id(bound) if bound is not None else "as-stated"
+            status, as_of = g.value(s, CC.status), g.value(s, CC.asOf)
+            attrs["status"] = kb.node_id(status) if status is not None else None
+            attrs["as_of"] = str(as_of) if as_of is not None else None
         G.add_node(nid, **attrs)
     edges = []
     for s, nid in nodes.items():
