@@ -1,0 +1,179 @@
+"""The practitioner's review (MAP-REVIEW.md), asked the way a service provider asks it.
+
+Each test is a question a strategist puts to ccare through the CLI, and asserts the
+answer a service provider would sign: payment is the baseline, never an addition; a
+loop lives without Qipan Miyun; customers never ride data; the source's own case,
+Laoxiangji, closes; Mini-Program Cloud brings EFFICIENCY; a small merchant sees where
+the Fanxing Plan helps.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ccare.graph.build import to_networkx
+from ccare.kb import NEED_CODES
+
+LAOXIANGJI = "fan-group,multi-channel-joining,joining-gift,coupons,member-operation"
+
+
+@pytest.fixture(scope="module")
+def G():
+    from ccare.kb import load
+
+    return to_networkx(load())
+
+
+def _ids(entities):
+    return [e["id"] for e in entities]
+
+
+def _loop(p):
+    return _ids(p["loop"]["nodes"])
+
+
+def _supporting(w):
+    return [a["offering"] for a in w["supporting"]]
+
+
+# -- payment is the baseline ----------------------------------------------------------
+
+@pytest.mark.parametrize("has", ["mini-program", "fan-group", "alipay-live", "zhima-credit", "life-account",
+                                 "qipan-miyun", LAOXIANGJI])
+@pytest.mark.parametrize("needs", ["SCALE,ACTIVE,WORTH,EFFICIENCY", "SCALE,WORTH", "ACTIVE"])
+def test_payment_is_never_prescribed(ccare, has, needs):
+    found = ccare.json("prescribe", "--has", has, "--needs", needs, "--limit", "10")
+    assert found, "every merchant here can close a loop"
+    for p in found:
+        assert "payment" not in _ids(p["add"])
+        assert _ids(p["baseline"]) == ["payment"]
+        assert "payment" in _loop(p)
+
+
+def test_a_merchant_without_alipay_payment_is_told_to_add_it(ccare):
+    (p,) = ccare.json("prescribe", "--has", "mini-program,mini-program-cloud", "--no-alipay-payment")
+    assert _ids(p["add"]) == ["payment"]
+    r = ccare("prescribe", "--has", "mini-program,mini-program-cloud", "--no-alipay-payment")
+    assert "which this merchant does not take yet" in r.output
+
+
+def test_payment_is_the_hub_not_an_other_product(ccare):
+    others = _ids(ccare.json("products", "--type", "other"))
+    assert "payment" not in others and {"life-account", "ant-forest", "iot-devices"} <= set(others)
+    shown = ccare.json("show", "payment")
+    assert shown["type"].endswith("#PaymentHub")
+
+
+def test_gaps_count_payment_as_present(ccare):
+    d = ccare.json("gaps", "--has", "fan-group")
+    assert "payment" in _ids(d["has"])
+    assert "payment" not in _ids(d["add"] or [])
+
+
+# -- Qipan Miyun is optional, and data never carries customers ----------------------------
+
+def test_a_loop_exists_without_qipan_miyun(ccare):
+    loops = ccare.json("loops", "--without", "qipan-miyun", "--limit", "100")
+    assert loops
+    assert all("qipan-miyun" not in _ids(w["nodes"]) for w in loops)
+    # and the best loop overall does not need it either
+    assert "qipan-miyun" not in _ids(ccare.json("loops", "--limit", "1")[0]["nodes"])
+
+
+def test_qipan_miyun_receives_data_and_sends_audiences_to_placements(G):
+    assert G.has_edge("payment", "qipan-miyun", key="dataFlowsTo")
+    assert G.has_edge("ad-placement", "qipan-miyun", key="dataFlowsTo")  # 让每一次投放都有资产沉淀 (L28)
+    assert not G.has_edge("qipan-miyun", "zhima-credit")
+    assert not G.has_edge("qipan-miyun", "alipay-live")
+    out = {v for _, v, k in G.out_edges("qipan-miyun", keys=True) if k == "dataFlowsTo"}
+    assert out == {"ad-placement", "search-promotion"}
+    assert "efficient" not in G.nodes["qipan-miyun"]["values"]
+
+
+def test_no_customer_rides_a_data_flow(ccare, G):
+    loops = ccare.json("loops", "--limit", "1000", "--needs", "SCALE")
+    assert loops
+    for w in loops:
+        assert any(s["moves"] == "users" for s in w["steps"])
+        for s in w["steps"]:
+            if s["moves"] == "data":
+                assert "reach" in G.nodes[s["to"]]["roles"], s
+
+
+def test_path_from_payment_into_the_private_domain_is_one_user_step(ccare, G):
+    for target in ("fan-group", "life-account", "mini-program"):
+        (p,) = ccare.json("path", "payment", target, "--k", "0")
+        assert [(s["from"], s["to"], s["moves"]) for s in p["steps"]] == [("payment", target, "users")]
+        assert "private-domain" in G.nodes[target]["domains"]
+    # no route walks a data edge unless asked
+    for p in ccare.json("path", "payment", "alipay-live", "--k", "5"):
+        assert all(s["relation"] == "userFlowsTo" for s in p["steps"])
+
+
+# -- the source's own case closes ---------------------------------------------------------
+
+def test_the_laoxiangji_combination_closes(ccare):
+    """Group joining online and offline, a joining gift, group-exclusive coupons and member
+    operation (L42): a closed loop for what that combination serves."""
+    found = ccare.json("prescribe", "--has", LAOXIANGJI, "--needs", "SCALE,ACTIVE,WORTH")
+    assert len(found) == 1 and found[0]["add"] == []
+    assert _loop(found[0]) == ["payment", "fan-group"]
+    # the public side of the loop is the case's own joining channels
+    assert "multi-channel-joining" in _supporting(found[0]["loop"])
+    r = ccare("prescribe", "--has", LAOXIANGJI, "--needs", "SCALE,ACTIVE,WORTH")
+    assert r.exit_code == 0 and r.output.startswith("Nothing to add")
+
+
+def test_the_laoxiangji_case_as_the_map_records_it(ccare):
+    case = ccare.json("show", "laoxiangji")
+    used = {r["entity"]["id"] for r in case["out"] if r["relation"] == "cc:uses"}
+    assert {"fan-group", "coupons", "member-operation", "joining-gift", "multi-channel-joining"} <= used
+
+
+def test_coupons_are_handed_out_not_walked_into(ccare, G):
+    assert G.nodes["coupons"]["kind"] == "instrument"
+    assert not any(k in ("userFlowsTo", "dataFlowsTo") for *_, k in G.in_edges("coupons", keys=True))
+    assert G.nodes["member-operation"]["kind"] == "practice"
+    assert "convertible" in G.nodes["fan-group"]["values"]  # 在群内实现了周交易订单10%的转化 (L42)
+
+
+def test_a_merchant_with_a_fan_group_sees_it_on_the_loop(ccare):
+    for needs in ("SCALE,ACTIVE,WORTH,EFFICIENCY", "SCALE,ACTIVE,WORTH", "WORTH"):
+        first = ccare.json("prescribe", "--has", "fan-group", "--needs", needs, "--limit", "1")[0]
+        assert "fan-group" in _loop(first), needs
+
+
+# -- Mini-Program Cloud and the Fanxing Plan act ------------------------------------------
+
+def test_mini_program_cloud_brings_efficiency(ccare):
+    (first,) = ccare.json("prescribe", "--has", "mini-program", "--limit", "1")
+    assert _ids(first["add"]) == ["mini-program-cloud"]
+    assert "mini-program-cloud" in _supporting(first["loop"])
+    assert "EFFICIENCY" in first["loop"]["needs"]
+    kinds = {r["kind"] for r in first["why"]["mini-program-cloud"]}
+    assert {"need", "attached"} <= kinds
+    # the cloud does not count in the cycle's length
+    assert len(first["loop"]["nodes"]) == 2
+    assert ccare.json("loops", "--max-length", "2", "--limit", "1")[0]["needs"] == list(NEED_CODES)
+
+
+def test_a_small_merchant_is_shown_where_fanxing_helps(ccare):
+    small = ccare.json("prescribe", "--has", "fan-group", "--needs", "SCALE,ACTIVE,WORTH", "--scale", "small")
+    assert _ids(small[0]["add"]) == ["fanxing-3"]
+    assert "fanxing-3" in _supporting(small[0]["loop"])
+    assert any(s["offering"] == "fanxing-3" for p in small for s in p["support"])
+    r = ccare("prescribe", "--has", "fan-group", "--needs", "SCALE,ACTIVE,WORTH", "--scale", "small", "--lang", "zh")
+    assert r.exit_code == 0 and "繁星计划" in r.output
+
+
+@pytest.mark.parametrize("scale", [None, "large"])
+def test_fanxing_is_for_small_and_medium_merchants_only(ccare, scale):
+    args = ["prescribe", "--has", "fan-group", "--needs", "SCALE,ACTIVE,WORTH", "--limit", "10"]
+    found = ccare.json(*args, *(["--scale", scale] if scale else []))
+    assert all("fanxing-3" not in _ids(p["add"]) and "fanxing-3" not in _supporting(p["loop"]) for p in found)
+
+
+def test_zhima_credit_users_reach_payment_directly(ccare):
+    (p,) = ccare.json("path", "zhima-credit", "payment", "--k", "0")
+    assert _ids(p["nodes"]) == ["zhima-credit", "payment"]
+    assert p["steps"][0]["evidence"][0]["line"] == 26
