@@ -159,15 +159,16 @@ def open_input(path, what: str = "an input file"):
 
 def _resolve_target(path) -> tuple[Path, os.stat_result | None]:
     """The file the output goes to (symbolic links followed) and its status, if it exists."""
-    target = Path(path)
-    if target.is_symlink():
-        target = Path(os.path.realpath(target))
+    given = Path(path)
     try:
-        return target, os.stat(target)
+        st = os.stat(given)  # through any symbolic links
     except FileNotFoundError:
-        return target, None
+        return Path(os.path.realpath(given)), None  # a new file, where a dangling link points
     except OSError as e:
         raise OutputError(f"{path}: {e.strerror or e}") from None
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode):
+        return given, st  # opened through the link (/dev/stdout to a pipe has no path of its own)
+    return Path(os.path.realpath(given)), st
 
 
 @contextlib.contextmanager
