@@ -11,7 +11,7 @@ from rdflib.util import guess_format
 from ccare import csvsafe, termsafe
 from ccare.atomicio import atomic_write
 from ccare.commands.common import (common_options, data_option, echo_json, echo_table, lang_option, load_graph,
-                                   load_kb, progress)
+                                   load_kb, progress, versioned)
 from ccare.i18n import detail as _detail, join as _join, reason as _reason, status as _status, t
 from ccare.commands.queries import loop_options
 from ccare.errors import DataError, UsageError
@@ -119,7 +119,7 @@ def portfolio():
 
 
 def _headers(mode: str) -> list[str]:
-    h = ["merchant_id", "name", "industry", "scale", "stage", "products", "status", "closed",
+    h = ["merchant_id", "name", "industry", "scale", "stage", "products", "alipay_payment", "status", "closed",
          "unserved_needs", "add", "loop"]
     return h + ["missing_flows"] if mode == "gaps" else h
 
@@ -128,7 +128,7 @@ def _row(r, mode: str, lang: str) -> list[str]:
     m, a = r.merchant, r.answer
     j = ";".join
     row = [m.id, m.label(lang) if m.labels else "", m.industry or "", m.scale or "", m.stage or "", j(m.uses),
-           a.status, "true" if a.closed else "false", j(a.unserved), j(a.add or ()), j(a.loop or ())]
+           "true" if m.alipay_payment else "false", a.status, "true" if a.closed else "false", j(a.unserved), j(a.add or ()), j(a.loop or ())]
     if mode == "gaps":
         row.append(j(f"{s}>{t}" for s, _, t in a.missing))
     return row
@@ -215,7 +215,7 @@ def _portfolio_command(mode: str, summary: str):
                 f.write(_csv_text(result, lang))
         elif kind == "json":
             with atomic_write(output) as f:
-                f.write(to_json(_json_doc(result, top)) + "\n")
+                f.write(to_json(versioned(_json_doc(result, top))) + "\n")
         if kind is not None:
             if fmt == "json":
                 echo_json(result.summary(top))

@@ -134,6 +134,7 @@ class CC(DefinedNamespace):
     file: URIRef
     freeFrom: URIRef
     merchantId: URIRef
+    takesAlipayPayment: URIRef
     asOf: URIRef
     fixedOrder: URIRef
 

@@ -40,13 +40,14 @@ Examples
 >>> from ccare.portfolio.index import Merchant
 >>> G = to_networkx(load())
 >>> ms = [Merchant("M1", "ex:1", {}, None, None, None, ("mini-program",)),
-...       Merchant("M2", "ex:2", {}, None, None, None, ("mini-program",)),
-...       Merchant("M3", "ex:3", {}, None, None, None, ("mini-program", "payment", "qipan-miyun", "zhima-credit"))]
+...       Merchant("M2", "ex:2", {}, None, None, None, ("mini-program", "zhima-credit")),
+...       Merchant("M3", "ex:3", {}, None, None, None, ("mini-program", "mini-program-cloud")),
+...       Merchant("M4", "ex:4", {}, None, None, None, ("mini-program", "mini-program-cloud"), alipay_payment=False)]
 >>> r = run(G, ms, "gaps")
 >>> [(x.merchant.id, x.closed, x.add) for x in r.results]
-[('M1', False, ('alipay-live', 'payment', 'qipan-miyun')), ('M2', False, ('alipay-live', 'payment', 'qipan-miyun')), ('M3', True, ())]
+[('M1', False, ('mini-program-cloud',)), ('M2', False, ('mini-program-cloud',)), ('M3', True, ()), ('M4', False, ('payment',))]
 >>> r.questions, r.summary()["closed"], r.summary()["additions"][0]
-(2, 1, {'add': ['alipay-live', 'payment', 'qipan-miyun'], 'merchants': 2})
+(3, 1, {'add': ['mini-program-cloud'], 'merchants': 2})
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ import networkx as nx
 
 from ccare.graph.build import flow_graph
 from ccare.graph.gaps import gaps
-from ccare.graph.loops import LoopSpec
-from ccare.graph.prescribe import prescriptions
+from ccare.graph.loops import LoopSpec, attachments, hub_of
+from ccare.graph.prescribe import baseline, prescriptions
+from ccare.graph.walks import data_enters
 from ccare.limits import Budget
 from ccare.portfolio.index import Merchant
 
@@ -162,33 +164,46 @@ def _suited(G: nx.MultiDiGraph) -> frozenset:
 
 
 def on_cycles(G: nx.MultiDiGraph, spec: LoopSpec) -> frozenset:
-    """Products that lie on some directed cycle of the flow graph ``spec`` walks."""
-    F = nx.DiGraph(flow_graph(G, spec.relations))
+    """What can be part of a loop at all: products on some directed cycle of the flow
+    graph ``spec`` walks (data flows only into products that turn data into reach), and
+    the offerings that may be attached to one of them."""
+    F = nx.DiGraph()
+    F.add_nodes_from(flow_graph(G, spec.relations))
+    F.add_edges_from((u, v) for u, v, k in flow_graph(G, spec.relations).edges(keys=True)
+                     if u != v and (k != "dataFlowsTo" or data_enters(G, v)))
     F.remove_nodes_from(spec.without)
     out: set = set()
     for comp in nx.strongly_connected_components(F):
-        if len(comp) > 1 or any(F.has_edge(n, n) for n in comp):
+        if len(comp) > 1:
             out |= comp
+    on_flows = {n for e in F.edges() for n in e}
+    everyone = LoopSpec(without=spec.without, profiles=tuple(_suited(G)))
+    for p in sorted(out):
+        out |= {a.offering for a in attachments(G, p, everyone, owned=set(G), cycle_nodes=on_flows)}
     return frozenset(out)
 
 
-def question(m: Merchant, mode: str, cyclic: frozenset, suited: frozenset = frozenset()) -> tuple:
+def question(m: Merchant, mode: str, cyclic: frozenset, suited: frozenset = frozenset(), hub: str | None = None) -> tuple:
     """What the search for ``mode`` asks about merchant ``m``: equal questions, equal answers.
 
     ``cyclic`` holds the products on some cycle (:func:`on_cycles`), ``suited`` the profile
-    nodes some offering suits (see the module docs).
+    nodes some offering suits (see the module docs); ``hub`` the payment hub, which every
+    merchant taking Alipay payment has whether it says so or not.
     """
     core = frozenset(m.uses) & cyclic
-    stranded = bool(m.uses) and not core
+    if m.alipay_payment and hub is not None:
+        core |= {hub}
+    stranded = bool(m.uses) and not core and not m.alipay_payment
     if mode == "gaps":
-        return (core, stranded)
+        return (core, stranded, m.alipay_payment)
     profile = tuple(n for n in (m.scale, m.stage) if n in suited)
-    return (core, stranded, profile, m.stage_name == "mature")
+    return (core, stranded, m.alipay_payment, profile, m.stage_name == "mature")
 
 
 def unserved(G: nx.MultiDiGraph, m: Merchant, spec: LoopSpec) -> tuple:
-    """The needs of ``spec`` none of the merchant's products serves."""
-    served = {c for p in m.uses for c in G.nodes[p].get("needs", ())}
+    """The needs of ``spec`` none of the merchant's products (payment included, unless it
+    does not take Alipay payment) serves."""
+    served = {c for p in (*m.uses, *baseline(G, m.alipay_payment)) for c in G.nodes[p].get("needs", ())}
     return tuple(c for c in spec.needs if c not in served)
 
 
@@ -201,15 +216,16 @@ def answer(G: nx.MultiDiGraph, m: Merchant, mode: str, spec: LoopSpec, budget: B
     """
     has = sorted(m.uses if cyclic is None else set(m.uses) & cyclic)
     needs = unserved(G, m, spec)
-    if m.uses and not has:
+    if m.uses and not has and not m.alipay_payment:
         return Answer(needs, None, None)
     if mode == "gaps":
-        g = gaps(G, has, spec, budget=budget)
+        g = gaps(G, has, spec, budget=budget, alipay_payment=m.alipay_payment)
         if g.closing is None:
             return Answer(needs, None, None)
         return Answer(needs, g.closing.add, g.closing.loop.nodes,
                       tuple((s.source, s.relation, s.target) for s in g.missing))
-    first = next(prescriptions(G, has, spec, scale=m.scale_name, stage=m.stage_name, budget=budget), None)
+    first = next(prescriptions(G, has, spec, scale=m.scale_name, stage=m.stage_name, budget=budget,
+                               alipay_payment=m.alipay_payment), None)
     if first is None:
         return Answer(needs, None, None)
     return Answer(needs, first.add, first.loop.nodes)
@@ -231,11 +247,11 @@ def run(
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     budget = budget if budget is not None else Budget(timeout=None)
-    cyclic, suited = on_cycles(G, spec), _suited(G)
+    cyclic, suited, hub = on_cycles(G, spec), _suited(G), hub_of(G, spec)
     memo: dict = {}
     results = []
     for m in merchants:
-        q = question(m, mode, cyclic, suited)
+        q = question(m, mode, cyclic, suited, hub)
         a = memo.get(q)
         if a is None:
             if budget.expired():

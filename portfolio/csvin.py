@@ -63,7 +63,12 @@ COLUMNS = {
     "scale": ("scale", "merchant_scale", "size", "规模", "商家规模"),
     "stage": ("stage", "digitalisation_stage", "digitalization_stage", "数字化阶段", "阶段"),
     "products": ("products", "products_in_use", "uses", "使用产品", "在用产品", "产品"),
+    "alipay_payment": ("alipay_payment", "takes_alipay_payment", "alipay", "支付宝支付", "开通支付宝支付", "支付宝收款"),
 }
+
+#: Cell values of ``alipay_payment`` (compared case-insensitively); empty means yes.
+YES = ("yes", "y", "true", "1", "是", "有", "已开通", "开通")
+NO = ("no", "n", "false", "0", "否", "无", "没有", "未开通")
 
 #: Columns a portfolio must have.
 REQUIRED = ("id", "products")
@@ -102,6 +107,7 @@ class MerchantRow:
     stage: URIRef | None
     products: tuple
     quote: str
+    alipay_payment: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -334,6 +340,14 @@ def _row(cells, cols, ncols, names: Names, seen, line, quote):
             continue
         if p not in products:
             products.append(p)
+    alipay = None
+    pay = cell("alipay_payment").casefold()
+    if pay in YES:
+        alipay = True
+    elif pay in NO:
+        alipay = False
+    elif pay:
+        why.append(f"alipay_payment {cell('alipay_payment')!r} is not one of yes, no (or 是, 否; empty means yes)")
     if why:
         return None, why
-    return MerchantRow(line, mid, cell("name"), ind, industry, new, scale, stage, tuple(products), quote), []
+    return MerchantRow(line, mid, cell("name"), ind, industry, new, scale, stage, tuple(products), quote, alipay), []

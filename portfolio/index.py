@@ -35,7 +35,8 @@ import networkx as nx
 from rdflib import RDF, RDFS, Literal, URIRef
 
 from ccare import terms
-from ccare.graph.build import products
+from ccare.graph.build import products  # noqa: F401 - kept for callers
+from ccare.graph.loops import OFFERING_KINDS
 from ccare.graph.prescribe import SCALES, STAGES
 from ccare.kb import KnowledgeBase
 from ccare.ontology import CC
@@ -58,6 +59,7 @@ class Merchant:
     industry: str | None
     uses: tuple
     other: tuple = ()
+    alipay_payment: bool = True
 
     @property
     def scale_name(self) -> str | None:
@@ -75,7 +77,8 @@ class Merchant:
 
     def to_json(self) -> dict:
         return {"id": self.id, "iri": self.iri, "labels": dict(self.labels), "industry": self.industry,
-                "scale": self.scale, "stage": self.stage, "products": list(self.uses), "other": list(self.other)}
+                "scale": self.scale, "stage": self.stage, "products": list(self.uses), "other": list(self.other),
+                "alipay_payment": self.alipay_payment}
 
 
 def _short(node_id, prefix, allowed):
@@ -97,6 +100,7 @@ _PROPS = {
     str(CC.hasStage): "stage",
     str(CC.inIndustry): "industry",
     str(CC.uses): "uses",
+    str(CC.takesAlipayPayment): "alipay",
 }
 
 _FLAT_QUERY = (
@@ -140,13 +144,16 @@ def local_records(kb: KnowledgeBase) -> list[dict]:
         rec = recs.get(m)
         if rec is None:
             rec = recs[m] = {"iri": m, "id": None, "labels": {}, "scale": None, "stage": None,
-                             "industry": None, "uses": []}
+                             "industry": None, "uses": [], "alipay": None}
         key = _PROPS.get(p)
         if key is None:
             continue
         if key == "uses":
             if is_iri:
                 rec["uses"].append(o)
+        elif key == "alipay":  # a literal; any "false" wins (the merchant said it does not)
+            if not is_iri and (rec["alipay"] is None or o < rec["alipay"]):
+                rec["alipay"] = o
         elif key == "labels":
             k = _lang_key(lang)
             if k is not None and (k not in rec["labels"] or o < rec["labels"][k]):
@@ -162,13 +169,17 @@ def records_from_rows(rows: Iterable[dict]) -> list[dict]:
     for r in rows:
         if not r.get("m"):
             continue
-        rec = {"iri": r["m"], "id": None, "labels": {}, "scale": None, "stage": None, "industry": None, "uses": []}
+        rec = {"iri": r["m"], "id": None, "labels": {}, "scale": None, "stage": None, "industry": None, "uses": [],
+               "alipay": None}
         for item in (r.get("props") or "").split():
             key, kind, lang, value = item.split(":", 3)
             value = unquote(value)
             if key == "uses":
                 if kind == "i":
                     rec["uses"].append(value)
+            elif key == "alipay":
+                if kind == "l" and (rec["alipay"] is None or value < rec["alipay"]):
+                    rec["alipay"] = value
             elif key == "labels":
                 k = _lang_key(lang)
                 if k is not None and (k not in rec["labels"] or value < rec["labels"][k]):
@@ -191,7 +202,7 @@ SELECT ?m (GROUP_CONCAT(?item; separator=" ") AS ?props) WHERE {
   FILTER(isIRI(?m))
   OPTIONAL {
     VALUES (?p ?k) { (cc:merchantId "id") (rdfs:label "labels") (cc:hasScale "scale") (cc:hasStage "stage")
-                     (cc:inIndustry "industry") (cc:uses "uses") }
+                     (cc:inIndustry "industry") (cc:uses "uses") (cc:takesAlipayPayment "alipay") }
     ?m ?p ?o .
     BIND(CONCAT(?k, ":", IF(isIRI(?o), "i", "l"), ":", IF(isLiteral(?o), LANG(?o), ""), ":",
                 ENCODE_FOR_URI(STR(?o))) AS ?item)
@@ -210,7 +221,7 @@ def from_records(kb: KnowledgeBase, G: nx.MultiDiGraph, records: Iterable[dict])
     ``stage`` and ``industry`` (IRIs or None) and ``uses`` (IRIs).  A merchant that
     appears twice (in the endpoint and in a local file) is read once, the first time.
     """
-    known = set(products(G))
+    known = {n for n, k in G.nodes(data="kind") if k in OFFERING_KINDS}
     ids: dict = {}
 
     def node(v):
@@ -235,6 +246,7 @@ def from_records(kb: KnowledgeBase, G: nx.MultiDiGraph, records: Iterable[dict])
             industry=node(r.get("industry")),
             uses=tuple(u for u in used if u in known),
             other=tuple(u for u in used if u not in known),
+            alipay_payment=str(r.get("alipay") or "true").strip().lower() not in ("false", "0"),
         )
     return sorted(out.values(), key=lambda m: (m.id, m.iri))
 

@@ -109,9 +109,12 @@ class Names:
         hit = self._products.get(key)
         if hit is None:
             try:
-                hit = self.kb.resolve(key, CC.Product, kind="product")
+                hit = self.kb.resolve(key, CC.Offering, kind="product")
             except UnknownEntityError as e:
-                hit = e
+                try:  # a practice such as member operation is run like an offering
+                    hit = self.kb.resolve(key, CC.Practice, kind="product")
+                except UnknownEntityError:
+                    hit = e
             self._products[key] = hit
         if isinstance(hit, UnknownEntityError):
             raise hit

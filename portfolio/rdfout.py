@@ -150,6 +150,8 @@ def write_turtle(portfolio: Portfolio, out: TextIO, *, digest: str) -> int:
             parts.append(f"cc:hasStage {_term(r.stage)}")
         if r.products:
             parts.append("cc:uses " + " , ".join(_term(p) for p in r.products))
+        if r.alipay_payment is not None:
+            parts.append(f"cc:takesAlipayPayment {'true' if r.alipay_payment else 'false'}")
         parts.append(_evidence(src, r.line, r.quote))
         w("\n" + " ;\n    ".join(parts) + " .\n")
     return len(rows)

@@ -41,8 +41,11 @@ def test_example_imports_every_merchant(ccare, tmp_path):
     assert (m, CC.merchantId, Literal("LXJ-001")) in g
     assert (m, RDFS.label, Literal("老乡鸡 合肥", lang="zh")) in g
     assert (m, CC.hasScale, ID["scale-large"]) in g and (m, CC.hasStage, ID["stage-mature"]) in g
-    assert set(g.objects(m, CC.uses)) == {ID[p] for p in ("fan-group", "coupons", "member-operation", "payment",
-                                                          "mini-program")}
+    assert set(g.objects(m, CC.uses)) == {ID[p] for p in ("fan-group", "coupons", "member-operation", "joining-gift",
+                                                          "multi-channel-joining", "mini-program")}
+    assert (m, CC.takesAlipayPayment, None) not in g  # empty: takes it, like every merchant on Alipay
+    assert (ID["merchant-CAFE-017"], CC.takesAlipayPayment, Literal(False)) in g
+    assert (ID["merchant-GOV-9"], CC.takesAlipayPayment, Literal(True)) in g
     industry = g.value(m, CC.inIndustry)
     assert industry == URIRef(str(ID) + "industry-餐饮")
     assert (industry, RDF.type, CC.Industry) in g and (industry, RDFS.label, Literal("餐饮", lang="zh")) in g
