@@ -76,6 +76,18 @@ def test_output_through_a_symlink_to_a_device_writes_into_it(ccare, tmp_path):
     assert link.is_symlink() and os.readlink(link) == "/dev/null"
 
 
+def test_output_to_dev_stdout_when_it_is_a_pipe(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CCARE_CACHE_DIR": str(tmp_path / "cache")}
+    r = subprocess.run([sys.executable, "-m", "ccare", "export", "nt", "-o", "/dev/stdout"], capture_output=True,
+                       env=env, cwd=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(b"<") and b"Traceback" not in r.stderr
+    assert not list(Path("/dev").glob(".stdout.*.part"))
+
+
 def test_output_through_a_symlink_to_a_file_replaces_the_file_and_keeps_the_link(ccare, tmp_path):
     real = tmp_path / "real.nt"
     real.write_text("old\n")
