@@ -81,10 +81,14 @@ def _param_paths(value):
             yield from _param_paths(v)
 
 
-def command_inputs(exclude=("output",)) -> list:
-    """The file names among the running click command's parameters (and its parents'),
-    but those named in ``exclude``: what the command reads (``--data``, a CSV, ``--file``),
-    and its other outputs (``--html``, ``--report``)."""
+#: Parameters that name files a command writes: the one being written is not its own input.
+OUTPUT_PARAMS = frozenset({"output", "html", "report"})
+
+
+def command_inputs(writing=None) -> list:
+    """The file names among the running click command's parameters (and its parents'):
+    what the command reads (``--data``, a CSV, ``--file``) and its other outputs, but not
+    the output parameter whose value is ``writing`` (the file being written now)."""
     try:
         import click
     except ImportError:  # pragma: no cover - click is a dependency
@@ -93,18 +97,18 @@ def command_inputs(exclude=("output",)) -> list:
     found = []
     while ctx is not None:
         for name, value in (ctx.params or {}).items():
-            if name in exclude:
-                continue
             for v in _param_paths(value):
-                if str(v) not in ("", "-"):
-                    found.append(str(v))
+                if str(v) in ("", "-") or (name in OUTPUT_PARAMS and writing is not None and str(v) == str(writing)):
+                    continue
+                found.append(str(v))
         ctx = ctx.parent
     return found
 
 
-def check_not_input(target, inputs=None) -> None:
+def check_not_input(target, inputs=None, given=None) -> None:
     """Refuse to write ``target`` when it is the same file as one of ``inputs`` (default:
-    :func:`command_inputs`): the command would destroy what it reads."""
+    :func:`command_inputs` but the output named ``given``): the command would destroy what
+    it reads, or one output would overwrite another."""
     if str(target) == "-":
         return
     try:
@@ -113,7 +117,7 @@ def check_not_input(target, inputs=None) -> None:
         return  # a new file is no one's input
     if not stat.S_ISREG(st.st_mode):
         return
-    for other in command_inputs() if inputs is None else inputs:
+    for other in command_inputs(given if given is not None else target) if inputs is None else inputs:
         try:
             o = os.stat(other)
         except (OSError, ValueError):
@@ -226,7 +230,7 @@ def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
         if not stat.S_ISREG(m):
             kind = "a block device" if stat.S_ISBLK(m) else "a socket" if stat.S_ISSOCK(m) else "not a regular file"
             raise OutputError(f"{shown}: is {kind}; ccare writes only regular files, character devices and FIFOs")
-        check_not_input(target)
+        check_not_input(target, given=path)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise OutputError(f"{shown}: directory {directory} does not exist")
@@ -260,7 +264,7 @@ def atomic_write_many(files: dict, mode: str = "wb") -> list:
             if st is not None and not stat.S_ISREG(st.st_mode):
                 raise OutputError(f"{shown}: is not a regular file")
             if st is not None:
-                check_not_input(target)
+                check_not_input(target, given=path)
             directory = target.parent if str(target.parent) else Path(".")
             if not directory.is_dir():
                 raise OutputError(f"{shown}: directory {directory} does not exist")

@@ -161,6 +161,16 @@ def test_output_naming_a_data_input_is_refused(ccare, tmp_path, how, evil_ttl):
     assert evil_ttl.read_bytes() == original
 
 
+def test_rewriting_an_earlier_output_is_no_self_overwrite(ccare, tmp_path):
+    html, report, nodes = tmp_path / "m.html", tmp_path / "r.html", tmp_path / "n.csv"
+    for _ in range(2):  # the second run replaces files that now exist
+        r = ccare("loops", "--limit", "1", "--html", str(html), "--report", str(report))
+        assert r.exit_code in (0, 3), r.output
+        assert ccare("export", "csv", "--table", "nodes", "-o", str(nodes)).exit_code == 0
+    r = ccare("loops", "--limit", "1", "--html", str(html), "--data", str(html))
+    assert r.exit_code == 1 or "is also an input" in r.stderr
+
+
 def test_sparql_output_onto_its_query_file_is_refused(ccare, tmp_path):
     q = tmp_path / "q.rq"
     q.write_text("ASK { ?s ?p ?o }")
