@@ -306,16 +306,17 @@ def get_derived(k: str, name: str):
             data = f.read()
     except OSError:
         return None
-    head = len(_MAGIC) + _DIGEST
+    body = memoryview(data)[len(_MAGIC):len(data) - _DIGEST]
     h = _mac(secret)
     h.update(k.encode() + b"\0" + name.encode() + b"\0")
-    h.update(memoryview(data)[head:])
+    h.update(body)
     # unpickle only what this user's ccare wrote: pickle runs code, and the folder may be shared
-    if not (data.startswith(_MAGIC) and hmac.compare_digest(data[len(_MAGIC):head], h.digest())):
+    if not (len(data) >= len(_MAGIC) + _DIGEST and data.startswith(_MAGIC)
+            and hmac.compare_digest(data[len(data) - _DIGEST:], h.digest())):
         _drop(path)
         return None
     try:
-        obj = pickle.loads(memoryview(data)[head:])
+        obj = pickle.loads(body)
     except Exception:  # from another version: rebuilt by the caller
         _drop(path)
         return None
@@ -327,7 +328,7 @@ def get_derived(k: str, name: str):
 def put_derived(k: str, name: str, obj) -> None:
     """Keep ``obj`` (picklable) under ``k`` and ``name``; silently skipped if unwritable.
 
-    The entry carries a keyed digest of the pickle (and of ``k`` and ``name``):
+    The entry ends with a keyed digest of the pickle (and of ``k`` and ``name``):
     :func:`get_derived` unpickles only what this user's ccare wrote.
     """
     import pickle
@@ -336,15 +337,14 @@ def put_derived(k: str, name: str, obj) -> None:
     secret = _secret()
     if secret is None:
         return
-    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     h = _mac(secret)
     h.update(k.encode() + b"\0" + name.encode() + b"\0")
-    h.update(payload)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(path, "wb") as f:
-            f.write(_MAGIC + h.digest())
-            f.write(payload)
+            f.write(_MAGIC)
+            pickle.dump(obj, _Hashing(f, h), protocol=pickle.HIGHEST_PROTOCOL)  # streamed, not held twice
+            f.write(h.digest())
     except OSError:
         return
     _prune()

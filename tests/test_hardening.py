@@ -688,7 +688,10 @@ def test_a_planted_pickle_is_never_unpickled(cache_root, tmp_path):
         def __reduce__(self):
             return (os.system, (f"touch {flag}",))
 
-    for payload in (pickle.dumps(Boom()), entry.read_bytes()[:48] + pickle.dumps(Boom())):
+    good = entry.read_bytes()
+    # a bare pickle; one behind the real header and before the real digest; one with the digest moved
+    for payload in (pickle.dumps(Boom()), good[:16] + pickle.dumps(Boom()) + good[-32:],
+                    good[:-32] + pickle.dumps(Boom()) + good[-32:]):
         entry.write_bytes(payload)
         build.to_networkx(load([f]))
         assert not flag.exists()
