@@ -284,3 +284,46 @@ def atomic_write_many(files: dict, mode: str = "wb") -> list:
         for tmp, _ in staged:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+
+
+def check_outputs_early() -> None:
+    """Refuse, before the command does any work, an output parameter (``-o``, ``--html``,
+    ``--report``) that names an existing file the command also reads."""
+    try:
+        import click
+    except ImportError:  # pragma: no cover
+        return
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    for name in OUTPUT_PARAMS:
+        value = (ctx.params or {}).get(name)
+        if isinstance(value, (str, os.PathLike)) and str(value) != "-":
+            try:
+                st = os.stat(value)
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                check_not_input(Path(os.path.realpath(value)), given=value)
+
+
+def guard_outputs(cmd):
+    """Make click command ``cmd`` (and its subcommands) run :func:`check_outputs_early`
+    before its own code: nothing is read, computed or written for an output that would
+    overwrite an input."""
+    import functools
+
+    if getattr(cmd, "_ccare_outputs_guarded", False):
+        return cmd
+    cmd._ccare_outputs_guarded = True
+    callback = getattr(cmd, "callback", None)
+    if callback is not None and any(getattr(p, "name", None) in OUTPUT_PARAMS for p in getattr(cmd, "params", ())):
+        @functools.wraps(callback)
+        def guarded(*args, **kwargs):
+            check_outputs_early()
+            return callback(*args, **kwargs)
+
+        cmd.callback = guarded
+    for sub in getattr(cmd, "commands", {}).values():
+        guard_outputs(sub)
+    return cmd

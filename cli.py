@@ -123,7 +123,9 @@ class CcareGroup(click.Group):
         if target is None:
             return super().get_command(ctx, name)
         module, attr = target.split(":")
-        return _finite_numbers(getattr(importlib.import_module(module), attr))
+        from ccare.atomicio import guard_outputs
+
+        return guard_outputs(_finite_numbers(getattr(importlib.import_module(module), attr)))
 
     def format_commands(self, ctx, formatter):
         """List the commands from :data:`SUMMARIES`, importing only those without one."""
