@@ -26,10 +26,12 @@ def _read_query(query: str | None, query_file: str | None) -> str:
         return query
     from ccare.sparql import MAX_QUERY_BYTES
 
-    try:
+    if query_file == "-":
         stream = click.open_file(query_file, "rb")
-    except OSError as e:  # missing, unreadable or a directory: a clean error, not a crash
-        raise DataError(query_file, e.strerror or str(e)) from None
+    else:  # a regular file: a FIFO would hang the read, a device never end it
+        from ccare.atomicio import open_input
+
+        stream = open_input(query_file, "a query file")
     try:
         data = stream.read(MAX_QUERY_BYTES + 1)
     except OSError as e:

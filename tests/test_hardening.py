@@ -224,6 +224,8 @@ def test_export_csv_directory_on_a_full_disk_keeps_both_old_tables(ccare, tmp_pa
     ["info", "--data", "{fifo}"],
     ["import", "{fifo}", "-o", "-"],
     ["export", "html", "--highlight-json", "{fifo}", "-o", "-"],
+    ["sparql", "--file", "{fifo}"],
+    ["validate", "{fifo}"],
 ])
 def test_a_fifo_as_input_is_refused_without_hanging(ccare, tmp_path, args):
     fifo = tmp_path / "in.ttl"
