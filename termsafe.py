@@ -106,7 +106,7 @@ class SafeBinary(io.RawIOBase):
 
     def write(self, b):
         data = bytes(b)
-        if not _isatty(self._raw):
+        if not (_isatty(self._raw) or (self._text is not None and _isatty(self._text))):
             self._raw.write(data)
         else:
             self._raw.write(escape(self._decoder.decode(data)).encode("utf-8"))

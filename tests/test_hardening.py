@@ -824,3 +824,37 @@ class _Odd(CcareError):
 def test_an_error_class_with_its_own_arguments_survives_pickle():
     e = pickle.loads(pickle.dumps(_Odd(1, 2)))
     assert (e.a, e.b, str(e)) == (1, 2, "1/2")
+
+
+class _FakeTerminal(io.StringIO):
+    """A text stream that says it is a terminal, with a byte buffer behind it."""
+
+    def __init__(self):
+        super().__init__()
+        self.buffer = io.BytesIO()
+
+    def isatty(self):
+        return True
+
+
+def test_machine_formats_on_a_terminal_are_filtered(monkeypatch):
+    term = _FakeTerminal()
+    monkeypatch.setattr("sys.stdout", termsafe.SafeText(term))
+    termsafe.machine_stdout().write("a,\x1b]0;x\x07\r\n")
+    termsafe.machine_stdout(binary=True).write("b\u202e\x1b[2J\n".encode())
+    assert term.getvalue() == "a,\\u001b]0;x\\u0007\r\n"
+    assert term.buffer.getvalue().decode() == "b\\u202e\\u001b[2J\n"
+    piped = io.StringIO()
+    monkeypatch.setattr("sys.stdout", termsafe.SafeText(piped))
+    termsafe.machine_stdout().write("a,\x1b\n")
+    assert piped.getvalue() == "a,\x1b\n"  # a pipe gets the data as it is
+
+
+def test_a_utf8_character_split_across_binary_writes_is_kept(monkeypatch):
+    term = _FakeTerminal()
+    out = termsafe.SafeBinary(term.buffer)
+    monkeypatch.setattr(term.buffer, "isatty", lambda: True, raising=False)
+    data = "商\u202e".encode()
+    for i in range(len(data)):
+        out.write(data[i:i + 1])
+    assert term.buffer.getvalue().decode() == "商\\u202e"
