@@ -858,3 +858,13 @@ def test_a_utf8_character_split_across_binary_writes_is_kept(monkeypatch):
     for i in range(len(data)):
         out.write(data[i:i + 1])
     assert term.buffer.getvalue().decode() == "商\\u202e"
+
+
+@pytest.mark.parametrize("args", [
+    ["show", "fan\x1b]0;pwn\x07"], ["path", "\u202efan-group", "payment"], ["sparql", "SELECT * WHERE { \x1b[2J }"],
+    ["export", "html", "--highlight", "loops --needs \x1b[31m", "-o", "-"],
+])
+def test_error_messages_quoting_what_was_typed_are_escaped(ccare, args):
+    r = ccare(*args)
+    assert r.exit_code in (1, 2) and not RAW_CONTROL.search(r.stderr), r.output
+    assert "Traceback" not in r.output
