@@ -23,7 +23,7 @@ Examples
 >>> g = load().graph
 >>> r = run(g, "SELECT ?v WHERE { ccid:fan-group cc:serves ?v } ORDER BY ?v", timeout=30)
 >>> r.kind, r.vars, [str(row[0]).rsplit("/", 1)[1] for row in r.rows]
-('SELECT', ['v'], ['interactive', 'value-adding'])
+('SELECT', ['v'], ['convertible', 'interactive', 'value-adding'])
 >>> run(g, "ASK { ccid:fan-group a cc:CoreProduct }", timeout=30).boolean
 True
 >>> try:

@@ -37,7 +37,7 @@ VALUES = (
 #: Products of the shipped map that synthetic merchants may use.
 SHIPPED_PRODUCTS = (
     "mini-program", "fan-group", "alipay-live", "zhima-credit", "mini-program-cloud", "qipan-miyun",
-    "payment", "life-account", "ant-forest", "coupons", "member-operation", "iot-devices",
+    "payment", "life-account", "ant-forest", "coupons", "iot-devices", "ad-placement", "search-promotion",
 )
 
 _DOMAINS = ("public-domain", "private-domain")

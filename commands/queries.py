@@ -112,7 +112,7 @@ def _graph(data: tuple):
 
 
 def _offering(kb, name: str) -> str:
-    """The node id of the product, programme, instrument or practice called ``name``: what a
+    """The node id of the product, programme or practice called ``name``: what a
     merchant may run (unknown: exit 1 with near matches among them)."""
     from ccare.errors import UnknownEntityError
 

@@ -3,7 +3,7 @@
 Nodes are keyed by entity id (the slug, e.g. ``fan-group``; entities outside the map's
 namespace keep a prefixed name) and carry ``iri``, ``type`` (most specific class,
 prefixed), ``type_iri`` (the same class as a full IRI), ``kind`` (product, programme,
-need, value, domain, scene, advantage, case, practice, instrument, fact, other),
+need, value, domain, scene, advantage, case, practice, fact, other),
 ``labels`` ``{"zh", "en"}``, ``domains``, ``needs`` and ``values`` served, ``roles`` (what
 the loop queries read of its classes: ``hub`` for the payment hub, ``reach`` for a product
 that turns data into reach, ``entry`` for an entry channel, ``supporting`` for a supporting
@@ -67,7 +67,6 @@ KINDS = (
     (CC.Advantage, "advantage"),
     (CC.Case, "case"),
     (CC.Practice, "practice"),
-    (CC.Instrument, "instrument"),
     (CC.QuantitativeFact, "fact"),
 )
 

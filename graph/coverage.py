@@ -14,7 +14,7 @@ Examples
 ['interactive', 'value-adding']
 >>> row = coverage(G, ["fan-group"])[0]
 >>> row.needs, row.values["interactive"], row.values["reachable"]
-(('ACTIVE',), 'stated', None)
+(('ACTIVE', 'WORTH'), 'stated', None)
 """
 
 from __future__ import annotations

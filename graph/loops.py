@@ -95,7 +95,7 @@ PUBLIC, PRIVATE = "public-domain", "private-domain"
 ATTACHING = ("supports", "incentivises", "combinesWith")
 
 #: Kinds of node that may be attached to a product of a loop: what a merchant can run.
-OFFERING_KINDS = ("product", "programme", "instrument", "practice")
+OFFERING_KINDS = ("product", "programme", "practice")
 
 #: Loops longer than this are not searched unless asked (``--max-length``).
 DEFAULT_MAX_LENGTH = 8
@@ -194,7 +194,7 @@ def attachments(G: nx.MultiDiGraph, product: str, spec: LoopSpec = LoopSpec(), o
                 cycle_nodes=()) -> list[Attachment]:
     """The offerings that may be attached to ``product`` on a loop, best evidence first.
 
-    An offering (a product, programme, instrument or practice) qualifies when it
+    An offering (a product, programme or practice) qualifies when it
     ``supports`` or ``incentivises`` ``product`` or combines with it (either direction),
     is not itself on the flow graph (``cycle_nodes``), is not excluded by
     ``spec.without``, and suits the merchant (``spec.profiles``) or is ``owned`` when it

@@ -179,7 +179,7 @@ class Reason:
         if self.kind == "need":
             via = f"{L(self.value)}" if self.value else ""
             if zh:
-                return f"以{via}服务{self.need}" + (f",是闭环中唯一服务{self.need}的产品" if self.only else "")
+                return f"以{via}服务{self.need}" + (f"，是闭环中唯一服务{self.need}的产品" if self.only else "")
             return f"serves {self.need}" + (f" through {via}" if via else "") + (
                 f", the loop's only source of {self.need}" if self.only else "")
         if self.kind == "domain":
@@ -192,7 +192,8 @@ class Reason:
         if s.relation is None:
             return f"适合{L(s.profile)}" if zh else f"suits the {L(s.profile)}"
         if zh:
-            return f"{L(s.offering)}适合{L(s.profile)},并{s.relation}它"
+            verb = {"supports": "支撑", "incentivises": "激励"}.get(s.relation, s.relation)
+            return f"{L(s.offering)}适合{L(s.profile)}，并{verb}它"
         return f"{L(s.offering)} suits the {L(s.profile)} and {s.relation} it"
 
     def to_json(self, G: nx.MultiDiGraph) -> dict:

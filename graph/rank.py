@@ -23,7 +23,7 @@ Examples
 >>> G = to_networkx(load())
 >>> top = rank(G, "betweenness")[0]
 >>> top.product, round(top.score, 3)
-('payment', 0.244)
+('payment', 0.203)
 >>> [r.product for r in rank(G, "pagerank")[:2]]
 ['payment', 'fan-group']
 >>> pagerank(nx.DiGraph([(1, 2), (2, 1)]))
@@ -135,7 +135,7 @@ def explain(G: nx.MultiDiGraph, product: str, by: str, loops: Sequence[Walk] = (
                 f"{name} lies on a shortest flow path for {len(via)} of the {len(pairs)} connected pairs of other products")
     elif by == "pagerank":
         reach = [n for n in D if n != product and nx.has_path(D, n, product)]
-        lead = (f"{name}直接承接{len(ins)}个产品的流量,其他{len(D) - 1}个产品中有{len(reach)}个最终能到达它" if zh else
+        lead = (f"{name}直接承接{len(ins)}个产品的流量，其他{len(D) - 1}个产品中有{len(reach)}个最终能到达它" if zh else
                 f"{name} takes flow directly from {len(ins)} products, and {len(reach)} of the other "
                 f"{len(D) - 1} reach it at all")
     else:
@@ -145,9 +145,9 @@ def explain(G: nx.MultiDiGraph, product: str, by: str, loops: Sequence[Walk] = (
     if ins or outs:
         come = (f"用户或数据来自{_names(G, ins, lang)}" if zh else f"users or data arrive from {_names(G, ins, lang)}") if ins else ""
         go = (f"流向{_names(G, outs, lang)}" if zh else f"move on to {_names(G, outs, lang)}") if outs else ""
-        parts.append(("," if zh else " and ").join(x for x in (come, go) if x))
+        parts.append(("，" if zh else " and ").join(x for x in (come, go) if x))
     if loops:
         through = sum(1 for w in loops if product in w.nodes)
         parts.append(f"{len(loops)}个经营闭环中有{through}个经过它" if zh else
                      f"{through} of the {len(loops)} operating loops pass through it")
-    return ("," if zh else "; ").join(parts) + ("。" if zh else ".")
+    return ("；" if zh else "; ").join(parts) + ("。" if zh else ".")

@@ -25,7 +25,6 @@ KINDS = (
     (CC.Advantage, "advantage"),
     (CC.Case, "case"),
     (CC.Practice, "practice"),
-    (CC.Instrument, "instrument"),
     (CC.QuantitativeFact, "fact"),
 )
 

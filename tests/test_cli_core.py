@@ -61,7 +61,8 @@ def test_products_table_shows_fan_group_with_evidence(ccare):
 def test_products_by_value_and_lang(ccare):
     r = ccare("products", "--value", "可转化", "--lang", "zh")
     assert r.exit_code == 0
-    assert "支付宝直播" in r.output and "商家粉丝群" not in r.output
+    assert "支付宝直播" in r.output and "商家粉丝群" in r.output  # the group converts too (L42)
+    assert "小程序云" not in r.output
 
 
 # -- CQ2: bridges between the public and the private domain ----------------------

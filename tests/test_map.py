@@ -126,7 +126,7 @@ def test_domain_entities_are_present_with_their_types():
         "mini-program": CC.CoreProduct, "fan-group": CC.CoreProduct, "alipay-live": CC.CoreProduct,
         "zhima-credit": CC.CoreProduct, "mini-program-cloud": CC.CoreProduct, "qipan-miyun": CC.CoreProduct,
         "payment": CC.PaymentHub, "life-account": CC.OtherProduct, "ant-forest": CC.OtherProduct,
-        "coupons": CC.Instrument, "member-operation": CC.Practice, "iot-devices": CC.OtherProduct,
+        "coupons": CC.OtherProduct, "member-operation": CC.Practice, "iot-devices": CC.OtherProduct,
         "ad-placement": CC.OtherProduct, "search-promotion": CC.OtherProduct,
         "fanxing-plan": CC.Programme, "fanxing-2": CC.Programme, "fanxing-3": CC.Programme,
         "public-domain": CC.Domain, "private-domain": CC.Domain,

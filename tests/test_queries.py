@@ -186,7 +186,7 @@ def test_cq5_a_mini_program_merchant_already_closes_scale_active_worth(ccare, G)
 def test_cq5_smallest_prescription_for_all_four_needs(ccare, G):
     found = ccare.json("prescribe", "--has", "mini-program")
     H = {"mini-program", "payment"}
-    offerings = sorted(n for n in G if G.nodes[n]["kind"] in ("product", "programme", "instrument", "practice")
+    offerings = sorted(n for n in G if G.nodes[n]["kind"] in ("product", "programme", "practice")
                        and n not in H)
     spec = LoopSpec()
 
@@ -328,7 +328,7 @@ def test_gaps_without_alipay_payment(ccare):
 def test_coverage_matrix_matches_the_graph(ccare, G):
     rows = ccare.json("coverage")
     products = sorted(n for n, k in G.nodes(data="kind") if k == "product")
-    assert [r["id"] for r in rows] == products and "coupons" not in products
+    assert [r["id"] for r in rows] == products
     for r in rows:
         served = {v for v, ok in r["values"].items() if ok}
         assert served == {v for v in G.nodes[r["id"]]["values"]}
@@ -471,7 +471,7 @@ def test_unknown_product_exits_1_with_near_matches(ccare, args):
 def test_a_scene_is_not_something_a_merchant_runs(ccare):
     r = ccare("whatif", "--drop", "online")
     assert r.exit_code == 1 and "unknown product 'online'" in r.output
-    assert ccare("whatif", "--drop", "coupons").exit_code == 0  # an instrument is
+    assert ccare("whatif", "--drop", "member-operation").exit_code == 0  # a practice is
 
 
 @pytest.mark.parametrize("cmd", [["loops"], ["prescribe", "--has", "mini-program"], ["whatif", "--drop", "payment"]])

@@ -30,7 +30,7 @@ from ccare.limits import Budget
 PUBLIC, PRIVATE = "public-domain", "private-domain"
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ATTACHING = ("supports", "incentivises", "combinesWith")
-OFFERING_KINDS = ("product", "programme", "instrument", "practice")
+OFFERING_KINDS = ("product", "programme", "practice")
 
 
 @st.composite

@@ -22,7 +22,7 @@ FAN_VALUES = "SELECT ?v WHERE { ccid:fan-group cc:serves ?v } ORDER BY ?v"
 def test_select_table_shows_ids_and_labels(ccare):
     r = ccare("sparql", FAN_VALUES)
     assert r.exit_code == 0, r.output
-    assert r.stdout.splitlines() == ["v", "------------", "interactive", "value-adding"]
+    assert r.stdout.splitlines() == ["v", "------------", "convertible", "interactive", "value-adding"]
     zh = ccare("sparql", FAN_VALUES, "--lang", "zh")
     assert "interactive (可互动)" in zh.stdout
 
@@ -30,7 +30,7 @@ def test_select_table_shows_ids_and_labels(ccare):
 def test_select_csv_is_sparql_csv(ccare):
     r = ccare("sparql", FAN_VALUES, "--format", "csv")
     assert r.exit_code == 0
-    assert r.stdout_bytes.decode() == f"v\r\n{ID['interactive']}\r\n{ID['value-adding']}\r\n"
+    assert r.stdout_bytes.decode() == f"v\r\n{ID['convertible']}\r\n{ID['interactive']}\r\n{ID['value-adding']}\r\n"
 
 
 def test_select_json_is_sparql_results_json(ccare, kb):
@@ -72,7 +72,7 @@ def test_construct_csv_and_json_are_triples(ccare):
     q = "CONSTRUCT { ccid:fan-group cc:serves ?v } WHERE { ccid:fan-group cc:serves ?v }"
     rows = list(csv.reader(io.StringIO(ccare("sparql", q, "--format", "csv").stdout)))
     assert rows[0] == ["subject", "predicate", "object"]
-    assert sorted(r[2] for r in rows[1:]) == [str(ID["interactive"]), str(ID["value-adding"])]
+    assert sorted(r[2] for r in rows[1:]) == [str(ID["convertible"]), str(ID["interactive"]), str(ID["value-adding"])]
     d = json.loads(ccare("sparql", q, "--format", "json").stdout)
     assert d["head"]["vars"] == ["subject", "predicate", "object"]
     assert {b["predicate"]["value"] for b in d["results"]["bindings"]} == {str(CC.serves)}
@@ -101,7 +101,7 @@ def test_output_file_written_whole(ccare, tmp_path):
     out = tmp_path / "values.csv"
     r = ccare("sparql", FAN_VALUES, "--format", "csv", "-o", str(out))
     assert r.exit_code == 0 and r.stdout == ""
-    assert out.read_text(encoding="utf-8").splitlines()[1] == str(ID["interactive"])
+    assert out.read_text(encoding="utf-8").splitlines()[1] == str(ID["convertible"])
 
 
 def test_no_results_is_a_sentence(ccare):

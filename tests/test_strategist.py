@@ -131,7 +131,7 @@ def test_the_laoxiangji_case_as_the_map_records_it(ccare):
 
 
 def test_coupons_are_handed_out_not_walked_into(ccare, G):
-    assert G.nodes["coupons"]["kind"] == "instrument"
+    assert G.nodes["coupons"]["type"] == "cc:Instrument"
     assert not any(k in ("userFlowsTo", "dataFlowsTo") for *_, k in G.in_edges("coupons", keys=True))
     assert G.nodes["member-operation"]["kind"] == "practice"
     assert "convertible" in G.nodes["fan-group"]["values"]  # 在群内实现了周交易订单10%的转化 (L42)

@@ -497,8 +497,6 @@ def test_every_rule_of_the_map_has_its_chinese():
     assert not missing, missing
 
 
-@pytest.mark.xfail(reason="graph/prescribe.py Reason.text (profile) puts the relation key, e.g. 'supports', "
-                          "inside the Chinese sentence", strict=False)
 def test_no_english_word_inside_a_chinese_reason(ccare):
     r = ccare("prescribe", "--has", "商家粉丝群", "--scale", "small", "--lang", "zh")
     assert r.exit_code == 0
