@@ -74,11 +74,29 @@ def _finite_numbers(cmd):
         return cmd
     cmd._ccare_finite = True
     for param in getattr(cmd, "params", ()):
-        if isinstance(param.type, click.types.FloatParamType) and not getattr(param.type, "_ccare_finite", False):
+        if isinstance(param.type, click.FloatRange) and not getattr(param.type, "_ccare_finite", False):
+            _refuse_nan(param.type)  # in place: --help still shows the range
+        elif isinstance(param.type, click.types.FloatParamType) and not getattr(param.type, "_ccare_finite", False):
             param.type = _FiniteFloat(param.type)
     for sub in getattr(cmd, "commands", {}).values():
         _finite_numbers(sub)
     return cmd
+
+
+def _refuse_nan(float_range) -> None:
+    """Make one option's ``FloatRange`` refuse ``nan`` and infinities."""
+    import math
+
+    inner = float_range.convert
+
+    def convert(value, param, ctx):
+        rv = inner(value, param, ctx)
+        if isinstance(rv, float) and not math.isfinite(rv):
+            float_range.fail(f"{value!r} is not a finite number", param, ctx)
+        return rv
+
+    float_range.convert = convert
+    float_range._ccare_finite = True
 
 
 class _FiniteFloat(click.ParamType):
