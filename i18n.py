@@ -99,6 +99,7 @@ MESSAGES: dict[str, dict] = {
     "show_needs": {"en": "needs", "zh": "诉求"},
     "show_also": {"en": "also", "zh": "又称"},
     "show_definition": {"en": "definition", "zh": "定义"},
+    "show_change_note": {"en": "changed", "zh": "变更"},
     "show_evidence": {"en": "evidence", "zh": "证据"},
     "show_value": {"en": "value", "zh": "数值"},
     "show_quantity": {"en": "{value} {unit} ({bound}; counts {counts})", "zh": "{bound} {value} {unit}（计数对象：{counts}）"},

@@ -672,6 +672,7 @@ class KnowledgeBase:
 
         d = ent.to_json()
         d["definition"] = _lit_lang(g, node, SKOS.definition)
+        d["change_note"] = _lit_lang(g, node, SKOS.changeNote)  # what changed, for users of an earlier release
         d["alt_labels"] = sorted(str(o) for o in g.objects(node, SKOS.altLabel))
         d["types"] = sorted(self.node_id(t) for t in g.objects(node, RDF.type))
         d["evidence"] = [e.to_json() for e in self.entity_evidence(node)]

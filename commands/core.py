@@ -167,6 +167,9 @@ def show(name, data, lang, fmt):
     definition = d["definition"].get(lang) or d["definition"].get("en") or d["definition"].get("zh")
     if definition:
         lines.append(field("definition", definition))
+    note = d["change_note"].get(lang) or d["change_note"].get("en") or d["change_note"].get("zh")
+    if note:
+        lines.append(field("change_note", note))
     if d["evidence"]:
         lines.append(field("evidence", fmt_evidence(d["evidence"])))
     q = d.get("quantity")

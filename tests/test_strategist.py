@@ -177,3 +177,25 @@ def test_zhima_credit_users_reach_payment_directly(ccare):
     (p,) = ccare.json("path", "zhima-credit", "payment", "--k", "0")
     assert _ids(p["nodes"]) == ["zhima-credit", "payment"]
     assert p["steps"][0]["evidence"][0]["line"] == 26
+
+
+# -- migration and the README's worked example ----------------------------------------------
+
+@pytest.mark.parametrize("ident,now", [("payment", "PaymentHub"), ("member-operation", "Practice"),
+                                       ("coupons", "Instrument"), ("mini-program-cloud", "SupportingProduct"),
+                                       ("qipan-miyun", "ReachActivator")])
+def test_retyped_ids_still_resolve_and_say_what_changed(ccare, ident, now):
+    d = ccare.json("show", ident)
+    assert f"cc:{now}" in d["change_note"]["en"] and f"cc:{now}" in d["change_note"]["zh"]
+    assert f"cc:{now}" in d["types"]
+    r = ccare("show", ident, "--lang", "zh")
+    assert "变更：" in r.output
+
+
+def test_the_readme_worked_example_is_what_ccare_prints(ccare):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("**A worked example on the shipped map.**", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    r = ccare("loops", "--limit", "1")
+    assert r.stdout == block
