@@ -191,10 +191,16 @@ def _into_special(target: Path, shown, binary: bool, encoding):
         raise OutputError(f"{shown}: {e.strerror or e}") from None
     try:
         os.set_blocking(fd, True)
+        terminal = os.isatty(fd)  # -o /dev/tty, or /dev/stdout on a terminal: data must not drive it
         with os.fdopen(fd, "wb", closefd=True) as out:
             fd = None
+            if terminal:
+                from ccare.termsafe import SafeBinary
+
+                out = SafeBinary(out, force=True)
             while chunk := spool.read(1024**2):
                 out.write(chunk)
+            out.flush()
     finally:
         if fd is not None:
             os.close(fd)

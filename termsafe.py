@@ -99,14 +99,15 @@ class SafeText(io.TextIOBase):
 class SafeBinary(io.RawIOBase):
     """Bytes to ``raw``: as they are unless the stream is a terminal, then UTF-8 decoded and escaped."""
 
-    def __init__(self, raw, text=None):
+    def __init__(self, raw, text=None, force: bool = False):
         self._raw = raw
         self._text = text
+        self._force = force
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
     def write(self, b):
         data = bytes(b)
-        if not (_isatty(self._raw) or (self._text is not None and _isatty(self._text))):
+        if not (self._force or _isatty(self._raw) or (self._text is not None and _isatty(self._text))):
             self._raw.write(data)
         else:
             self._raw.write(escape(self._decoder.decode(data)).encode("utf-8"))

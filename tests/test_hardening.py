@@ -868,3 +868,36 @@ def test_error_messages_quoting_what_was_typed_are_escaped(ccare, args):
     r = ccare(*args)
     assert r.exit_code in (1, 2) and not RAW_CONTROL.search(r.stderr), r.output
     assert "Traceback" not in r.output
+
+
+def test_output_to_dev_stdout_on_a_terminal_is_filtered(tmp_path, evil_ttl):
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "CCARE_CACHE_DIR": str(tmp_path / "cache")}
+    p = subprocess.Popen([sys.executable, "-m", "ccare", "export", "nt", "--data", str(evil_ttl), "-o", "/dev/stdout"],
+                         stdout=slave, stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+    os.close(slave)
+    out = b""
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(master, 1 << 16)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            elif p.poll() is not None:
+                break
+    finally:
+        os.close(master)
+        p.wait(30)
+    assert p.returncode == 0, p.stderr.read()
+    assert b"\\u001b]0;pwn" in out and b"\x1b" not in out and "\u202e".encode() not in out
