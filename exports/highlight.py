@@ -101,6 +101,22 @@ def _walk(obj: dict, where: str):
             raise HighlightError(f"{where}: steps[{i}] goes {s.source} -> {s.target}, not between its nodes")
     needs = tuple(str(n) for n in obj.get("needs") or ())
     is_loop = bool(steps) and len(steps) == len(nodes) and steps[-1].target == nodes[0]
+    # offerings supporting a loop's products: drawn and listed with it, an edge to the product each
+    supporting = obj.get("supporting") or []
+    if not isinstance(supporting, list):
+        raise HighlightError(f"{where}: 'supporting' must be a list")
+    for i, a in enumerate(supporting):
+        w = f"{where}: supporting[{i}]"
+        if not isinstance(a, dict) or not all(isinstance(a.get(k), str) for k in ("offering", "product", "relation")):
+            raise HighlightError(f"{w}: needs 'offering', 'product' and 'relation' strings")
+        if a["product"] not in known:
+            raise HighlightError(f"{w}: supports {a['product']}, which is not on the loop")
+        if a["offering"] not in nodes:
+            nodes.append(a["offering"])
+            if isinstance(a.get("entity"), dict):
+                entities[a["offering"]] = a["entity"]
+        steps.append(Step(a["offering"], a["product"], a["relation"], _evidence(a.get("evidence"), w),
+                          bool(a.get("inferred")), a.get("rationale") if isinstance(a.get("rationale"), str) else None))
     return tuple(nodes), tuple(steps), needs, entities, "loop" if is_loop else "path"
 
 
@@ -144,6 +160,10 @@ def check_against(h: Highlight, G: nx.MultiDiGraph) -> Highlight:
     steps = []
     for s in h.steps:
         data = G.get_edge_data(s.source, s.target, key=s.relation)
+        if data is None and s.relation == "combinesWith":  # symmetric: drawn as the map states it
+            data = G.get_edge_data(s.target, s.source, key=s.relation)
+            if data is not None:
+                s = Step(s.target, s.source, s.relation, s.evidence, s.inferred, s.rationale)
         if data is None:
             raise HighlightError(f"the map has no {s.relation} edge from {s.source} to {s.target}")
         rationale = s.rationale if s.rationale is not None else data.get("rationale")

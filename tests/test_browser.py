@@ -162,7 +162,8 @@ def test_map_draws_the_graphml_nodes_offline(open_page, shipped):
         return n; })()""")
     assert inked > 2000
     legend = o.js("[...document.querySelectorAll('#legend li')].map(li => li.innerText.trim())")
-    assert any(item.startswith("product") and item.endswith("12") for item in legend)
+    products = sum(1 for _, d in H.nodes(data=True) if d.get("kind") == "product")
+    assert any(item.startswith("product") and item.endswith(str(products)) for item in legend)
     ARTIFACTS.mkdir(exist_ok=True)
     o.page.screenshot(path=str(ARTIFACTS / "map.png"))
     o.js("ccareMap.setLang('zh')")
@@ -230,7 +231,7 @@ def test_highlighted_elements_are_the_querys(open_page, tmp_path, G, ccare):
     r = ccare("export", "html", "-o", str(out), "--highlight-json", str(saved))
     assert r.exit_code == 0, r.output
     o = open_page(out)
-    loop_nodes = {n["id"] for n in best["loop"]["nodes"]}
+    loop_nodes = {n["id"] for n in best["loop"]["nodes"]} | {a["offering"] for a in best["loop"]["supporting"]}
     added = {n["id"] for n in best["add"]}
     emphasised = o.js("ccareMap.nodes.get({filter: n => n.borderWidth === 5}).map(n => n.id).sort()")
     assert emphasised == sorted(loop_nodes | added)
@@ -241,12 +242,14 @@ def test_highlighted_elements_are_the_querys(open_page, tmp_path, G, ccare):
     assert dashed == sorted(added)
     steps = o.js("""ccareMap.edges.get({filter: e => e.width === 4.5}).map(e => {
         const n = ccareMap.network.body.edges[e.id]; return [e.from, e.to, e.label]; })""")
-    expected = [[s["from"], s["to"], s["relation"]] for s in best["loop"]["steps"]]
+    walk = best["loop"]["steps"] + [{"from": a["offering"], "to": a["product"], "relation": a["relation"],
+                                     "evidence": a["evidence"]} for a in best["loop"]["supporting"]]
+    expected = [[s["from"], s["to"], s["relation"]] for s in walk]
     assert sorted([f, t] for f, t, _ in steps) == sorted([f, t] for f, t, _ in expected)
     assert all(label.split(". ", 1)[0].isdigit() for _, _, label in steps)
     items = o.js("[...document.querySelectorAll('#steps li')].map(li => li.innerText)")
-    assert len(items) == len(best["loop"]["steps"])
-    for item, step in zip(items, best["loop"]["steps"]):
+    assert len(items) == len(walk)
+    for item, step in zip(items, walk):
         for ev in step["evidence"]:
             assert ev["quote"] in item
     assert "Add:" in o.page.inner_text("#answer-summary")
@@ -300,8 +303,9 @@ def test_report_page(open_page, tmp_path, G):
     out = tmp_path / "report.html"
     out.write_text(report_html(found, G, title="Prescription: merchant with a mini-program"), encoding="utf-8")
     o = open_page(out, wait_ready=False)
-    assert o.js("document.querySelectorAll('svg.walk path[marker-end]').length") == len(found[0]["loop"]["steps"])
-    assert o.js("document.querySelectorAll('table.matrix tr.row').length") == len(found[0]["loop"]["nodes"])
+    loop = found[0]["loop"]
+    assert o.js("document.querySelectorAll('svg.walk path[marker-end]').length") == len(loop["steps"]) + len(loop["supporting"])
+    assert o.js("document.querySelectorAll('table.matrix tr.row').length") == len(loop["nodes"]) + len(loop["supporting"])
     height = o.js("document.body.scrollHeight")
     assert 600 < height < 6000
     ARTIFACTS.mkdir(exist_ok=True)

@@ -185,9 +185,12 @@ def test_highlight_from_a_saved_result(ccare, tmp_path, G):
     data = page_json(out.read_text(encoding="utf-8"))
     hl = data["highlight"]
     assert hl["kind"] == "loop"
-    assert hl["nodes"] == [n["id"] for n in loops[0]["nodes"]]
+    # the cycle, then the offerings supporting it, each with an edge to its product
+    assert hl["nodes"] == [n["id"] for n in loops[0]["nodes"]] + [a["offering"] for a in loops[0]["supporting"]]
     marked = sorted((data["nodes"][e[0]][0], data["nodes"][e[1]][0], e[2], e[6]) for e in data["edges"] if e[6] >= 0)
-    expected = sorted((s["from"], s["to"], s["relation"], i) for i, s in enumerate(loops[0]["steps"]))
+    steps = [(s["from"], s["to"], s["relation"]) for s in loops[0]["steps"]]
+    steps += [(a["offering"], a["product"], a["relation"]) for a in loops[0]["supporting"]]
+    expected = sorted((*s, i) for i, s in enumerate(steps))
     assert marked == expected
 
 
@@ -271,13 +274,14 @@ def test_report_of_a_prescription(G, best_prescription):
                 assert f"“{ev['quote']}”" in page
     # the coverage matrix: one row per loop product plus the total, one column per value
     (matrix,) = re.findall(r'<table class="matrix">.*?</table>', page)
-    assert matrix.count('<tr class="row') == len(best_prescription["loop"]["nodes"])
+    loop = best_prescription["loop"]
+    assert matrix.count('<tr class="row') == len(loop["nodes"]) + len(loop["supporting"])
     assert matrix.count('class="val"') == 8
     # the total row: a value is served by the loop when some product of it serves the value
     total = re.findall(r'<td class="(st|inf|gap)">', matrix.split('class="total"')[1])
     columns = re.findall(r'<th class="val">(.*?)</th>', matrix)
     label_to_value = {G.nodes[v]["labels"]["en"]: v for v in G.nodes if G.nodes[v]["kind"] == "value"}
-    loop_nodes = [n["id"] for n in best_prescription["loop"]["nodes"]]
+    loop_nodes = [n["id"] for n in loop["nodes"]] + [a["offering"] for a in loop["supporting"]]
     for col, cls in zip(columns, total):
         served = any(G.has_edge(p, label_to_value[col], key="serves") for p in loop_nodes)
         assert (cls != "gap") == served, col
@@ -322,7 +326,7 @@ def test_prescribe_writes_report_and_map(ccare, tmp_path):
     first = ccare.json("prescribe", "--has", "mini-program")[0]
     hl = page_json(page.read_text(encoding="utf-8"))["highlight"]
     assert hl["kind"] == "prescription"
-    assert hl["nodes"] == [n["id"] for n in first["loop"]["nodes"]]
+    assert hl["nodes"] == [n["id"] for n in first["loop"]["nodes"]] + [a["offering"] for a in first["loop"]["supporting"]]
     assert hl["added"] == [n["id"] for n in first["add"]]
     text = report.read_text(encoding="utf-8")
     assert "<h1>Prescription for a merchant with mini-program</h1>" in text
