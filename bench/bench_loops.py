@@ -30,11 +30,15 @@ import networkx as nx
 
 from ccare.graph.build import flow_graph, to_networkx
 from ccare.graph.loops import LoopSpec, loop_rank, operating_loops
-from ccare.graph.walks import rotate, walk
+from ccare.graph.walks import data_enters, rotate, walk
 from ccare.kb import NEED_CODES, load
 from ccare.synth import synth_turtle
 
-SPEC = LoopSpec(needs=NEED_CODES, payment=False, domains=False, max_length=6)
+#: The cycle search alone: no hub, no domain rule, and none of the shipped map's offerings
+#: that could be attached to a loop (their subsets would be a second search to compare).
+SPEC = LoopSpec(needs=NEED_CODES, payment=False, domains=False, max_length=6,
+                without=("mini-program-cloud", "iot-devices", "coupons", "member-operation", "joining-gift",
+                         "multi-channel-joining", "fanxing-3", "fanxing-plan", "fanxing-2"))
 WANT = 10
 
 
@@ -53,10 +57,16 @@ def ccare_loops(G) -> list[tuple]:
 
 
 def baseline_loops(G) -> list[tuple]:
-    F = nx.DiGraph(flow_graph(G, SPEC.relations))
+    """Every simple cycle of what loops walk (user flows, and data flows into products that
+    turn data into reach), filtered afterwards."""
+    F = nx.DiGraph()
+    F.add_nodes_from(n for n in flow_graph(G, SPEC.relations) if n not in SPEC.without)
+    F.add_edges_from((u, v) for u, v, k in flow_graph(G, SPEC.relations).edges(keys=True)
+                     if u in F and v in F and u != v and (k != "dataFlowsTo" or data_enters(G, v)))
     found = []
     for c in nx.simple_cycles(F, length_bound=SPEC.max_length):
-        if SPEC.accepts(G, c):
+        users = any(G.has_edge(u, v, key="userFlowsTo") for u, v in zip(c, c[1:] + c[:1]))
+        if users and SPEC.accepts(G, c):
             found.append(walk(G, rotate(c), closed=True, relations=SPEC.relations))
     found.sort(key=loop_rank)
     return [w.nodes for w in found[:WANT]]
