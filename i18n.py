@@ -168,6 +168,9 @@ MESSAGES: dict[str, dict] = {
     "gaps_closed": {"en": "The loop already closes: {arrow}", "zh": "闭环已经闭合：{arrow}"},
     "gaps_open": {"en": "The loop stays open. Add {add} to close {arrow}; the missing flows:",
                   "zh": "闭环尚未闭合。新增{add}即可闭合 {arrow}；缺少的流转："},
+    "gaps_open_support": {"en": "The loop stays open. Add {add} to close {arrow}: every flow of it runs already; "
+                                "what it lacks comes from the offering that supports it:",
+                          "zh": "闭环尚未闭合。新增{add}即可闭合 {arrow}：环上的流转都已具备，缺的是支撑它的产品或手法："},
     # coverage, rank
     "coverage_key": {"en": "x: stated by the source; ~: inferred (see `ccare show PRODUCT` for the evidence).",
                      "zh": "x：原文明示；~：推断（证据见 `ccare show 产品`）。"},

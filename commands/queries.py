@@ -449,11 +449,18 @@ def gaps(has, needs, payment, domains, max_length, no_alipay_payment, timeout, m
     elif g.closed:
         click.echo("\n" + t("gaps_closed", lang, arrow=_loop_arrow(G, g.closing.loop, lang)))
     else:
-        click.echo("\n" + t("gaps_open", lang, add=_join([L(n) for n in g.closing.add], lang),
+        key = "gaps_open" if g.missing else "gaps_open_support"
+        click.echo("\n" + t(key, lang, add=_join([L(n) for n in g.closing.add], lang),
                             arrow=_loop_arrow(G, g.closing.loop, lang)))
-        echo_table(["from", "relation", "to", "evidence"],
-                   [[L(s.source), relation_label(s.relation, lang), L(s.target), fmt_evidence(s.evidence, s.inferred)]
-                    for s in g.missing])
+        if g.missing:
+            echo_table(["from", "relation", "to", "evidence"],
+                       [[L(s.source), relation_label(s.relation, lang), L(s.target), fmt_evidence(s.evidence, s.inferred)]
+                        for s in g.missing])
+        for a in g.closing.loop.attached:
+            if a.offering in g.closing.add:
+                click.echo(t("supporting_line", lang, offering=f"{L(a.offering)} [{a.offering}]",
+                             relation=relation_label(a.relation, lang), product=L(a.product),
+                             evidence=fmt_evidence(a.evidence, a.inferred)))
     _finish(budget)
 
 
