@@ -1,39 +1,45 @@
 """Prescriptions: the fewest products a merchant must add to close its operating loop.
 
 "Alipay's products are like medicinal herbs; I write a prescription according to the
-merchant's needs" (line 43).  Given the products a merchant already runs (``has``),
-:func:`prescriptions` yields sets of products to *add* such that ``has`` plus the
-additions contain an operating loop (:mod:`ccare.graph.loops`) that passes through at
-least one of the merchant's products.  Smallest sets come first; every set yielded is
-*minimal*: no proper subset of it closes such a loop.  An empty set means the loop
-already closes.
+merchant's needs" (line 43).  Given what a merchant already runs (``has``: products,
+programmes, practices), :func:`prescriptions` yields sets of offerings to *add* such
+that ``has`` plus the additions hold an operating loop (:mod:`ccare.graph.loops`) through
+at least one of the merchant's products.  Payment is the baseline (:func:`baseline`): every
+merchant on Alipay takes it, so it counts as present and is never added, unless the
+merchant does not take Alipay payment (``alipay_payment=False``).  Smallest sets first;
+every set yielded is *minimal*: no proper subset of it closes such a loop.  An empty set
+means the loop already closes.
 
-How it searches: each product costs 1 unless the merchant has it (cost 0), and the
-constrained cycle search (:class:`~ccare.graph.search.CycleSearch`) is run for total
-cost 0, 1, 2, ... in turn, anchored on the merchant's products.  The loops of cost
-``c`` give the candidate sets of size ``c``; a candidate containing a set found at a
-smaller cost is not minimal and is dropped.
+How it searches: each product or offering costs 1 unless the merchant has it (cost 0),
+an offering supporting a product of the cycle costs like any other (the merchant must
+adopt it), and the constrained cycle search (:class:`~ccare.graph.loops.LoopSearch`) is
+run for total cost 0, 1, 2, ... in turn, anchored on the merchant's products.  The loops
+of cost ``c`` give the candidate sets of size ``c``; a candidate containing a set found at
+a smaller cost is not minimal and is dropped.
 
 Ranking among sets of the same size, and which loop each set is shown with:
 
-1. **Scale / stage fit** (only when ``scale`` or ``stage`` is given): loops with more
+1. **The merchant's own products**: loops through more of what the merchant runs come
+   first, so a merchant with a fan group sees its fan group on the loop.
+2. **Scale / stage fit** (only when ``scale`` or ``stage`` is given): loops with more
    products backed by an offering that ``suits`` the merchant's profile come first.  A
    product is backed when the offering is the product itself, or the offering
-   ``incentivises`` or ``supports`` it.  On the shipped map Fanxing Plan 3.0 suits
-   small and medium merchants (line 33) and incentivises the merchant fan group, so
-   small and medium merchants are steered to loops through the fan group.  Nothing is
-   hard-coded: ``suits`` facts in the user's ``--data`` count the same way.
-2. **Stage**: line 14 says priorities follow scale and digitalisation stage, and that
-   fully unfolded C-CARE covers every side of digital operation.  A *mature* merchant
-   ranks loops serving more of the eight values first (breadth); an *exploring*
-   merchant, like the default, ranks the most compact loop first (fewest products,
-   then fewer inferred steps, then more quotes) and breadth only breaks ties.
-3. Then the ids of the added products.
+   ``incentivises`` or ``supports`` it.  On the shipped map Fanxing Plan 3.0 suits small
+   and medium merchants (line 33), incentivises the merchant fan group and supports the
+   mini-program; it is also only for them that it may support a loop.  Nothing is
+   hard-coded: ``suits`` facts in the user's ``--data`` count the same way.  Line 14 says
+   priorities follow scale and digitalisation stage, and that fully unfolded C-CARE covers
+   every side of digital operation: a *mature* merchant ranks loops serving more of the
+   eight values first (breadth); an *exploring* merchant, like the default, ranks the most
+   compact loop first.
+3. **Evidence**: fewer inferred steps, then more quotes.
+4. Then the ids of the added offerings, in code-point order.
 
-Each prescription says why each added product is there (:class:`Reason`): the
+Each prescription says why each added offering is there (:class:`Reason`): the
 requested needs it serves (and whether it is the loop's only source of one), payment
-as the loop's required hub, the domain it alone brings, the flow steps it carries,
-and the offerings suiting the merchant that back it, all with evidence.
+as the loop's required hub (for a merchant without Alipay payment), the domain or
+entry channel it alone brings, the flow steps it carries, the product it supports, and
+the offerings suiting the merchant that back it, all with evidence.
 
 Examples
 --------

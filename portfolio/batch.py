@@ -6,13 +6,15 @@ answer to every merchant that asks it (:func:`question`):
 
 - The loop search (:func:`ccare.graph.gaps.gaps` and
   :func:`ccare.graph.prescribe.prescriptions`) depends on the products a merchant runs
-  only through those that can lie on a loop at all: products on some directed cycle of
-  the flow graph.  A product on no cycle (on the shipped map: Ant Forest, IoT devices,
-  life account, member operation, Mini-Program Cloud) is never part of a loop, never
-  added, never a step; so the question holds the merchant's products that are on a
-  cycle (a ``frozenset``), and whether it runs products but none of those (then no
-  loop through them can close, and nothing is searched).  The needs a merchant's
-  products leave unserved do depend on all of them; they are counted for each merchant.
+  only through those that can be part of a loop at all: products on some directed cycle
+  of what loops walk, and the offerings that may support one of them
+  (:func:`on_cycles`).  Anything else (on the shipped map: Ant Forest and Zhima Credit,
+  into which nothing flows) is never part of a loop; so the question holds the merchant's
+  products that can be, the payment hub when the merchant takes Alipay payment (every
+  merchant has it, listed or not), and, for a merchant without Alipay payment, whether
+  it runs products but none of those (then no loop through them can close, and nothing
+  is searched).  The needs a merchant's products leave unserved do depend on all of
+  them; they are counted for each merchant.
 - ``prescribe`` also ranks by the merchant's scale and stage, but only where they can
   change the order: a scale or stage counts when some offering of the map ``suits`` it
   (then loops it backs come first), and the stage ``mature`` counts because mature
