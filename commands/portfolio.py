@@ -120,7 +120,7 @@ def portfolio():
 
 def _headers(mode: str) -> list[str]:
     h = ["merchant_id", "name", "industry", "scale", "stage", "products", "alipay_payment", "status", "closed",
-         "unserved_needs", "add", "loop"]
+         "unserved_needs", "add", "loop", "supporting"]
     return h + ["missing_flows"] if mode == "gaps" else h
 
 
@@ -128,7 +128,7 @@ def _row(r, mode: str, lang: str) -> list[str]:
     m, a = r.merchant, r.answer
     j = ";".join
     row = [m.id, m.label(lang) if m.labels else "", m.industry or "", m.scale or "", m.stage or "", j(m.uses),
-           "true" if m.alipay_payment else "false", a.status, "true" if a.closed else "false", j(a.unserved), j(a.add or ()), j(a.loop or ())]
+           "true" if m.alipay_payment else "false", a.status, "true" if a.closed else "false", j(a.unserved), j(a.add or ()), j(a.loop or ()), j(a.supporting)]
     if mode == "gaps":
         row.append(j(f"{s}>{t}" for s, _, t in a.missing))
     return row

@@ -79,14 +79,16 @@ class Answer:
     """The answer to one question, shared by every merchant asking it.
 
     ``add`` is None when no operating loop through the merchant's products can close
-    within the length bound; ``()`` when one already closes.  ``missing`` (``gaps``
-    only) holds the loop's flow steps ``(source, relation, target)`` the merchant lacks.
+    within the length bound; ``()`` when one already closes.  ``loop`` is the cycle,
+    ``supporting`` the offerings that support it.  ``missing`` (``gaps`` only) holds the
+    loop's flow steps ``(source, relation, target)`` the merchant lacks.
     """
 
     unserved: tuple
     add: tuple | None
     loop: tuple | None
     missing: tuple = ()
+    supporting: tuple = ()
 
     @property
     def closed(self) -> bool:
@@ -115,6 +117,7 @@ class MerchantResult:
             "unserved_needs": list(a.unserved),
             "add": list(a.add) if a.add is not None else None,
             "loop": list(a.loop) if a.loop is not None else None,
+            "supporting": list(a.supporting),
             "missing": [{"source": s, "relation": r, "target": t} for s, r, t in a.missing],
         }
 
@@ -225,12 +228,13 @@ def answer(G: nx.MultiDiGraph, m: Merchant, mode: str, spec: LoopSpec, budget: B
         if g.closing is None:
             return Answer(needs, None, None)
         return Answer(needs, g.closing.add, g.closing.loop.nodes,
-                      tuple((s.source, s.relation, s.target) for s in g.missing))
+                      tuple((s.source, s.relation, s.target) for s in g.missing),
+                      tuple(a.offering for a in g.closing.loop.attached))
     first = next(prescriptions(G, has, spec, scale=m.scale_name, stage=m.stage_name, budget=budget,
                                alipay_payment=m.alipay_payment), None)
     if first is None:
         return Answer(needs, None, None)
-    return Answer(needs, first.add, first.loop.nodes)
+    return Answer(needs, first.add, first.loop.nodes, (), tuple(a.offering for a in first.loop.attached))
 
 
 def run(
