@@ -127,20 +127,21 @@ def check_not_input(target, inputs=None, given=None) -> None:
                               "write the output to another file")
 
 
-def open_input(path, what: str = "an input file"):
+def open_input(path, what: str = "an input file", *, os_messages: bool = False):
     """``path`` opened for reading in binary, refusing what is not a regular file.
 
     A FIFO is opened without blocking (so one with no writer cannot hang ccare) and
     refused, as are devices, sockets and directories.  Raises
-    :class:`~ccare.errors.DataError` naming the file.
+    :class:`~ccare.errors.DataError` naming the file (with the system's own words for a
+    missing file or a directory when ``os_messages``).
     """
     p = Path(path)
     try:
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise DataError(p, "no such file") from None
-    except IsADirectoryError:
-        raise DataError(p, f"is a directory, not {what}") from None
+    except FileNotFoundError as e:
+        raise DataError(p, e.strerror if os_messages and e.strerror else "no such file") from None
+    except IsADirectoryError as e:
+        raise DataError(p, e.strerror if os_messages and e.strerror else f"is a directory, not {what}") from None
     except OSError as e:
         raise DataError(p, e.strerror or str(e)) from None
     try:

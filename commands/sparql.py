@@ -31,7 +31,7 @@ def _read_query(query: str | None, query_file: str | None) -> str:
     else:  # a regular file: a FIFO would hang the read, a device never end it
         from ccare.atomicio import open_input
 
-        stream = open_input(query_file, "a query file")
+        stream = open_input(query_file, "a query file", os_messages=True)
     try:
         data = stream.read(MAX_QUERY_BYTES + 1)
     except OSError as e:
