@@ -577,8 +577,8 @@ class Endpoint:
     def ask(self, query: str) -> bool:
         """The answer of an ``ASK``.
 
-        Virtuoso answers ``ASK`` as a one-row ``SELECT`` of ``?__ASK_RETVAL`` (1 or 0), with
-        JSON's ``boolean`` missing: read too.
+        Virtuoso answers ``ASK`` as a ``SELECT`` of ``?__ASK_RETVAL``, one row of 1 for true
+        and no row for false, with JSON's ``boolean`` missing: read too.
         """
         res = self._results(query)
         if isinstance(res.get("boolean"), bool):
@@ -586,8 +586,10 @@ class Endpoint:
         head = res.get("head")
         if isinstance(head, dict) and head.get("vars") == ["__ASK_RETVAL"]:
             rows = self._bindings(query, res)
-            value = rows[0].get("__ASK_RETVAL", {}).get("value") if rows else None
-            if value in ("0", "1"):
+            if not rows:  # its "false": no row at all
+                return False
+            value = rows[0].get("__ASK_RETVAL", {}).get("value")
+            if len(rows) == 1 and value in ("0", "1"):
                 return value == "1"
         raise EndpointError(f"{self.where}: ASK answered without a boolean")
 

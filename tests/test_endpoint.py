@@ -569,4 +569,3 @@ def test_graph_loads_into_and_reads_from_a_named_graph(ccare, tmp_path, portfoli
         assert r.exit_code == 0 and f"Emptied the graph <{g}>" in r.stderr
         r = ccare("products", *q)
         assert r.exit_code == 1 and f"(graph <{g}>) holds no C-CARE map" in r.stderr
-
