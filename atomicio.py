@@ -40,7 +40,6 @@ import contextlib
 import io
 import os
 import stat
-import sys
 import tempfile
 from pathlib import Path
 
