@@ -93,19 +93,20 @@ def load(files, endpoint, update_endpoint, graph, clear_, force, batch, request_
             if graph is None and "default graph" in str(e):  # Virtuoso: "No plain default graph specified ..."
                 err = type(err)(f"{err}\nThis endpoint wants a named graph: give --graph IRI.")
             raise err from None
-        click.echo(f"Loaded {p.sent:,} triples of {p.what} into {target} "
+        click.echo(f"Loaded {p.triples:,} triples of {p.what} into {target} "
                    f"({p.requests:,} request{'s' if p.requests != 1 else ''}).")
 
 
 def _cut_short(e: EndpointError, plans, failed: int, files, cleared: bool) -> EndpointError:
     """The error of a load the endpoint stopped: what it took, and how to finish or undo."""
-    took = [p for p in plans if p.requests]
+    took = [p for p in plans if p.sent]
     if not took:
         head = "nothing was loaded" + (" (the graph was emptied first: --clear)" if cleared else "")
         return type(e)(f"{e}\n{head}.")
     lines = [f"  {p.status()}" for p in plans]
     again = " ".join(str(f) for f in files) if files else ""
-    msg = (f"{e}\nThe load stopped at request {plans[failed].requests + 1:,} of {plans[failed].what}; "
+    stopped = plans[failed]
+    msg = (f"{e}\nThe load stopped at batch {stopped.done + 1:,} of {len(stopped.batches):,} of {stopped.what}; "
            "the endpoint took:\n" + "\n".join(lines) + "\n"
            "(the request that failed may have been applied too). To finish, run the same `ccare load` again "
            "with --force: what is there already is not stored twice. To start over, run it with --clear"

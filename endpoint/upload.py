@@ -226,46 +226,46 @@ def batches(graph: Graph, size: int = BATCH) -> Iterator[list]:
         yield batch
 
 
-def updates(graph: Graph, size: int = BATCH, named: str | None = None) -> list[tuple[int, str]]:
-    """``(triples, INSERT DATA text)`` for each batch of ``graph`` (into the graph
-    ``named``, if given), all written before any is sent: :class:`~ccare.terms.TermError`
-    for a term that is not valid RDF.  Blank nodes are written as skolem IRIs
-    (:func:`skolem_names`)."""
-    names = skolem_names(graph)
-    return [(len(batch), insert_data(batch, named, names)) for batch in batches(graph, size)]
-
-
 @dataclass
 class Plan:
-    """What ``ccare load`` sends for one file: ``what`` (its name), its ``triples`` and
-    ``updates``; ``sent``, ``requests``: how much of it the endpoint has taken."""
+    """What ``ccare load`` sends for one file: ``what`` (its name), its ``graph``, the
+    ``batches`` of its triples and their ``updates`` (written before any request);
+    ``done`` batches the endpoint has taken, ``sent`` triples, ``requests`` made."""
 
     what: str
     graph: Graph
+    batches: list
     updates: list
+    named: str | None = None
+    names: dict = field(default_factory=dict)
+    done: int = 0
     sent: int = 0
     requests: int = 0
 
     @property
     def triples(self) -> int:
-        return sum(n for n, _ in self.updates)
+        return sum(len(b) for b in self.batches)
 
     @property
-    def done(self) -> bool:
-        return self.requests == len(self.updates)
+    def whole(self) -> bool:
+        return self.done == len(self.batches)
 
     def status(self) -> str:
-        if self.done:
+        if self.whole:
             return f"{self.what}: whole ({self.sent:,} triples)"
-        if not self.requests:
+        if not self.sent:
             return f"{self.what}: nothing"
-        return (f"{self.what}: {self.requests:,} of {len(self.updates):,} requests "
-                f"({self.sent:,} of {self.triples:,} triples)")
+        return (f"{self.what}: {self.sent:,} of {self.triples:,} triples "
+                f"({self.done:,} of {len(self.batches):,} batches whole)")
 
 
 def plan(what: str, graph: Graph, size: int = BATCH, named: str | None = None) -> Plan:
-    """The :class:`Plan` of ``graph`` (:func:`updates`)."""
-    return Plan(what, graph, updates(graph, size, named))
+    """The :class:`Plan` of ``graph``: its batches, and the ``INSERT DATA`` of each (into the
+    graph ``named``, if given), all written now: :class:`~ccare.terms.TermError` for a term
+    that is not valid RDF.  Blank nodes are written as skolem IRIs (:func:`skolem_names`)."""
+    names = skolem_names(graph)
+    parts = list(batches(graph, size))
+    return Plan(what, graph, parts, [insert_data(b, named, names) for b in parts], named, names)
 
 
 class LoadFailed(EndpointError):
@@ -273,24 +273,58 @@ class LoadFailed(EndpointError):
     message says what the endpoint took and how to finish or undo."""
 
 
-def send(endpoint: Endpoint, planned, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
-    """Send the updates of a :class:`Plan` (or a list of :func:`updates`); ``(triples,
-    requests)``.  ``progress(n)`` is told of each batch's ``n`` triples."""
-    p = planned if isinstance(planned, Plan) else Plan("", Graph(), planned)
-    for n, text in p.updates[p.requests:]:
-        endpoint.update(text)
-        p.sent += n
+#: Words of an endpoint's refusal that mean "this request is too big" (Virtuoso: "SPARQL
+#: compiler, line 4992: memory exhausted"); the batch is then sent again in halves.
+_TOO_BIG = ("memory exhausted", "too large", "too big", "too long", "exceeds", "out of memory")
+
+
+def _too_big(e: EndpointError) -> bool:
+    text = str(e).lower()
+    return "http 413" in text or ("http 400" in text and any(w in text for w in _TOO_BIG))
+
+
+def send(endpoint: Endpoint, p: Plan, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Send the batches of ``p`` the endpoint has not taken yet; ``(triples, requests)``.
+
+    A batch the endpoint refuses as too big (HTTP 413, or a 400 that says so) is sent
+    again in halves, and so on down to one triple: Virtuoso's SPARQL compiler runs out
+    of memory on some updates of 5,000 triples.  (Blank nodes are skolem IRIs, so any
+    split of a batch means what the whole batch meant.)  ``progress(n)`` is told of the
+    ``n`` triples of each request that went through.
+    """
+
+    def one(batch: list, text: str | None = None) -> None:
+        try:
+            endpoint.update(text if text is not None else insert_data(batch, p.named, p.names))
+        except EndpointError as e:
+            if len(batch) < 2 or not _too_big(e):
+                raise
+            half = len(batch) // 2
+            one(batch[:half])
+            one(batch[half:])
+            return
+        p.sent += len(batch)
         p.requests += 1
         if progress is not None:
-            progress(n)
+            progress(len(batch))
+
+    while p.done < len(p.batches):
+        one(p.batches[p.done], p.updates[p.done])
+        p.done += 1
     return p.sent, p.requests
+
+
+def updates(graph: Graph, size: int = BATCH, named: str | None = None) -> list[tuple[int, str]]:
+    """``(triples, INSERT DATA text)`` for each batch of ``graph``: the :func:`plan`'s."""
+    p = plan("", graph, size, named)
+    return [(len(b), text) for b, text in zip(p.batches, p.updates)]
 
 
 def upload(endpoint: Endpoint, graph: Graph, size: int = BATCH,
            progress: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Add every triple of ``graph`` to the endpoint's graph: :func:`send` of its
-    :func:`updates` (a term that cannot be written stops it before any request)."""
-    return send(endpoint, updates(graph, size, endpoint.graph), progress)
+    :func:`plan` (a term that cannot be written stops it before any request)."""
+    return send(endpoint, plan("", graph, size, endpoint.graph), progress)
 
 
 def present(endpoint: Endpoint, graph: Graph, sample: int = 20) -> URIRef | None:

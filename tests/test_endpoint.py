@@ -503,8 +503,8 @@ def test_a_load_cut_short_says_what_went_through_and_force_finishes_it(ccare, tm
             assert r.exit_code == 1, r.output
             err = r.stderr
             assert err.startswith(f"Error: {gw.url}/update: HTTP 500: the disk is full\n"), err
-            assert f"The load stopped at request 3 of {portfolio_ttl}" in err
-            assert f"  {portfolio_ttl}: 2 of " in err and f"  {extra}: nothing" in err
+            assert f"The load stopped at batch 3 of " in err and f"of {portfolio_ttl};" in err
+            assert "(2 of " in err and "batches whole)" in err and f"  {extra}: nothing" in err
             assert "with --force" in err and "with --clear" in err and "Traceback" not in r.output
             # --force finishes it (a rerun without it may be refused, if the duplicate check
             # samples an entity that went through): the endpoint then holds what one clean load holds

@@ -381,3 +381,45 @@ def test_a_bad_graph_is_a_usage_error(ccare, graph):
 def test_graph_needs_an_endpoint(ccare):
     res = ccare("products", "--graph", "http://ex/g")
     assert res.exit_code == 2 and "--endpoint" in res.stderr
+
+
+# ---------------------------------------------------------------------- loads the endpoint finds too big
+
+
+def _ten(tmp_path):
+    f = tmp_path / "ten.ttl"
+    f.write_text("".join(f"<http://ex/s{i}> <http://ex/p> \"{i}\" .\n" for i in range(10)), encoding="utf-8")
+    return f
+
+
+def test_a_batch_too_big_for_the_endpoint_is_sent_in_halves(ccare, tmp_path):
+    """Virtuoso: "SPARQL compiler, line 4992: memory exhausted" on some 5,000-triple updates."""
+    def answer(req):
+        if "update" not in req.form:
+            return rows()
+        if req.form["update"].count(" .\n") + req.form["update"].count(" .}") > 3:
+            return http(b"Virtuoso 37000 Error SP030: SPARQL compiler, line 4: memory exhausted", status="400 Bad")
+        return http(b"", ctype="text/plain")
+
+    with rogue(answer) as r:
+        res = ccare("load", "--endpoint", f"{r.url}/sparql", "--batch", "10", str(_ten(tmp_path)))
+        assert res.exit_code == 0, res.output
+        sent = [q.form["update"] for q in r.requests if "update" in q.form]
+    assert "Loaded 10 triples" in res.stdout
+    # every triple went through exactly once, in updates of at most 3
+    ok = [u for u in sent if u.count(" .\n") <= 3]
+    assert sorted(ln for u in ok for ln in u.splitlines() if ln.startswith("<")) == sorted(
+        f'<http://ex/s{i}> <http://ex/p> "{i}" .' for i in range(10))
+
+
+def test_a_refused_update_is_not_split_when_size_is_not_the_reason(ccare, tmp_path):
+    def answer(req):
+        if "update" not in req.form:
+            return rows()
+        return http(b"Virtuoso 37000 Error SP031: SPARQL compiler: something else", status="400 Bad")
+
+    with rogue(answer) as r:
+        res = ccare("load", "--endpoint", f"{r.url}/sparql", "--batch", "10", str(_ten(tmp_path)))
+        assert len([q for q in r.requests if "update" in q.form]) == 1
+    _clean(res)
+    assert "something else" in res.stderr and "nothing was loaded" in res.stderr

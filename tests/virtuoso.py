@@ -76,6 +76,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """In the child: on Linux, be killed when the test process dies, however it dies."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def executables() -> tuple[str, str] | None:
     server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt") or shutil.which("isql")
     return (server, isql) if server and isql else None
@@ -100,7 +111,7 @@ def virtuoso_server(folder: Path, max_rows: int = 100_000):
     base = f"http://127.0.0.1:{http}"
     env = {**os.environ, "HOME": str(folder)}
     proc = subprocess.Popen([server, "+foreground", "+configfile", "virtuoso.ini"], cwd=folder, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
     try:
         deadline = time.monotonic() + 60
         while True:
