@@ -56,6 +56,7 @@ rdflib.term.BNode('9f2c')
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -138,7 +139,10 @@ def is_skolem(value: str) -> bool:
 def _unskolem(value: str):
     """The blank node a skolem IRI stands for, else the IRI."""
     if is_skolem(value):
-        return BNode(value.rsplit(_GENID_PATH, 1)[1].replace("/", "_") or "genid")
+        if value.startswith(GENID) and value[len(GENID):].isalnum():
+            return BNode(value[len(GENID):])
+        # another minter's: one blank node per IRI, whatever its authority or path holds
+        return BNode("g" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32])
     return URIRef(value)
 
 
@@ -330,8 +334,9 @@ class _Login(httpx.Auth):
     def _step(flow, response):
         try:
             return flow.send(response)
-        except (KeyError, ValueError, httpx.ProtocolError) as e:
-            raise _AuthFailure(f"its Digest challenge cannot be answered ({e})") from None
+        except (KeyError, ValueError, IndexError, TypeError, NotImplementedError, httpx.ProtocolError) as e:
+            # a malformed challenge, an algorithm or qop httpx does not speak (auth-int)
+            raise _AuthFailure(f"cannot answer the endpoint's Digest challenge ({_reason(e)})") from None
 
     def _digested(self, flow):
         request = next(flow)

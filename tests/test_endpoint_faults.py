@@ -423,3 +423,44 @@ def test_a_refused_update_is_not_split_when_size_is_not_the_reason(ccare, tmp_pa
         assert len([q for q in r.requests if "update" in q.form]) == 1
     _clean(res)
     assert "something else" in res.stderr and "nothing was loaded" in res.stderr
+
+
+# ---------------------------------------------------------------------- challenges ccare cannot answer
+
+
+CHALLENGES = {
+    "Digest with no nonce": 'Digest realm="x", qop="auth"',
+    "Digest of an unknown algorithm": 'Digest realm="x", nonce="n", qop="auth", algorithm=ROT13',
+    "Digest with qop auth-int only": 'Digest realm="x", nonce="n", qop="auth-int"',
+    "Digest with an unknown qop": 'Digest realm="x", nonce="n", qop="magic"',
+    "Negotiate": "Negotiate",
+    "an empty challenge": "",
+    "Digest, 8 KiB of realm": 'Digest realm="' + "r" * 8192 + '", nonce="n", qop="auth"',
+}
+
+
+@pytest.mark.parametrize("name", CHALLENGES)
+def test_a_challenge_that_cannot_be_answered_is_a_clean_error(ccare, name):
+    def answer(req):
+        headers = {"WWW-Authenticate": CHALLENGES[name]} if CHALLENGES[name] else {}
+        return http(b"no", status="401 Unauthorized", ctype="text/plain", headers=headers)
+
+    with rogue(answer) as r:
+        res = ccare("products", "--endpoint", f"{r.url}/sparql",
+                    env={"CCARE_ENDPOINT_USER": "u", "CCARE_ENDPOINT_PASSWORD": "pw-secret"})
+        assert len(r.requests) <= 2
+        assert not any("basic" in q.headers.get("authorization", "").lower() for q in r.requests)
+    _clean(res)
+    assert "pw-secret" not in res.output and ("HTTP 401" in res.stderr or "challenge" in res.stderr)
+
+
+def test_skolem_iris_of_other_minters_stay_apart():
+    from rdflib import BNode, URIRef
+
+    from ccare.endpoint.client import term
+
+    a = term({"type": "uri", "value": "http://a.example/.well-known/genid/x"})
+    b = term({"type": "uri", "value": "http://b.example/.well-known/genid/x"})
+    assert isinstance(a, BNode) and isinstance(b, BNode) and a != b
+    assert term({"type": "uri", "value": "https://w3id.org/ccare/.well-known/genid/ab12"}) == BNode("ab12")
+    assert term({"type": "uri", "value": "urn:x:/.well-known/genid/y"}) == URIRef("urn:x:/.well-known/genid/y")
