@@ -31,6 +31,7 @@ from ccare.graph.build import to_networkx
 from ccare.graph.loops import operating_loops
 from ccare.kb import load
 from ccare.portfolio.index import local_records, merchants
+from virtuoso import _die_with_parent
 
 
 def _oxigraph() -> str:
@@ -53,7 +54,7 @@ def oxigraph_server(location: Path):
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen([_oxigraph(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
     try:
         deadline = time.monotonic() + 30
         while True:

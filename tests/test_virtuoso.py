@@ -184,3 +184,16 @@ def test_the_real_result_set_cap(ccare, tmp_path, portfolio_ttl):
             rec["uses"] = sorted(rec["uses"])
         assert remote == local and len(remote) > 3
         assert ep.requests >= 4
+
+
+def test_an_update_too_big_for_virtuoso_goes_in_halves(ccare, virtuoso, tmp_path):
+    """Virtuoso's SPARQL compiler runs out of memory ("SPARQL compiler, line 4992: memory
+    exhausted") on an INSERT DATA of some 5,000 triples: ccare sends the batch in halves."""
+    data = tmp_path / "six-thousand.nt"
+    data.write_text("".join(f'<http://ex/s{i}> <http://ex/p> "{i}"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+                            for i in range(6000)), encoding="utf-8")
+    g = GRAPH + "/big"
+    r = ccare("load", "--endpoint", f"{virtuoso}/sparql", "--graph", g, "--batch", "6000", str(data))
+    assert r.exit_code == 0, r.output
+    assert "Loaded 6,000 triples" in r.stdout and "(1 request)" not in r.stdout
+    assert Endpoint(f"{virtuoso}/sparql", graph=g).count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == 6000
