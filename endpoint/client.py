@@ -476,11 +476,11 @@ class Endpoint:
             with self._client.stream("POST", url, data=form, headers=headers, auth=self._auth) as resp:
                 if 300 <= resp.status_code < 400:
                     to = resp.headers.get("location", "elsewhere")
-                    raise EndpointError(f"{where}: HTTP {resp.status_code}: redirected to {redact(to)!r}; "
+                    raise EndpointError(f"{where}: HTTP {resp.status_code}: redirected to {_printable(redact(to)[:300])!r}; "
                                         "give that URL as the endpoint (ccare follows no redirect)")
                 if resp.status_code >= 400:
                     raise EndpointError(f"{where}: HTTP {resp.status_code}: {self._failure(resp)}")
-                if resp.status_code != 200 and resp.status_code != 204:
+                if not 200 <= resp.status_code < 300:  # 2xx: an answer (204 and others to updates)
                     raise EndpointError(f"{where}: HTTP {resp.status_code}, not an answer of SPARQL")
                 declared = resp.headers.get("content-length")
                 if declared and declared.strip().isdigit() and int(declared) > limit:
