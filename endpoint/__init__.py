@@ -5,5 +5,7 @@
 - :mod:`ccare.endpoint.upload`: loading RDF into an endpoint with ``INSERT DATA``.
 
 Any SPARQL 1.1 server will do: Oxigraph, Apache Jena Fuseki, GraphDB, Virtuoso, Amazon
-Neptune.  ccare talks to the URL the user names and to nothing else.
+Neptune (the tests run against Oxigraph and Virtuoso).  ccare talks to the URL the user
+names and to nothing else, within a deadline of its own, and reads every answer as
+untrusted input.
 """

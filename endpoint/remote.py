@@ -15,7 +15,14 @@ and ``info`` counts the endpoint's triples with ``COUNT``.
 
 Every answer is checked against a ``COUNT`` of what it should hold: a server that caps
 the size of its answers (Virtuoso's ``ResultSetMaxRows``) gives an error for the map,
-and the merchants are asked again in pages.
+and the merchants are asked again in pages, bounded whatever the count says
+(:data:`MAX_PAGES`, each page full and new).  Every request ends within the
+endpoint's deadline (:class:`~ccare.endpoint.client.Endpoint`: the command's
+``--timeout`` covers them all).
+
+With ``--graph`` (:attr:`Endpoint.graph <ccare.endpoint.client.Endpoint.graph>`), every
+query reads that named graph only (the Protocol's ``default-graph-uri``; the texts
+here do not change).
 
 Local ``--data`` files are merged into the local graph as usual, so a user can try an
 extension against the map at the endpoint without loading it there.
