@@ -57,11 +57,14 @@ rdflib.term.BNode('9f2c')
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import math
 import os
 import re
+import socket
 import ssl
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
@@ -258,14 +261,50 @@ class _Backend(httpcore.NetworkBackend):
         self._b, self._clock = httpcore.SyncBackend(), clock
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        stream = self._b.connect_tcp(host, port, self._clock.left(timeout), local_address, socket_options)
-        return _Stream(stream, self._clock)
+        error: Exception | None = None
+        for address in _resolve(host, port, self._clock.left(timeout)):
+            try:
+                stream = self._b.connect_tcp(address, port, self._clock.left(timeout), local_address, socket_options)
+            except httpcore.ConnectError as e:  # the next address, as socket.create_connection does
+                error = e
+                continue
+            return _Stream(stream, self._clock)
+        raise error or httpcore.ConnectError(f"{host}: no address")
 
     def connect_unix_socket(self, path, timeout=None, socket_options=None):  # pragma: no cover
         raise httpcore.ConnectError("ccare does not use Unix sockets")
 
     def sleep(self, seconds: float) -> None:  # pragma: no cover - httpcore's retries (none here)
         time.sleep(seconds)
+
+
+def _resolve(host: str, port: int, within: float) -> list[str]:
+    """The addresses of ``host``, looked up within ``within`` seconds: the system's
+    resolver takes no timeout, so it runs in a thread that ccare stops waiting for."""
+    try:
+        ipaddress.ip_address(host)
+        return [host]
+    except ValueError:
+        pass
+    found: list = []
+
+    def look_up():
+        try:
+            found.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as e:
+            found.append(e)
+
+    t = threading.Thread(target=look_up, daemon=True, name="ccare-resolve")
+    t.start()
+    t.join(within)
+    if t.is_alive():
+        raise httpcore.ConnectTimeout(f"{host}: no address within the deadline")
+    if found and isinstance(found[0], OSError):
+        raise httpcore.ConnectError(f"{host}: {found[0]}")
+    addresses = list(dict.fromkeys(info[4][0] for info in found))
+    if not addresses:
+        raise httpcore.ConnectError(f"{host}: no address")
+    return addresses
 
 
 class _Transport(httpx.HTTPTransport):

@@ -464,3 +464,27 @@ def test_skolem_iris_of_other_minters_stay_apart():
     assert isinstance(a, BNode) and isinstance(b, BNode) and a != b
     assert term({"type": "uri", "value": "https://w3id.org/ccare/.well-known/genid/ab12"}) == BNode("ab12")
     assert term({"type": "uri", "value": "urn:x:/.well-known/genid/y"}) == URIRef("urn:x:/.well-known/genid/y")
+
+
+def test_a_name_lookup_that_hangs_is_cut_at_the_deadline(monkeypatch):
+    import socket
+
+    import ccare.endpoint.client as client
+
+    def slow(*args, **kwargs):
+        time.sleep(5)
+        raise OSError("too late")
+
+    monkeypatch.setattr(client.socket, "getaddrinfo", slow)
+    t = time.monotonic()
+    with pytest.raises(EndpointTimeout):
+        Endpoint("http://slow-resolver.invalid/sparql", timeout=0.5).select(Q)
+    assert time.monotonic() - t < 2
+    monkeypatch.undo()
+    assert socket.getaddrinfo is not slow
+
+
+def test_a_host_name_is_looked_up_and_reached():
+    with rogue(lambda req: rows()) as r:
+        port = r.url.rsplit(":", 1)[1]
+        assert Endpoint(f"http://localhost:{port}/sparql", timeout=5).select(Q) == []
