@@ -66,7 +66,6 @@ MESSAGES: dict[str, dict] = {
     "supporting_line": {"en": "  + {offering} {relation} {product}, off the cycle: {evidence}",
                         "zh": "  + {offering} {relation}{product}（不在环上）：{evidence}"},
     "supporting_title": {"en": "Supporting the loop:", "zh": "支撑闭环的产品与手法："},
-    "user_flows": {"en": "user flows", "zh": "用户流转"},
     # common
     "none": {"en": "none", "zh": "无"},
     "cut_short": {"en": "Cut short: {reason}; the answer above may be incomplete.",

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import io
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +42,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.util import guess_format
 
 from ccare import prescan
-from ccare.errors import DataError, UsageError
+from ccare.errors import DataError
 
 __all__ = [
     "FORMATS",

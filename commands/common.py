@@ -64,7 +64,8 @@ def _remember_endpoint(ctx, param, value):
     return value
 
 
-def _remember_graph(ctx, param, value):
+def graph_iri(ctx, param, value):
+    """Click callback: ``--graph`` must be an absolute IRI (a usage error otherwise)."""
     if value is not None:
         from ccare.terms import TermError, iri
 
@@ -72,6 +73,12 @@ def _remember_graph(ctx, param, value):
             iri(value)
         except TermError as e:
             raise click.BadParameter(str(e), ctx, param) from None
+    return value
+
+
+def _remember_graph(ctx, param, value):
+    value = graph_iri(ctx, param, value)
+    if value is not None:
         ctx.meta[_ENDPOINT + ".graph"] = value
     return value
 

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import click
 
-from ccare.commands.common import progress
+from ccare.commands.common import graph_iri, progress
 from ccare.errors import DataError
-from ccare.terms import TermError, iri
+from ccare.terms import TermError
 from ccare.endpoint.client import DEFAULT_TIMEOUT, Endpoint, EndpointError, EndpointTimeout
 from ccare.endpoint.upload import BATCH, LoadFailed, clear, file_graph, plan, present, send
 
 __all__ = ["load"]
 
-
-def _graph(ctx, param, value):
-    if value is not None:
-        try:
-            iri(value)
-        except TermError as e:
-            raise click.BadParameter(str(e), ctx, param) from None
-    return value
 
 
 @click.command("load")
@@ -27,7 +19,7 @@ def _graph(ctx, param, value):
 @click.option("--endpoint", required=True, metavar="URL", help="The endpoint's query URL (SPARQL 1.1).")
 @click.option("--update-endpoint", metavar="URL",
               help="The endpoint's update URL, where it differs from the query URL (e.g. Oxigraph's /update).")
-@click.option("--graph", metavar="IRI", callback=_graph,
+@click.option("--graph", metavar="IRI", callback=graph_iri,
               help="Load into this named graph (default: the endpoint's default graph).")
 @click.option("--clear", "clear_", is_flag=True, help="Empty the graph loaded into first.")
 @click.option("--force", is_flag=True,

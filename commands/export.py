@@ -12,7 +12,6 @@ import importlib
 import io
 import json
 import shlex
-import sys
 from pathlib import Path
 
 import click
@@ -97,10 +96,7 @@ def export():
 
 def _load_highlight(path: str):
     """The JSON in ``path`` (``-``: standard input) as a :class:`Highlight`, plus the raw result."""
-    from ccare.errors import DataError
-    from ccare.exports.highlight import from_result
-
-    from ccare.exports.highlight import read_json
+    from ccare.exports.highlight import from_result, read_json
 
     # untrusted: a regular file within the size limit, nested no deeper than CCARE_MAX_DEPTH
     obj = read_json(path)

@@ -12,7 +12,7 @@ from ccare import csvsafe, termsafe
 from ccare.atomicio import atomic_write
 from ccare.commands.common import (common_options, data_option, echo_json, echo_table, lang_option, load_graph,
                                    load_kb, progress, versioned)
-from ccare.i18n import detail as _detail, join as _join, reason as _reason, status as _status, t
+from ccare.i18n import detail as _detail, reason as _reason, status as _status, t
 from ccare.commands.queries import loop_options
 from ccare.errors import DataError, UsageError
 from ccare.graph.loops import LoopSpec

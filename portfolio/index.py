@@ -32,10 +32,9 @@ from typing import Iterable, Iterator
 from urllib.parse import unquote
 
 import networkx as nx
-from rdflib import RDF, RDFS, Literal, URIRef
+from rdflib import RDF, RDFS, URIRef
 
 from ccare import terms
-from ccare.graph.build import products  # noqa: F401 - kept for callers
 from ccare.graph.loops import OFFERING_KINDS
 from ccare.graph.prescribe import SCALES, STAGES
 from ccare.kb import KnowledgeBase

@@ -12,6 +12,7 @@ import os
 import shlex
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -98,3 +99,25 @@ def portfolio_ttl(tmp_path_factory):
     r = CliRunner().invoke(cli, ["import", str(example), "-o", str(out)], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     return out
+
+
+#: Debian's chromium, never a browser Playwright downloads (CCARE_CHROMIUM names another).
+CHROMIUM = os.environ.get("CCARE_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if os.environ.get("CCARE_SKIP_BROWSER") == "1":
+        pytest.skip("CCARE_SKIP_BROWSER=1: browser tests skipped on purpose")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright package is missing: pip install -e '.[test]'")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no chromium at {CHROMIUM}: .ci/run installs Debian's chromium "
+                    "(apt-get install chromium fonts-wqy-zenhei); CCARE_CHROMIUM names another")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

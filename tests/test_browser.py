@@ -9,7 +9,6 @@ on purpose.  Screenshots go to ``test-artifacts/`` (git-ignored) for a person to
 from __future__ import annotations
 
 import json
-import os
 import time
 from itertools import islice
 from pathlib import Path
@@ -23,25 +22,7 @@ from ccare.graph.prescribe import prescriptions
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 XSS = Path(__file__).resolve().parent / "data" / "exports" / "xss.ttl"
-CHROMIUM = os.environ.get("CCARE_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if os.environ.get("CCARE_SKIP_BROWSER") == "1":
-        pytest.skip("CCARE_SKIP_BROWSER=1: browser tests skipped on purpose")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the playwright package is missing: pip install -e '.[test]'")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no chromium at {CHROMIUM}: .ci/run installs Debian's chromium "
-                    "(apt-get install chromium fonts-wqy-zenhei); CCARE_CHROMIUM names another")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+# the browser fixture is in conftest.py: one Playwright session serves every browser test
 
 
 class Opened:

@@ -391,19 +391,8 @@ def test_the_page_data_speaks_chinese(ccare, tmp_path):
     assert not missing, missing
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if os.environ.get("CCARE_SKIP_BROWSER") == "1":
-        pytest.skip("CCARE_SKIP_BROWSER=1: browser tests skipped on purpose")
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no chromium at {CHROMIUM}; CCARE_CHROMIUM names another")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        b.close()
-
+# the browser fixture is in conftest.py: Playwright's sync API allows one session per thread,
+# and the browser tests of test_browser.py hold it open for the whole run
 
 def test_the_page_reads_chinese_in_a_browser(ccare, tmp_path, browser):
     out = tmp_path / "m.html"
