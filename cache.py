@@ -2,9 +2,11 @@
 
 An entry holds the merged, materialised graph of one run's inputs (the shipped map and
 the ``--data`` files).  Its name is a SHA-256 of everything that decides that graph:
-the bytes, format and base IRI of each input in order, the store kind, and the
-versions of ccare, pyoxigraph and rdflib.  Changing a file (or upgrading) gives a new
-key, so an entry is never stale; old entries are pruned, least recently used first.
+the bytes, format and base IRI of each input in order, the store kind, the versions of
+ccare, pyoxigraph and rdflib, and a digest of the source of ccare's modules that read,
+check and materialise a map (:data:`LOAD_CODE`).  Changing a file, upgrading, or editing
+that code gives a new key, so an entry is never stale; old entries are pruned, least
+recently used first.
 
 - Location: ``$CCARE_CACHE_DIR`` if set, else the user cache directory
   (``$XDG_CACHE_HOME/ccare`` or ``~/.cache/ccare`` on Linux, the platform's own
@@ -118,15 +120,45 @@ def enabled(cache: bool | None = None) -> bool:
     return os.environ.get(NO_CACHE_ENV, "").strip().lower() in ("", "0", "false", "no")
 
 
+#: ccare's modules whose code turns input bytes into the loaded map: the parse cache's key
+#: covers their source, so a change to how a map is read or materialised is a new entry.
+LOAD_CODE = ("ccare.cache", "ccare.loader", "ccare.store", "ccare.rdfio", "ccare.prescan", "ccare.bulk",
+             "ccare.kb", "ccare.terms", "ccare.ontology")
+
+_CODE_DIGESTS: dict = {}
+
+
+def code_digest(modules: Sequence[str] = LOAD_CODE) -> str:
+    """A SHA-256 of the source files of ``modules`` (importable names), read once per
+    process."""
+    import importlib
+    import sys
+
+    names = tuple(modules)
+    known = _CODE_DIGESTS.get(names)
+    if known is None:
+        h = hashlib.sha256()
+        for name in names:
+            mod = sys.modules.get(name) or importlib.import_module(name)
+            path = getattr(mod, "__file__", None)
+            data = Path(path).read_bytes() if path else name.encode()
+            h.update(len(data).to_bytes(8, "big"))
+            h.update(data)
+        known = _CODE_DIGESTS[names] = h.hexdigest()
+    return known
+
+
 def key(inputs: Sequence, kind: str) -> str:
-    """The cache key of ``inputs`` (:class:`ccare.loader.Input`) loaded on a ``kind`` store."""
+    """The cache key of ``inputs`` (:class:`ccare.loader.Input`) loaded on a ``kind`` store
+    by this code (:func:`code_digest`)."""
     h = hashlib.sha256()
 
     def field(b: bytes) -> None:
         h.update(len(b).to_bytes(8, "big"))
         h.update(b)
 
-    for part in (FORMAT, __version__, kind, ox.__version__ if hasattr(ox, "__version__") else "", rdflib.__version__):
+    for part in (FORMAT, __version__, kind, ox.__version__ if hasattr(ox, "__version__") else "", rdflib.__version__,
+                 code_digest()):
         field(str(part).encode())
     for inp in inputs:
         field(str(inp.fmt).encode())

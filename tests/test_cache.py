@@ -161,3 +161,25 @@ def test_derived_key_changes_with_the_code(tmp_path, monkeypatch):
     mod.write_text("X = 2\n", encoding="utf-8")
     assert cache.derived_key("k", "fake_builder") != a
     assert cache.derived_key("other", "fake_builder") != cache.derived_key("k", "fake_builder")
+
+
+def test_the_key_covers_the_loading_code(tmp_path, monkeypatch):
+    """A change to how maps are read or materialised is a new entry: the parse cache never
+    serves a map the current code would not build (issue 12, 'one cache rule')."""
+    a = loader.Input("a", b"<urn:a> <urn:b> <urn:c> .", "turtle", "file:///x/")
+    before = cache.key([a], "oxigraph")
+    assert "ccare.loader" in cache.LOAD_CODE and "ccare.kb" in cache.LOAD_CODE
+    monkeypatch.setattr(cache, "code_digest", lambda modules=cache.LOAD_CODE: "0" * 64)
+    assert cache.key([a], "oxigraph") != before
+
+
+def test_the_code_digest_follows_the_source(tmp_path, monkeypatch):
+    mod = tmp_path / "fake_loader_mod.py"
+    mod.write_text("X = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(cache, "_CODE_DIGESTS", {})
+    first = cache.code_digest(("fake_loader_mod",))
+    assert cache.code_digest(("fake_loader_mod",)) == first  # read once per process
+    mod.write_text("X = 2\n", encoding="utf-8")
+    monkeypatch.setattr(cache, "_CODE_DIGESTS", {})
+    assert cache.code_digest(("fake_loader_mod",)) != first
