@@ -90,6 +90,10 @@ MESSAGES: dict[str, dict] = {
     "info_data_file": {"en": "data file", "zh": "数据文件"},
     # products, list, show
     "no_product_matches": {"en": "No product matches.", "zh": "没有符合条件的产品。"},
+    "products_left_out": {"en": "Not listed: {ids} serve values or live in a domain but are not products of the map "
+                                "(no cc:Product type, or a type the map does not know); `ccare validate` says why.",
+                          "zh": "未列出：{ids} 服务于价值或位于某个域，但不是地图中的产品（没有 cc:Product 类型，"
+                                "或类型地图不认识）；`ccare validate` 会说明原因。"},
     "no_kind": {"en": "No {kind} in the map.", "zh": "地图中没有{kind}。"},
     "show_id": {"en": "id", "zh": "编号"},
     "show_iri": {"en": "iri", "zh": "IRI"},
@@ -171,8 +175,8 @@ MESSAGES: dict[str, dict] = {
                                 "what it lacks comes from the offering that supports it:",
                           "zh": "闭环尚未闭合。新增{add}即可闭合 {arrow}：环上的流转都已具备，缺的是支撑它的产品或手法："},
     # coverage, rank
-    "coverage_key": {"en": "x: stated by the source; ~: inferred (see `ccare show PRODUCT` for the evidence).",
-                     "zh": "x：原文明示；~：推断（证据见 `ccare show 产品`）。"},
+    "coverage_key": {"en": "●: stated by the source; ○: inferred; –: not served (see `ccare show PRODUCT` for the evidence).",
+                     "zh": "●：原文明示；○：推断；–：未服务（证据见 `ccare show 产品`）。"},
     "no_products_to_rank": {"en": "The map has no products to rank.", "zh": "地图中没有可排名的产品。"},
     # whatif
     "whatif_none": {"en": "The map has no operating loop ({spec}), so dropping {p} breaks none.",
@@ -590,6 +594,21 @@ _ERRORS = [
     (r"unknown (?:entity|product) (.+?); did you mean: (.+)\?", "未知的名称 {0}；您要找的是否是：{1}？"),
     (r"unknown (?:entity|product) (.+)", "未知的名称 {0}"),
     (r"not valid CSV: (.+)", "不是有效的 CSV：{0}"),
+    (r"an Excel workbook \(\.xlsx\), not a CSV file: in Excel choose Save As, CSV UTF-8 \(Comma delimited\), "
+     r"and import that file",
+     "这是 Excel 工作簿（.xlsx），不是 CSV 文件：请在 Excel 中选择“另存为”→“CSV UTF-8（逗号分隔）”，再导入那个文件"),
+    (r"a ZIP archive \(an Excel workbook\?\), not RDF: ccare reads RDF files \(Turtle, N-Triples, JSON-LD, "
+     r"RDF/XML, \.\.\.\)",
+     "这是 ZIP 压缩包（Excel 工作簿？），不是 RDF：ccare 读取 RDF 文件（Turtle、N-Triples、JSON-LD、RDF/XML 等）"),
+    (r"JSON but not JSON-LD \(no @context, @id, @type or @graph\): it holds no RDF, so nothing would be merged",
+     "是 JSON 但不是 JSON-LD（没有 @context、@id、@type 或 @graph）：其中没有 RDF，不会合并任何内容"),
+    (r"a portfolio CSV, not RDF: turn it into RDF first with `ccare import (.+) -o merchants\.ttl`, "
+     r"then give --data merchants\.ttl",
+     "这是商家组合 CSV，不是 RDF：请先用 `ccare import {0} -o merchants.ttl` 转成 RDF，再用 --data merchants.ttl 给出"),
+    (r"a CSV file, not RDF: ccare reads RDF files \(Turtle, N-Triples, JSON-LD, RDF/XML, \.\.\.\); "
+     r"a merchant portfolio goes through `ccare import` first",
+     "这是 CSV 文件，不是 RDF：ccare 读取 RDF 文件（Turtle、N-Triples、JSON-LD、RDF/XML 等）；商家组合 CSV 请先用 `ccare import` 转换"),
+    (r"unknown domain (.+) \(allowed: (.+)\)", "未知的域 {0}（可选：{1}）"),
     (r"not UTF-8 \(byte (0x[0-9a-f]+)\); if it was saved as GBK/GB18030, as Excel does on a Chinese system, "
      r"pass --encoding gb18030",
      "不是 UTF-8 编码（字节 {0}）；如果文件以 GBK/GB18030 保存（中文系统上的 Excel 会这样保存），请加上 --encoding gb18030"),

@@ -34,6 +34,13 @@ __all__ = [
     "label",
     "NeedCode",
     "NeedList",
+    "NeedName",
+    "resolve_needs",
+    "domain_option",
+    "merchant_profile",
+    "output_option",
+    "echo_csv",
+    "cells",
 ]
 
 
@@ -369,20 +376,54 @@ def fmt_evidence(evidence, inferred: bool = False, lang: str | None = None) -> s
     return text + (" " + i18n.t("inferred_tag", lang) if inferred else "")
 
 
+class NeedName(str):
+    """A ``--need`` value that is not a code: a need's zh or en name, resolved against the
+    loaded map by :func:`resolve_needs` (the map names the needs, not the code)."""
+
+
+def _need_or_name(text: str):
+    code = text.strip().upper()
+    return code if code in NEED_CODES else NeedName(text.strip())
+
+
+def resolve_needs(kb: KnowledgeBase, needs, param: str = "--needs"):
+    """``needs`` (codes, and names a :class:`NeedCode` or :class:`NeedList` left as they
+    were) as need codes, by the map's labels of its needs: ``多渠道精准获客`` is SCALE.
+    An unknown name is a usage error (exit 2) listing the codes."""
+    if needs is None:
+        return None
+    single = isinstance(needs, str)
+    out = []
+    for n in [needs] if single else needs:
+        if isinstance(n, NeedName):
+            from ccare.errors import UsageError as _Usage
+
+            try:
+                code = kb.need_code(kb.need(str(n)))
+            except _Usage as e:
+                raise click.BadParameter(str(e), param_hint=f"'{param}'") from None
+        else:
+            code = n
+        if code not in out:
+            out.append(code)
+    return out[0] if single else out
+
+
 class NeedCode(click.ParamType):
-    """One need code (SCALE, ACTIVE, WORTH, EFFICIENCY), any case."""
+    """One need: its code (SCALE, ACTIVE, WORTH, EFFICIENCY, any case) or its zh or en
+    name (resolved by :func:`resolve_needs` once the map is loaded)."""
 
     name = "NEED"
 
     def convert(self, value, param, ctx):
-        code = str(value).strip().upper()
-        if code not in NEED_CODES:
-            self.fail(f"unknown need {str(value).strip()!r} (allowed: {', '.join(NEED_CODES)})", param, ctx)
-        return code
+        if not str(value).strip():
+            self.fail(f"give at least one need (allowed: {', '.join(NEED_CODES)})", param, ctx)
+        return _need_or_name(str(value))
 
 
 class NeedList(click.ParamType):
-    """A comma-separated list of need codes, e.g. ``SCALE,ACTIVE`` (any case)."""
+    """A comma-separated list of needs, e.g. ``SCALE,active,高质量关系维护``: codes in any
+    case, or names (resolved by :func:`resolve_needs` once the map is loaded)."""
 
     name = "NEEDS"
 
@@ -391,13 +432,106 @@ class NeedList(click.ParamType):
             return list(value)
         out = []
         for part in str(value).split(","):
-            code = part.strip().upper()
-            if not code:
+            if not part.strip():
                 continue
-            if code not in NEED_CODES:
-                self.fail(f"unknown need {part.strip()!r} (allowed: {', '.join(NEED_CODES)})", param, ctx)
+            code = _need_or_name(part)
             if code not in out:
                 out.append(code)
         if not out:
             self.fail(f"give at least one need (allowed: {', '.join(NEED_CODES)})", param, ctx)
         return out
+
+
+# ---------------------------------------------------------------------- one vocabulary
+
+
+#: ``--domain`` values: the domains' ids, as the JSON names them, and their short aliases.
+DOMAINS = {"public-domain": "public", "private-domain": "private", "public": "public", "private": "private"}
+
+
+def domain_option(f):
+    """``--domain public-domain|private-domain`` (the ids the JSON prints; ``public`` and
+    ``private`` still work).  The command gets the short name the library takes."""
+    return click.option(
+        "--domain", type=click.Choice(list(DOMAINS)), callback=lambda ctx, param, v: DOMAINS.get(v) if v else v,
+        help="Only products living in this domain (its id; public and private also work).",
+    )(f)
+
+
+def merchant_profile(kb: KnowledgeBase, scale: str | None, stage: str | None) -> tuple[str | None, str | None]:
+    """``--scale`` and ``--stage`` as the library names them (``small``, ``exploring``),
+    from any word ``ccare import`` accepts in a portfolio (``小商家``, ``scale-small``,
+    ``探索阶段``, ...): the same resolution, :class:`ccare.portfolio.names.Names`.
+    A word the map does not know is a usage error (exit 2) listing the allowed ones."""
+    if scale is None and stage is None:
+        return None, None
+    from ccare.portfolio.names import Names
+
+    names = Names(kb)
+    out = []
+    for value, pick, prefix, option in ((scale, names.scale, "scale-", "--scale"),
+                                        (stage, names.stage, "stage-", "--stage")):
+        if value is None:
+            out.append(None)
+            continue
+        try:
+            node_id = kb.node_id(pick(value))
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint=f"'{option}'") from None
+        out.append(node_id[len(prefix):] if node_id.startswith(prefix) else node_id)
+    return out[0], out[1]
+
+
+def cells(values) -> str:
+    """Several values in one CSV cell: ``;`` between them, as everywhere in ccare's CSV."""
+    return ";".join(str(v) for v in values)
+
+
+def echo_csv(headers, rows) -> None:
+    """``rows`` as CSV under ``headers`` on standard output (formula-like cells guarded
+    unless ``--csv-raw``, see :mod:`ccare.csvsafe`)."""
+    import io
+
+    from ccare import csvsafe, termsafe
+
+    buf = io.StringIO()
+    w = csvsafe.writer(buf, lineterminator="\n")
+    w.writerow(headers)
+    w.writerows(rows)
+    termsafe.machine_stdout().write(buf.getvalue())
+
+
+def output_option(f):
+    """``-o FILE``: what the command prints to standard output goes to FILE instead,
+    written whole or not at all (:func:`ccare.atomicio.atomic_write`); ``-`` is standard
+    output.  A command cut short by a limit (exit 3) writes what it found, as it prints it."""
+    import io
+
+    @functools.wraps(f)
+    def wrapped(*args, output=None, **kw):
+        if output is None or output == "-":
+            return f(*args, **kw)
+        from ccare.atomicio import atomic_write
+        from ccare.limits import EXIT_CUT_SHORT
+
+        raw = io.BytesIO()
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=True)
+        code = 0
+        with contextlib.redirect_stdout(text):
+            try:
+                f(*args, **kw)
+            except click.exceptions.Exit as e:
+                if e.exit_code not in (0, EXIT_CUT_SHORT):
+                    raise
+                code = e.exit_code
+            text.flush()
+        with atomic_write(output, "wb") as out:
+            out.write(raw.getvalue())
+        click.echo(i18n.t("wrote_files", current_lang(), files=output), err=True)
+        if code:
+            raise click.exceptions.Exit(code)
+
+    return click.option(
+        "-o", "--output", "output", metavar="FILE",
+        help="Write what the command prints to FILE, whole or not at all ('-': standard output).",
+    )(wrapped)

@@ -12,9 +12,12 @@ from ccare.quantities import fact_text
 from ccare.render import printable
 from ccare.commands.common import (
     NeedCode,
+    cells,
     citations,
     common_options,
     current_endpoint,
+    domain_option,
+    echo_csv,
     echo_json,
     endpoint_option,
     echo_table,
@@ -22,7 +25,9 @@ from ccare.commands.common import (
     format_option,
     lang_option,
     load_kb,
+    output_option,
     rationale,
+    resolve_needs,
     relation_label,
 )
 
@@ -34,13 +39,18 @@ _INFO_KEYS = {f"info_{k}" for k in ("triples", "products", "core_products", "pro
 
 
 @click.command()
-@common_options()
+@output_option
+@common_options("table", "json", "csv")
 def info(data, lang, fmt):
     """What is loaded: triples, products, needs, values, relations, sources."""
     kb = load_kb(data)
     d = kb.info()
     if fmt == "json":
         echo_json(d)
+        return
+    if fmt == "csv":  # one row per count, source and data file: what, value
+        echo_csv(["what", "value"], [[k, v] for k, v in d.items() if not isinstance(v, list)]
+                 + [["source", s["id"]] for s in d["sources"]] + [["data_file", f] for f in d["data_files"]])
         return
     rows = [[t(f"info_{k}", lang) if f"info_{k}" in _INFO_KEYS else k.replace("_", " "), f"{v:,}" if isinstance(v, int) else str(v)]
             for k, v in d.items() if not isinstance(v, list)]
@@ -55,23 +65,35 @@ def info(data, lang, fmt):
 
 
 @click.command()
-@click.option("--need", type=NeedCode(), help="Only products serving this need: SCALE, ACTIVE, WORTH or EFFICIENCY.")
+@click.option("--need", type=NeedCode(), help="Only products serving this need: its code (SCALE, ACTIVE, WORTH, "
+                                               "EFFICIENCY, any case) or its zh or en name.")
 @click.option("--value", "value", metavar="VALUE", help="Only products serving this value (id or label, e.g. interactive).")
-@click.option("--domain", type=click.Choice(["public", "private"]), help="Only products living in this domain.")
+@domain_option
 @click.option("--type", "ptype", type=click.Choice(["core", "other"]), help="Only the six core products, or only the others.")
-@common_options()
+@output_option
+@common_options("table", "json", "csv")
 def products(need, value, domain, ptype, data, lang, fmt):
     """Products with the needs and values they serve, each with its evidence.
 
     \b
     Examples:
       ccare products --need ACTIVE
-      ccare products --domain private --lang zh
+      ccare products --need 高质量关系维护 --format csv
+      ccare products --domain private-domain --lang zh
     """
     kb = load_kb(data)
+    need = resolve_needs(kb, need, "--need")
     rows = kb.products(need=need, value=value, domain=domain, core=None if ptype is None else ptype == "core")
+    _warn_left_out(kb, lang)
     if fmt == "json":
         echo_json([r.to_json() for r in rows])
+        return
+    if fmt == "csv":  # one row per value served; a product serving none has one row with the value empty
+        echo_csv(["id", "label", "needs", "domains", "value", "value_label", "need", "inferred", "evidence"],
+                 [[r.entity.id, r.entity.label(lang), cells(r.needs), cells(d.id for d in r.domains),
+                   v.id if v else "", v.label(lang) if v else "", code or "",
+                   ("true" if st.inferred else "false") if st else "", fmt_evidence(st.evidence) if st else ""]
+                  for r in rows for v, code, st in r.values or [(None, None, None)]])
         return
     if not rows:
         click.echo(t("no_product_matches", lang))
@@ -85,7 +107,7 @@ def products(need, value, domain, ptype, data, lang, fmt):
                 r.entity.label(lang) if first else "",
                 ",".join(r.needs) if first else "",
                 ("、".join(d.label("zh") for d in r.domains) if lang == "zh" else
-                 ",".join(d.id.replace("-domain", "") for d in r.domains)) if first else "",
+                 ",".join(d.id for d in r.domains)) if first else "",
                 f"{v.label(lang)} ({code})" if v else "",
                 fmt_evidence(st.evidence, st.inferred) if st else "",
             ])
@@ -93,9 +115,25 @@ def products(need, value, domain, ptype, data, lang, fmt):
     echo_table(["id", "product", "needs", "domains", "value", "evidence"], table)
 
 
+def _warn_left_out(kb, lang: str) -> None:
+    """Say on stderr which things serve values or live in a domain, as products do, but
+    are not products (no ``cc:Product`` type, or a type the map does not know): they are
+    not listed, and ``ccare validate`` says what is wrong with them."""
+    from ccare.ontology import CC
+
+    known = set(kb.instances(CC.Product))
+    for cls in (CC.Offering, CC.Practice):
+        known.update(kb.instances(cls))
+    strays = sorted({kb.node_id(s) for p in (CC.serves, CC.livesIn) for s in kb.graph.subjects(p, None)
+                     if s not in known})
+    if strays:
+        click.echo(t("products_left_out", lang, ids=", ".join(strays)), err=True)
+
+
 @click.command("list")
 @click.argument("kind", type=click.Choice(sorted(KINDS)))
-@common_options()
+@output_option
+@common_options("table", "json", "csv")
 def list_cmd(kind, data, lang, fmt):
     """Entities of one KIND, with the evidence that introduces each and their relations.
 
@@ -108,6 +146,12 @@ def list_cmd(kind, data, lang, fmt):
     items = kb.list_entities(KINDS[kind])
     if fmt == "json":
         echo_json(items)
+        return
+    if fmt == "csv":  # one row per entity; its relations as relation=id;... in one cell
+        echo_csv(["id", "label", "relations", "evidence"],
+                 [[it["id"], it["labels"].get(lang) or it["labels"].get("en") or it["id"],
+                   cells(f"{r['relation']}={r['entity']['id']}" for r in it["out"]), fmt_evidence(it["evidence"])]
+                  for it in items])
         return
     if not items:
         click.echo(t("no_kind", lang, kind=kb.entity(KINDS[kind]).label(lang) if lang == "zh" else kind))
@@ -131,7 +175,8 @@ def list_cmd(kind, data, lang, fmt):
 
 @click.command()
 @click.argument("name")
-@common_options()
+@output_option
+@common_options("table", "json", "csv")
 def show(name, data, lang, fmt):
     """One entity: labels, type, relations in and out, facts, with evidence.
 
@@ -142,6 +187,16 @@ def show(name, data, lang, fmt):
     d = kb.describe(node)
     if fmt == "json":
         echo_json(d)
+        return
+    if fmt == "csv":  # one row per relation out and in, attribute and fact
+        rows = [[key, r["relation"], r["entity"]["id"], r["entity"]["labels"].get(lang) or r["entity"]["id"],
+                 "true" if r["inferred"] else "false", fmt_evidence(r["evidence"]), rationale(r["rationale"], lang) or ""]
+                for key in ("out", "in") for r in d[key]]
+        rows += [["attribute", a["property"], "", a["value"], "true" if a["inferred"] else "false",
+                  fmt_evidence(a["evidence"]), ""] for a in d["attributes"]]
+        rows += [["fact", f["id"], f["id"], fact_text(f, lang, lambda i: _term(kb, i, lang)), "false",
+                  fmt_evidence(f["evidence"]), ""] for f in d["facts"]]
+        echo_csv(["direction", "relation", "id", "label", "inferred", "evidence", "rationale"], rows)
         return
     other = "en" if lang == "zh" else "zh"
     colon = "：" if lang == "zh" else ": "
