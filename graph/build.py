@@ -54,6 +54,7 @@ __all__ = [
     "relation_iri",
     "node_entity",
     "products",
+    "require",
 ]
 
 #: node kind by class, most specific first
@@ -293,6 +294,29 @@ def flow_graph(G: nx.MultiDiGraph, relations=FLOW_RELATIONS) -> nx.MultiDiGraph:
         filter_node=keep.__contains__,
         filter_edge=lambda u, v, k: k in rels,
     )
+
+
+def require(G: nx.MultiDiGraph, ids, kind: str = "product") -> None:
+    """Raise :class:`~ccare.errors.UnknownEntityError`, with near matches among the ids
+    and labels of ``G``'s nodes, for the first of ``ids`` that is not a node of ``G``.
+
+    The graph queries take node ids; a misspelt id is an error, never an empty answer.
+    """
+    import difflib
+
+    from ccare.errors import UnknownEntityError
+
+    for i in ids:
+        if i in G:
+            continue
+        names = {}
+        for n, labels in G.nodes(data="labels"):
+            for name in (n, *(labels or {}).values()):
+                names.setdefault(str(name).casefold(), n)
+        key = str(i).casefold()
+        near = difflib.get_close_matches(key, list(names), n=8, cutoff=0.5)
+        near += [k for k in names if key and (key in k or k in key) and k not in near]
+        raise UnknownEntityError(i, list(dict.fromkeys(names[k] for k in near))[:5], kind=kind)
 
 
 def products(G: nx.MultiDiGraph) -> list[str]:

@@ -64,7 +64,8 @@ from typing import Iterator, Sequence
 
 import networkx as nx
 
-from ccare.graph.build import FLOW_RELATIONS, flow_graph
+from ccare.errors import UsageError
+from ccare.graph.build import FLOW_RELATIONS, flow_graph, require
 from ccare.graph.search import CycleSearch
 from ccare.graph.walks import Attachment, Walk, data_enters, rotate, walk
 from ccare.kb import NEED_CODES
@@ -142,6 +143,31 @@ class LoopSpec:
     hub: str | None = None
     relations: tuple = FLOW_RELATIONS
     profiles: tuple = field(default=())
+
+    def __post_init__(self):
+        """Check the spec, so that a misspelt need or a length out of range is an error,
+        never an empty answer; need codes may be given in any case."""
+        if isinstance(self.needs, str):
+            raise UsageError(f"needs must be a sequence of need codes, not the string {self.needs!r}")
+        needs = tuple(str(c).strip().upper() for c in self.needs)
+        for given, code in zip(self.needs, needs):
+            if code not in NEED_CODES:
+                raise UsageError(f"unknown need {given!r} (allowed: {', '.join(NEED_CODES)})")
+        if isinstance(self.max_length, bool) or not isinstance(self.max_length, int) \
+                or not 1 <= self.max_length <= MAX_LENGTH:
+            raise UsageError(f"max_length must be a whole number from 1 to {MAX_LENGTH}, not {self.max_length!r}")
+        for name in ("through", "without", "relations", "profiles"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                raise UsageError(f"{name} must be a sequence of ids, not the string {value!r}")
+            object.__setattr__(self, name, tuple(value))
+        object.__setattr__(self, "needs", tuple(dict.fromkeys(needs)))
+
+    def check(self, G: nx.MultiDiGraph) -> "LoopSpec":
+        """``self``, after checking that the products it names are nodes of ``G``
+        (:class:`~ccare.errors.UnknownEntityError` with near matches otherwise)."""
+        require(G, (*self.through, *self.without, *((self.hub,) if self.hub else ())))
+        return self
 
     def required(self) -> set:
         """The items a loop must collect."""
@@ -366,7 +392,7 @@ def operating_loops(G: nx.MultiDiGraph, spec: LoopSpec = LoopSpec(), budget: Bud
         through it, with their attached offerings.
     """
     budget = budget if budget is not None else Budget(timeout=None)
-    search = loop_search(G, spec)
+    search = loop_search(G, spec.check(G))
     for length in range(1, spec.max_length + 1):
         level = list(search.cycles(max_length=length, min_length=length, budget=budget))
         yield from distinct(level)

@@ -31,7 +31,7 @@ from typing import Iterator, Sequence
 import networkx as nx
 
 from ccare.errors import UsageError
-from ccare.graph.build import FLOW_RELATIONS, flow_graph
+from ccare.graph.build import FLOW_RELATIONS, flow_graph, require
 from ccare.graph.walks import Walk, data_enters, walk
 from ccare.limits import Budget
 
@@ -102,6 +102,7 @@ def product_paths(
         relations = tuple(via)
     else:
         relations = USER_ROUTE
+    require(G, [source, target], kind="entity")
     D = _simple_digraph(G, relations, set(relations) <= set(FLOW_RELATIONS))
     if source not in D or target not in D:
         return

@@ -66,7 +66,8 @@ from typing import Iterator, Sequence
 
 import networkx as nx
 
-from ccare.graph.build import node_entity
+from ccare.errors import UsageError
+from ccare.graph.build import node_entity, require
 from ccare.graph.coverage import need_of_values
 from ccare.graph.loops import ACQUIRE, PRIVATE, PUBLIC, LoopSpec, hub_of, loop_search, provides
 from ccare.graph.walks import Attachment, Step, Walk
@@ -329,6 +330,10 @@ def prescriptions(
         nothing else is yielded, since every set would contain it).
     """
     budget = budget if budget is not None else Budget(timeout=None)
+    if isinstance(has, str):
+        raise UsageError(f"has must be a sequence of ids, not the string {has!r}")
+    require(G, has)
+    spec.check(G)
     base = baseline(G, alipay_payment)
     H = set(has) | set(base)
     profiles = profile_nodes(G, scale, stage)

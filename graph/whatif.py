@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from ccare.graph.build import node_entity
+from ccare.graph.build import node_entity, require
 from ccare.graph.loops import LoopSpec, hub_of, operating_loops
 from ccare.graph.rank import product_flow_digraph
 from ccare.limits import Budget
@@ -62,6 +62,7 @@ def whatif(G: nx.MultiDiGraph, drop: str, spec: LoopSpec = LoopSpec(), budget: B
     and not without it (empty when ``drop`` is the hub itself, since the question
     no longer applies).
     """
+    require(G, [drop])
     lost, kept = [], []
     for w in operating_loops(G, spec, budget):
         (lost if drop in w.products else kept).append(w)
