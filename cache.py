@@ -35,7 +35,9 @@ the graph's key and a hash of the code that derived it): the NetworkX graph of
 Examples
 --------
 >>> import os, tempfile
->>> os.environ["CCARE_CACHE_DIR"] = tempfile.mkdtemp()
+>>> saved = os.environ.get("CCARE_CACHE_DIR")
+>>> tmp = tempfile.TemporaryDirectory()
+>>> os.environ["CCARE_CACHE_DIR"] = tmp.name
 >>> from ccare.loader import shipped_inputs, build_graph
 >>> k = key(shipped_inputs(), "oxigraph")
 >>> get(k, "oxigraph") is None
@@ -45,7 +47,11 @@ True
 True
 >>> [e["store"] for e in entries()], clear()
 (['oxigraph'], 1)
->>> del os.environ["CCARE_CACHE_DIR"]
+>>> if saved is None:
+...     del os.environ["CCARE_CACHE_DIR"]
+... else:
+...     os.environ["CCARE_CACHE_DIR"] = saved
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations
