@@ -33,7 +33,10 @@ big.ttl, line 1: a literal of 4 characters, over the limit of 3 (set CCARE_MAX_L
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,6 +206,7 @@ def check_input(data: bytes | str, fmt, *, name: str, limits: Limits | None = No
         data = data.encode("utf-8", errors="surrogatepass")
     if len(data) > limits.max_file_size:
         raise DataError(name, _too_big(len(data), limits.max_file_size))
+    _not_rdf(data, oxfmt, name)
     data = prescan.check_text(data, name)
     try:
         if oxfmt in (ox.RdfFormat.RDF_XML, "trix"):
@@ -213,6 +217,52 @@ def check_input(data: bytes | str, fmt, *, name: str, limits: Limits | None = No
         prescan.check_utf8(data, name)  # bytes that are not UTF-8 explain most broken files
         raise
     return data
+
+
+#: First cells of a portfolio's header row (``ccare import``'s merchant id column), any case.
+_PORTFOLIO_IDS = {"merchant_id", "id", "商家编号", "商户编号", "商户号"}
+
+
+def _not_rdf(data: bytes, oxfmt, name: str) -> None:
+    """Refuse, naming the file, what is plainly no RDF at all rather than merge nothing or
+    report a syntax error that hides what the file is: a ZIP archive (an Excel workbook),
+    a CSV file (a merchant portfolio: say to run ``ccare import`` first), and JSON that is
+    not JSON-LD (it parses to no triple)."""
+    if data[:4] == b"PK\x03\x04":
+        raise DataError(name, "a ZIP archive (an Excel workbook?), not RDF: ccare reads RDF files "
+                              "(Turtle, N-Triples, JSON-LD, RDF/XML, ...)")
+    first = data[:4096].split(b"\n", 1)[0].lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace").strip()
+    head = {c.strip().strip('"').casefold() for c in re.split(r"[,\t;]", first)} if first else set()
+    is_csv = str(name).lower().endswith((".csv", ".tsv"))
+    if (is_csv or len(head) > 1) and head & _PORTFOLIO_IDS and head & {"products", "使用产品", "在用产品", "产品"}:
+        raise DataError(name, f"a portfolio CSV, not RDF: turn it into RDF first with `ccare import {shlex.quote(str(name))} -o "
+                              "merchants.ttl`, then give --data merchants.ttl")
+    if is_csv:
+        raise DataError(name, "a CSV file, not RDF: ccare reads RDF files (Turtle, N-Triples, JSON-LD, RDF/XML, ...); "
+                              "a merchant portfolio goes through `ccare import` first")
+    if oxfmt == ox.RdfFormat.JSON_LD:
+        try:
+            doc = json.loads(data.decode("utf-8-sig"))
+        except (ValueError, RecursionError):
+            return  # the parser says where it breaks
+        if not _has_jsonld_key(doc):
+            raise DataError(name, "JSON but not JSON-LD (no @context, @id, @type or @graph): it holds no RDF, "
+                                  "so nothing would be merged")
+
+
+def _has_jsonld_key(doc) -> bool:
+    """Whether the JSON ``doc`` has a key a JSON-LD document needs to say anything: a
+    keyword (``@id``, ``@context``...) or an absolute IRI used as a property."""
+    stack = [doc]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            if any(k.startswith("@") or ":" in k for k in x):
+                return True
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+    return False
 
 
 def _too_big(size: int, limit: int) -> str:

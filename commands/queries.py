@@ -17,8 +17,8 @@ from itertools import islice
 import click
 
 from ccare import csvsafe, termsafe
-from ccare.commands.common import (NeedList, common_options, current_lang, echo_json, echo_table, fmt_evidence, load_kb,
-                                   relation_label)
+from ccare.commands.common import (NeedList, NeedName, cells, common_options, current_lang, echo_json, echo_table,
+                                   fmt_evidence, load_kb, merchant_profile, output_option, relation_label, resolve_needs)
 from ccare.i18n import join as _join, reason as _reason, t
 from ccare.commands.export import query_export_options, write_query_exports
 from ccare.graph.build import to_networkx
@@ -65,6 +65,8 @@ def loop_options(f):
         if old_payment is not None:
             click.echo(t("deprecated_payment", current_lang()), err=True)
             kw["payment"] = old_payment
+        if any(isinstance(n, NeedName) for n in kw.get("needs") or ()):  # names: the map says which need
+            kw["needs"] = resolve_needs(load_kb(kw.get("data") or ()), kw["needs"])
         return f(*args, **kw)
 
     g = click.option("--max-length", type=click.IntRange(1, MAX_LENGTH), default=DEFAULT_MAX_LENGTH,
@@ -79,7 +81,7 @@ def loop_options(f):
                      help="Require the loop to pass through payment, the hub.")(g)
     return click.option("--needs", type=NeedList(), default=",".join(NEED_CODES), show_default=True,
                         help="Needs the loop's products and supporting offerings must together serve "
-                             "(comma-separated).")(g)
+                             "(comma-separated codes, any case, or zh/en names).")(g)
 
 
 def alipay_payment_option(f):
@@ -158,6 +160,10 @@ def _echo_csv(headers, rows) -> None:
     termsafe.machine_stdout().write(buf.getvalue())
 
 
+#: Coverage marks, one set for tables and reports: ● stated, ○ inferred, – none.
+MARKS = {"stated": "●", "inferred": "○", None: "–"}
+
+
 def _spec(needs, payment, domains, max_length, through=(), without=()) -> LoopSpec:
     return LoopSpec(needs=tuple(needs), payment=payment, domains=domains, max_length=max_length,
                     through=tuple(through), without=tuple(without))
@@ -215,7 +221,7 @@ STEP_COLUMNS = ["result", "step", "from", "from_label", "relation", "to", "to_la
 def _step_rows(G, w, lang, result: int, extra=()) -> list[list]:
     """One CSV row per step of the walk ``w`` (``result``: its rank, from 1); ``needs`` are
     the whole walk's.  An empty answer is the header alone (a spreadsheet still opens it)."""
-    needs = " ".join(w.needs)
+    needs = cells(w.needs)
     return [[result, i, st.source, _label(G, st.source, lang), st.relation, st.target, _label(G, st.target, lang),
              "true" if st.inferred else "false", fmt_evidence(st.evidence), needs, *extra]
             for i, st in enumerate(w.steps, 1)]
@@ -248,6 +254,7 @@ def _print_loop(G, w, lang, title) -> None:
                    "repeated). Default: user flows between products, the route a customer takes.")
 @timeout_options
 @query_export_options()
+@output_option
 @common_options("table", "json", "csv")
 def path(source, target, k, via, timeout, max_steps, data, lang, fmt, html, report):
     """The shortest path from FROM to TO, and up to K alternatives, each step with evidence.
@@ -289,11 +296,14 @@ def path(source, target, k, via, timeout, max_steps, data, lang, fmt, html, repo
 
 @click.command()
 @loop_options
-@click.option("--through", multiple=True, metavar="P", help="Only loops through this product (repeatable).")
-@click.option("--without", multiple=True, metavar="P", help="Only loops avoiding this product (repeatable).")
+@click.option("--through", multiple=True, metavar="P[,P...]",
+              help="Only loops through these products (comma-separated or repeated).")
+@click.option("--without", multiple=True, metavar="P[,P...]",
+              help="Only loops avoiding these products (comma-separated or repeated).")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show at most this many loops.")
 @timeout_options
 @query_export_options()
+@output_option
 @common_options("table", "json", "csv")
 def loops(needs, payment, domains, max_length, through, without, limit, timeout, max_steps, data, lang, fmt, html, report):
     """Operating loops: directed cycles of user and data flows that close the merchant's loop.
@@ -350,13 +360,16 @@ def _print_why(G, p, lang) -> None:
 @click.option("--has", "has", multiple=True, required=True, metavar="P[,P...]",
               help="Products the merchant already runs (comma-separated or repeated).")
 @loop_options
-@click.option("--scale", type=click.Choice(SCALES), help="The merchant's scale: favours loops backed by offerings that suit it.")
-@click.option("--stage", type=click.Choice(STAGES),
-              help="The merchant's digitalisation stage: mature favours broader loops, exploring compact ones.")
+@click.option("--scale", metavar="SCALE", help=f"The merchant's scale ({', '.join(SCALES)}, or any word `ccare import` "
+                                               "takes: 小商家, scale-small, ...): favours loops backed by offerings that suit it.")
+@click.option("--stage", metavar="STAGE",
+              help=f"The merchant's digitalisation stage ({', '.join(STAGES)}, or 探索阶段, stage-mature, ...): "
+                   "mature favours broader loops, exploring compact ones.")
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, help="Show at most this many prescriptions.")
 @alipay_payment_option
 @timeout_options
 @query_export_options()
+@output_option
 @common_options("table", "json", "csv")
 def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, no_alipay_payment, timeout, max_steps,
               data, lang, fmt, html, report):
@@ -371,6 +384,7 @@ def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, no_
       ccare prescribe --has 商家粉丝群 --scale small --lang zh
     """
     kb, G = _graph(tuple(data))
+    scale, stage = merchant_profile(kb, scale, stage)
     mine = sorted({_offering(kb, p) for p in _names(has)})
     spec = _spec(needs, payment, domains, max_length)
     budget = _budget(timeout, max_steps)
@@ -381,7 +395,7 @@ def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, no_
         echo_json(results)
     elif fmt == "csv":
         _echo_csv([*STEP_COLUMNS, "add"],
-                  [row for i, p in enumerate(found, 1) for row in _step_rows(G, p.loop, lang, i, [" ".join(p.add)])])
+                  [row for i, p in enumerate(found, 1) for row in _step_rows(G, p.loop, lang, i, [cells(p.add)])])
     elif not found:
         click.echo(t("no_prescription", lang, products=_join([_label(G, n, lang) for n in mine], lang),
                      spec=_describe_spec(spec, G, lang)))
@@ -412,7 +426,8 @@ def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, no_
 @loop_options
 @alipay_payment_option
 @timeout_options
-@common_options()
+@output_option
+@common_options("table", "json", "csv")
 def gaps(has, needs, payment, domains, max_length, no_alipay_payment, timeout, max_steps, data, lang, fmt):
     """Needs and values the merchant's products leave unserved, and the flows its loop still lacks.
 
@@ -427,6 +442,20 @@ def gaps(has, needs, payment, domains, max_length, no_alipay_payment, timeout, m
     g = find_gaps(G, mine, spec, budget, alipay_payment=not no_alipay_payment)
     if fmt == "json":
         echo_json(g.to_json(G))
+        _finish(budget)
+        return
+    if fmt == "csv":  # one row per finding: what, then its subject, relation or need, object, evidence
+        rows = [["unserved_need", c, "", "", "", "", ""] for c in g.unserved_needs]
+        rows += [["unserved_value", v, _label(G, v, lang), c, cells(offered), "", ""] for v, c, offered in g.unserved_values]
+        rows += [["flow", s.source, _label(G, s.source, lang), s.relation, s.target,
+                  "true" if s.inferred else "false", fmt_evidence(s.evidence)] for s in g.flows]
+        if g.closing is not None:
+            rows += [["add", n, _label(G, n, lang), "", cells(g.closing.loop.nodes), "", ""] for n in g.closing.add]
+            rows += [["missing_flow", s.source, _label(G, s.source, lang), s.relation, s.target,
+                      "true" if s.inferred else "false", fmt_evidence(s.evidence)] for s in g.missing]
+        rows.append(["closed", "true" if g.closed else "false", "", "", cells(g.closing.loop.nodes) if g.closing else "",
+                     "", ""])
+        _echo_csv(["finding", "id", "label", "relation_or_need", "to", "inferred", "evidence"], rows)
         _finish(budget)
         return
     L = functools.partial(_label, G, lang=lang)
@@ -470,11 +499,13 @@ def gaps(has, needs, payment, domains, max_length, no_alipay_payment, timeout, m
 @click.command()
 @click.argument("products", nargs=-1, metavar="[P...]")
 @timeout_options
+@output_option
 @common_options("table", "json", "csv")
 def coverage(products, timeout, max_steps, data, lang, fmt):
     """Product × need/value matrix: which product serves which of the eight values.
 
-    In the table, x marks a stated assertion and ~ an inferred one.
+    In the table, ● marks a stated assertion, ○ an inferred one and – none; the CSV
+    spells them out: stated, inferred, empty.
 
     \b
     Examples:
@@ -490,10 +521,10 @@ def coverage(products, timeout, max_steps, data, lang, fmt):
         echo_json([r.to_json(G) for r in rows])
     elif fmt == "csv":
         _echo_csv(["id", "label", "needs", *[f"{c}/{v}" for c, v in cols]],
-                  [[r.product, _label(G, r.product, lang), " ".join(r.needs), *[r.values[v] or "" for _, v in cols]]
+                  [[r.product, _label(G, r.product, lang), cells(r.needs), *[r.values[v] or "" for _, v in cols]]
                    for r in rows])
     else:
-        mark = {"stated": "x", "inferred": "~", None: ""}
+        mark = MARKS
         echo_table(["product", "needs", *[f"{c}/{_label(G, v, lang)}" for c, v in cols]],
                    [[f"{_label(G, r.product, lang)} [{r.product}]", " ".join(r.needs) or "-",
                      *[mark[r.values[v]] for _, v in cols]] for r in rows])
@@ -508,6 +539,7 @@ def coverage(products, timeout, max_steps, data, lang, fmt):
 @click.option("--by", type=click.Choice(MEASURES), default="betweenness", show_default=True,
               help="Centrality measure on the product flow graph.")
 @timeout_options
+@output_option
 @common_options("table", "json", "csv")
 def rank(by, timeout, max_steps, data, lang, fmt):
     """Products ranked by their role in the flow graph, and why the top one matters.
@@ -548,7 +580,8 @@ def rank(by, timeout, max_steps, data, lang, fmt):
 @click.option("--drop", required=True, metavar="P", help="The product to remove.")
 @loop_options
 @timeout_options
-@common_options()
+@output_option
+@common_options("table", "json", "csv")
 def whatif(drop, needs, payment, domains, max_length, timeout, max_steps, data, lang, fmt):
     """What breaks if a product is dropped: operating loops lost and kept.
 
@@ -563,6 +596,13 @@ def whatif(drop, needs, payment, domains, max_length, timeout, max_steps, data, 
     w = drop_product(G, p, spec, budget)
     if fmt == "json":
         echo_json(w.to_json(G))
+        _finish(budget)
+        return
+    if fmt == "csv":  # one row per loop lost or kept, then each product stranded
+        rows = [[status, i, cells(x.nodes), cells(a.offering for a in x.attached), cells(x.needs), x.inferred_steps,
+                 len(x.steps)] for status, group in (("lost", w.lost), ("kept", w.kept)) for i, x in enumerate(group, 1)]
+        rows += [["stranded", "", n, "", "", "", ""] for n in w.stranded]
+        _echo_csv(["status", "loop", "products", "supporting", "needs", "inferred_steps", "steps"], rows)
         _finish(budget)
         return
     total = len(w.lost) + len(w.kept)

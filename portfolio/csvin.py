@@ -134,7 +134,14 @@ class Portfolio:
 
 
 def decode(data: bytes, name: str, encoding: str | None = None) -> str:
-    """The text of ``data``: UTF-8 (a BOM is dropped) or UTF-16 with a BOM, else ``encoding``."""
+    """The text of ``data``: UTF-8 (a BOM is dropped) or UTF-16 with a BOM, else ``encoding``.
+
+    An Excel workbook (a ZIP archive: ``.xlsx``, ``.xlsm``) is refused as what it is, with
+    the way to save it as CSV, whatever ``encoding`` says.
+    """
+    if data[:4] == b"PK\x03\x04":
+        raise DataError(name, "an Excel workbook (.xlsx), not a CSV file: in Excel choose Save As, "
+                              "CSV UTF-8 (Comma delimited), and import that file")
     if encoding:
         try:
             info = codecs.lookup(encoding)

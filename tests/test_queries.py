@@ -338,7 +338,7 @@ def test_coverage_matrix_matches_the_graph(ccare, G):
     (row,) = list(csv.DictReader(io.StringIO(text)))
     assert row["id"] == "fan-group" and row["ACTIVE/interactive"] == "stated" and row["SCALE/reachable"] == ""
     r = ccare("coverage", "--lang", "zh")
-    assert r.exit_code == 0 and "商家粉丝群" in r.output and "x：原文明示" in r.output
+    assert r.exit_code == 0 and "商家粉丝群" in r.output and "●：原文明示" in r.output
 
 
 # -- CQ7: which product holds the map together ---------------------------------------
