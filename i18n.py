@@ -581,8 +581,9 @@ _ERRORS = [
      "--highlight：请去掉 --format（查询以 --format json 运行）"),
     (r"give a file name: standard output carries the command's answer", "请给出文件名：标准输出用于输出命令的答案"),
     (r"-o (.+) is a directory; with --table give a file name or '-'", "-o {0} 是目录；使用 --table 时请给出文件名或 '-'"),
-    (r"-o (.+): without --table, give an existing directory \(it gets nodes\.csv and edges\.csv\), or add --table nodes\|edges",
-     "-o {0}：不用 --table 时请给出已存在的目录（写入 nodes.csv 和 edges.csv），或加上 --table nodes|edges"),
+    (r"-o (.+): without --table, give an existing directory or a new folder name \(it gets nodes\.csv and edges\.csv\), "
+     r"or add --table nodes\|edges",
+     "-o {0}：不用 --table 时请给出已存在的目录或新文件夹名（写入 nodes.csv 和 edges.csv），或加上 --table nodes|edges"),
     (r"(.+): cannot write: (.+)", "{0}：无法写入：{1}"),
     (r"internal error: (.+) \(run with --debug for the traceback\)", "内部错误：{0}（加 --debug 运行可看到调用栈）"),
     (r"(\d+) cells, but the header has (\d+) columns", "有 {0} 个单元格，但表头只有 {1} 列"),

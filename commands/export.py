@@ -243,7 +243,7 @@ def csv_cmd(output, table, bom, data):
     """Nodes and edges tables for spreadsheets.
 
     \b
-    ccare export csv -o DIR                 DIR/nodes.csv and DIR/edges.csv
+    ccare export csv -o DIR                 DIR/nodes.csv and DIR/edges.csv (DIR made if missing)
     ccare export csv --table edges -o -     one table to standard output
     """
     from ccare.exports.files import write_tables
@@ -256,10 +256,27 @@ def csv_cmd(output, table, bom, data):
             raise UsageError(f"-o {output} is a directory; with --table give a file name or '-'")
         _write(output, mark + csv_text(G, table), t("the_table", _lang(), table=table))
         return
-    if output == "-" or not Path(output).is_dir():
-        raise UsageError(f"-o {output}: without --table, give an existing directory (it gets nodes.csv and "
-                         "edges.csv), or add --table nodes|edges")
-    paths = write_tables(output, {f"{t}.csv": mark + csv_text(G, t) for t in ("nodes", "edges")})
+    # a new folder is made; a file name (existing, or ending .csv as one table's would) is a slip
+    if output == "-" or Path(output).exists() and not Path(output).is_dir() or \
+            not Path(output).exists() and Path(output).suffix.lower() in (".csv", ".tsv", ".txt"):
+        raise UsageError(f"-o {output}: without --table, give an existing directory or a new folder name (it gets "
+                         "nodes.csv and edges.csv), or add --table nodes|edges")
+    tables = {f"{t}.csv": mark + csv_text(G, t) for t in ("nodes", "edges")}
+    made = not Path(output).exists()
+    if made:  # the folder a user names is made, as `-o tables/` reads; removed again if writing fails
+        try:
+            Path(output).mkdir(parents=True)
+        except OSError as e:
+            from ccare.atomicio import OutputError
+
+            raise OutputError(f"{output}: cannot write: {e.strerror or e}") from None
+    try:
+        paths = write_tables(output, tables)
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                Path(output).rmdir()
+        raise
     click.echo(t("wrote_files", _lang(), files=", ".join(str(p) for p in paths)), err=True)
 
 
