@@ -1,8 +1,14 @@
 """Shared fixtures: a CliRunner that runs ``ccare`` in-process, and the shipped map.
 
 ``--store oxigraph|memory`` runs the whole suite on that store (default: ccare's own
-default, or ``$CCARE_STORE``).  The parse cache lives in a temporary folder for the
-session, never in the user's cache.
+default, or ``$CCARE_STORE``).
+
+The suite stays out of the user's home and out of the checkout: for the whole run,
+``CCARE_CACHE_DIR``, ``HOME`` and the ``XDG_*`` folders point into one temporary folder
+(removed at the end), and so does Hypothesis's example database.  A test that changes one
+of them and does not put it back fails.  Screenshots go to ``$CCARE_TEST_ARTIFACTS``
+(default: a fresh temporary folder, kept if anything was written); the header and the
+summary print where.
 """
 
 from __future__ import annotations
@@ -31,35 +37,113 @@ def pytest_addoption(parser):
 
 
 _SAVED_ENV: dict = {}
+#: The session's temporary folder (cache, home, Hypothesis), removed at the end.
+_SESSION: dict = {}
+#: The variables that keep the suite out of the user's home, and their values for the session.
+HERMETIC: dict[str, str] = {}
+ARTIFACTS_ENV = "CCARE_TEST_ARTIFACTS"
+
+
+def _set(var: str, value: str | None) -> None:
+    _SAVED_ENV.setdefault(var, os.environ.get(var))
+    if value is None:
+        os.environ.pop(var, None)
+    else:
+        os.environ[var] = value
 
 
 def pytest_configure(config):
     # before any test module is imported: some load the map at import time
-    for var in ("CCARE_CACHE_DIR", "CCARE_STORE", "CCARE_ENDPOINT_TOKEN", "CCARE_ENDPOINT_USER",
-                "CCARE_ENDPOINT_PASSWORD"):
-        _SAVED_ENV[var] = os.environ.pop(var, None)
-    os.environ["CCARE_CACHE_DIR"] = tempfile.mkdtemp(prefix="ccare-test-cache-")
+    for var in ("CCARE_STORE", "CCARE_ENDPOINT_TOKEN", "CCARE_ENDPOINT_USER", "CCARE_ENDPOINT_PASSWORD",
+                "CCARE_NO_CACHE"):
+        _set(var, None)
+    root = Path(tempfile.mkdtemp(prefix="ccare-test-"))
+    _SESSION["root"] = root
+    HERMETIC.update({
+        "CCARE_CACHE_DIR": str(root / "ccare-cache"),
+        # whatever reads ~ or the XDG folders (platformdirs, pip, chromium, a netrc) finds an empty home
+        "HOME": str(root / "home"),
+        "XDG_CACHE_HOME": str(root / "home" / ".cache"),
+        "XDG_CONFIG_HOME": str(root / "home" / ".config"),
+        "XDG_DATA_HOME": str(root / "home" / ".local" / "share"),
+        "XDG_STATE_HOME": str(root / "home" / ".local" / "state"),
+        # Hypothesis's example database and caches (by default .hypothesis/ in the working folder)
+        "HYPOTHESIS_STORAGE_DIRECTORY": str(root / "hypothesis"),
+    })
+    for var, value in HERMETIC.items():
+        Path(value).mkdir(parents=True, exist_ok=True)
+        _set(var, value)
+    _hypothesis_storage(root / "hypothesis")
+    # screenshots for a person to look at: where CCARE_TEST_ARTIFACTS says, else a temporary folder
+    if not os.environ.get(ARTIFACTS_ENV, "").strip():
+        _SESSION["artifacts_default"] = True
+        _set(ARTIFACTS_ENV, tempfile.mkdtemp(prefix="ccare-test-artifacts-"))
     # the tests read English unless they ask for Chinese, whatever the tester's locale
-    _SAVED_ENV.setdefault("CCARE_LANG", os.environ.get("CCARE_LANG"))
-    os.environ["CCARE_LANG"] = "en"
+    _set("CCARE_LANG", "en")
     store = config.getoption("--store")
     if store:
         os.environ["CCARE_STORE"] = store
 
 
+def _hypothesis_storage(folder: Path) -> None:
+    """Hypothesis keeps its database in ``folder``, never in ``.hypothesis/`` of the checkout."""
+    try:
+        from hypothesis import configuration, settings
+        from hypothesis.database import DirectoryBasedExampleDatabase
+    except ImportError:
+        return
+    # HYPOTHESIS_STORAGE_DIRECTORY is read on first use; this covers a use before it was set
+    if hasattr(configuration, "set_hypothesis_home_dir"):
+        configuration.set_hypothesis_home_dir(folder)
+    settings.register_profile("ccare-tests", database=DirectoryBasedExampleDatabase(folder / "examples"))
+    settings.load_profile("ccare-tests")
+
+
+def _artifacts() -> Path:
+    return Path(os.environ[ARTIFACTS_ENV])
+
+
 def pytest_unconfigure(config):
-    shutil.rmtree(os.environ.get("CCARE_CACHE_DIR", ""), ignore_errors=True)
+    if "root" in _SESSION:
+        shutil.rmtree(_SESSION.pop("root"), ignore_errors=True)
+    if _SESSION.pop("artifacts_default", False) and ARTIFACTS_ENV in os.environ:
+        try:
+            _artifacts().rmdir()  # kept only if a screenshot went there
+        except OSError:
+            pass
     for var, value in _SAVED_ENV.items():
         if value is None:
             os.environ.pop(var, None)
         else:
             os.environ[var] = value
+    _SAVED_ENV.clear()
 
 
 def pytest_report_header(config):
     from ccare.store import store_kind
 
-    return f"ccare store: {store_kind()}"
+    return [f"ccare store: {store_kind()}", f"ccare test artifacts (screenshots): {_artifacts()}"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    folder = _artifacts()
+    if folder.is_dir() and any(folder.iterdir()):
+        terminalreporter.write_line(f"ccare test artifacts (screenshots): {folder}")
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_env():
+    """Every test leaves the variables that keep the suite out of the user's home as it found them.
+
+    A test that deletes or changes one (as ``cache.py``'s doctest once deleted
+    ``CCARE_CACHE_DIR``) would send every later test to the user's real folders: it fails
+    here, and the value is put back for the tests after it.
+    """
+    yield
+    changed = {var: os.environ.get(var) for var, value in HERMETIC.items() if os.environ.get(var) != value}
+    if changed:
+        os.environ.update(HERMETIC)
+        pytest.fail(f"the test changed {sorted(changed)} and did not restore them: {changed}")
 
 
 class Ccare:
@@ -121,3 +205,22 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def G(kb):
+    """The shipped map as a NetworkX graph, built once for the session and frozen: a test
+    that needs to change it works on a copy."""
+    import networkx as nx
+
+    from ccare.graph.build import to_networkx
+
+    return nx.freeze(to_networkx(kb))
+
+
+@pytest.fixture(scope="session")
+def SOURCE():
+    """The lines of the shipped map's source text, which every evidence quote cites."""
+    from ccare.ontology import source_lines
+
+    return source_lines("alipay-openday-c-care-2023.zh.txt")

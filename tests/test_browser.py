@@ -3,12 +3,14 @@
 No browser is downloaded: ``.ci/run`` installs ``chromium`` (and a CJK font) with apt, and
 these tests launch it from ``/usr/bin/chromium`` (``CCARE_CHROMIUM`` overrides the path).
 Without it they fail, loudly, rather than skip: set ``CCARE_SKIP_BROWSER=1`` to skip them
-on purpose.  Screenshots go to ``test-artifacts/`` (git-ignored) for a person to look at.
+on purpose.  Screenshots go to ``$CCARE_TEST_ARTIFACTS`` for a person to look at (default: a
+temporary folder; the suite prints where).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from itertools import islice
 from pathlib import Path
@@ -16,11 +18,10 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from ccare.graph.build import to_networkx
 from ccare.graph.prescribe import prescriptions
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS = Path(os.environ["CCARE_TEST_ARTIFACTS"])  # conftest.py sets it for the session
 XSS = Path(__file__).resolve().parent / "data" / "exports" / "xss.ttl"
 # the browser fixture is in conftest.py: one Playwright session serves every browser test
 
@@ -75,11 +76,6 @@ def open_page(browser):
     yield _open
     for o in opened:
         o.close()
-
-
-@pytest.fixture(scope="module")
-def G(kb):
-    return to_networkx(kb)
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,9 @@ import sys
 
 import pytest
 
-from ccare.ontology import source_lines
-
-SOURCE = source_lines("alipay-openday-c-care-2023.zh.txt")
 
 
-def _assert_quotes_on_lines(evidence):
+def _assert_quotes_on_lines(evidence, SOURCE):
     assert evidence
     for e in evidence:
         assert e["source"] == "openday-2023"
@@ -32,13 +29,13 @@ def _by_id(items):
     [("ACTIVE", "fan-group", 24), ("WORTH", "alipay-live", 25), ("EFFICIENCY", "mini-program-cloud", 27),
      ("SCALE", "zhima-credit", 26)],
 )
-def test_cq1_products_serving_a_need(ccare, need, product, line):
+def test_cq1_products_serving_a_need(ccare, need, product, line, SOURCE):
     rows = _by_id(ccare.json("products", "--need", need))
     assert product in rows
     values = [v for v in rows[product]["values"] if v["need"] == need]
     assert values, rows[product]
     for v in values:
-        _assert_quotes_on_lines(v["evidence"])
+        _assert_quotes_on_lines(v["evidence"], SOURCE)
     assert any(e["line"] == line for v in values for e in v["evidence"])
     for r in rows.values():  # every listed product really serves the need
         assert need in r["needs"]
@@ -76,12 +73,12 @@ def test_cq2_products_bridging_domains(ccare):
     assert live["domains"] == ["private-domain", "public-domain"]
 
 
-def test_cq2_fanxing_takes_merchants_from_private_into_public(ccare):
+def test_cq2_fanxing_takes_merchants_from_private_into_public(ccare, SOURCE):
     d = ccare.json("show", "繁星计划")
     opens = [r for r in d["out"] if r["relation"] == "cc:opensInto"]
     assert [r["entity"]["id"] for r in opens] == ["public-domain"]
     assert opens[0]["evidence"][0]["line"] == 31
-    _assert_quotes_on_lines(opens[0]["evidence"])
+    _assert_quotes_on_lines(opens[0]["evidence"], SOURCE)
     lives = {r["entity"]["id"] for r in d["out"] if r["relation"] == "cc:livesIn"}
     assert lives == {"public-domain", "private-domain"}
 
@@ -100,13 +97,13 @@ def test_cq2_fanxing_takes_merchants_from_private_into_public(ccare):
                        (10_000_000_000, "NUM", "public-traffic", "approximately")}),
     ],
 )
-def test_cq3_numbers_about_products_and_programmes(ccare, entity, expected):
+def test_cq3_numbers_about_products_and_programmes(ccare, entity, expected, SOURCE):
     d = ccare.json("show", entity)
     got = {(f["value"], f["unit"], f["counts"]["id"] if f["counts"] else None, f["bound"]) for f in d["facts"]}
     assert got == expected
     for f in d["facts"]:
         assert type(f["value"]) is int  # a JSON number, not a string
-        _assert_quotes_on_lines(f["evidence"])
+        _assert_quotes_on_lines(f["evidence"], SOURCE)
 
 
 def test_cq3_facts_listed(ccare):
@@ -116,12 +113,12 @@ def test_cq3_facts_listed(ccare):
 
 # -- CQ6: the Laoxiangji case -----------------------------------------------------
 
-def test_cq6_laoxiangji_combination_and_result(ccare):
+def test_cq6_laoxiangji_combination_and_result(ccare, SOURCE):
     d = ccare.json("show", "老乡鸡")
     uses = {r["entity"]["id"] for r in d["out"] if r["relation"] == "cc:uses"}
     assert uses == {"fan-group", "joining-gift", "coupons", "member-operation", "multi-channel-joining", "online", "offline"}
     for r in d["out"]:
-        _assert_quotes_on_lines(r["evidence"])
+        _assert_quotes_on_lines(r["evidence"], SOURCE)
     (fact,) = d["facts"]
     assert (fact["value"], fact["unit"], fact["counts"]["id"]) == (10, "PERCENT", "weekly-orders")
     assert fact["evidence"][0]["line"] == 42
@@ -131,7 +128,7 @@ def test_cq6_laoxiangji_combination_and_result(ccare):
 
 # -- CQ8: four core advantages and what carries them ------------------------------
 
-def test_cq8_advantages_and_their_carriers(ccare):
+def test_cq8_advantages_and_their_carriers(ccare, SOURCE):
     items = _by_id(ccare.json("list", "advantages"))
     assert set(items) == {"global-advantage", "real-traffic-advantage", "lasting-operation-advantage", "full-chain-advantage"}
     carried = {k: {r["entity"]["id"] for r in v["out"] if r["relation"] == "cc:carriedBy"} for k, v in items.items()}
@@ -140,9 +137,9 @@ def test_cq8_advantages_and_their_carriers(ccare):
     assert "mini-program" in carried["lasting-operation-advantage"]
     assert {"fan-group", "coupons"} <= carried["full-chain-advantage"]
     for v in items.values():
-        _assert_quotes_on_lines(v["evidence"])
+        _assert_quotes_on_lines(v["evidence"], SOURCE)
         for r in v["out"]:
-            _assert_quotes_on_lines(r["evidence"])
+            _assert_quotes_on_lines(r["evidence"], SOURCE)
 
 
 def test_cq8_table(ccare):

@@ -11,15 +11,9 @@ import networkx as nx
 import pytest
 
 from ccare.exports.tables import EDGE_COLUMNS, NODE_COLUMNS, flat_graph, gexf_bytes, graphml_bytes
-from ccare.graph.build import to_networkx
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALARS = (str, int, float, bool)
-
-
-@pytest.fixture(scope="module")
-def G(kb):
-    return to_networkx(kb)
 
 
 def _edges(G):

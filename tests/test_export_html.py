@@ -63,11 +63,6 @@ def page_json(page: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def G(kb):
-    return to_networkx(kb)
-
-
-@pytest.fixture(scope="module")
 def xss_graph():
     kb = load([XSS])
     return kb, to_networkx(kb)

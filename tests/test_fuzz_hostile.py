@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal, URIRef
 
 from ccare.cli import cli
 from ccare.errors import DataError
@@ -34,7 +34,11 @@ def _loads_or_refuses(data, fmt):
         assert str(e).startswith("fuzz")
         assert len(g) == 0  # a failed parse adds nothing
         return
-    assert n >= len(g) >= 0
+    # what was read is in the graph (a triple read twice is kept once), and is well formed RDF
+    assert n >= len(g) and (n == 0) == (len(g) == 0)
+    for s, p, o in g:
+        assert isinstance(s, (URIRef, BNode)) and isinstance(p, URIRef), (s, p)
+        assert isinstance(o, (URIRef, BNode, Literal)), o
 
 
 @FAST

@@ -40,11 +40,6 @@ PRODUCT_SETS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def G(kb):
-    return to_networkx(kb)
-
-
 def _portfolio():
     """A merchant for every product set, scale and stage (with none among them)."""
     out = []

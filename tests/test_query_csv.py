@@ -8,10 +8,6 @@ import json
 
 import pytest
 
-from ccare.ontology import source_lines
-
-SOURCE = source_lines("alipay-openday-c-care-2023.zh.txt")
-
 STEP_COLUMNS = ["result", "step", "from", "from_label", "relation", "to", "to_label", "inferred", "evidence", "needs"]
 
 
@@ -29,7 +25,7 @@ def _csv(ccare, *args):
         ("prescribe", "--has", "mini-program", "--needs", "SCALE,ACTIVE,WORTH"),
     ],
 )
-def test_csv_rows_are_the_json_steps(ccare, args):
+def test_csv_rows_are_the_json_steps(ccare, args, SOURCE):
     rows = _csv(ccare, *args)
     answer = json.loads(ccare(*args, "--format", "json").stdout)
     walks = [a["loop"] if "loop" in a else a for a in answer]

@@ -11,17 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from ccare.graph.build import to_networkx
 from ccare.kb import NEED_CODES
 
 LAOXIANGJI = "fan-group,multi-channel-joining,joining-gift,coupons,member-operation"
-
-
-@pytest.fixture(scope="module")
-def G():
-    from ccare.kb import load
-
-    return to_networkx(load())
 
 
 def _ids(entities):
