@@ -1,4 +1,12 @@
-"""The README's examples run, and the library's docstring examples hold."""
+"""The README's examples run, and the library's docstring examples hold.
+
+Every ``sh`` block's ``ccare`` lines run (with the ``VAR=value`` prefixes they give), and so
+does every ``console`` transcript, line by line, ``&&`` and ``> FILE`` included, in a
+temporary folder holding a copy of ``examples/``: a fresh clone's view, and nothing is
+written into the checkout.  A transcript that needs a SPARQL server is marked in the README
+with :data:`NEEDS_SERVER` just above it, and is skipped, saying so.  The worked example
+(the ``text`` block) is what ``ccare loops --limit 1`` prints.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ import importlib
 import pkgutil
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +23,20 @@ import pytest
 import ccare
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+EXAMPLES = README.parent / "examples"
+#: The README's mark above a transcript that needs a SPARQL server (not run here).
+NEEDS_SERVER = "<!-- transcript: needs a SPARQL server, not run by tests/test_docs.py -->"
+_ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
+
+
+def _split(line: str) -> tuple[dict, list[str]]:
+    """``VAR=value ccare args # comment`` as ``({VAR: value}, [ccare, args...])``."""
+    words = shlex.split(line, comments=True)
+    env = {}
+    while words and _ASSIGNMENT.match(words[0]):
+        name, _, value = words.pop(0).partition("=")
+        env[name] = value
+    return env, words
 
 
 def _readme_commands():
@@ -22,12 +45,64 @@ def _readme_commands():
     for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
         for line in block.splitlines():
             line = line.strip()
-            if line.startswith("ccare "):
+            words = _split(line)[1] if line and not line.startswith("#") else []
+            if words[:1] == ["ccare"]:
                 cmds.append(line)
     return cmds
 
 
+def _transcripts():
+    """``(first line, commands, needs a server)`` of each ``console`` block."""
+    text = README.read_text(encoding="utf-8")
+    out = []
+    for m in re.finditer(r"```console\n(.*?)```", text, flags=re.S):
+        lines = [line[2:].strip() for line in m.group(1).splitlines() if line.startswith("$ ")]
+        server = text[:m.start()].rstrip().endswith(NEEDS_SERVER)
+        out.append((lines[0] if lines else "", lines, server))
+    return out
+
+
 COMMANDS = _readme_commands()
+TRANSCRIPTS = _transcripts()
+
+
+@pytest.fixture()
+def fresh_clone(tmp_path, monkeypatch):
+    """A temporary folder with the README's files (``examples/``), as the working directory."""
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _run_line(ccare, line: str, where: Path):
+    """One shell line of ``ccare`` commands (``a && b``, ``> FILE``); the last result."""
+    env, words = _split(line)
+    result = None
+    command: list[str] = []
+    for word in [*words, "&&"]:
+        if word != "&&":
+            command.append(word)
+            continue
+        out = None
+        if ">" in command:
+            at = command.index(">")
+            command, out = command[:at], command[at + 1]
+        assert command[:1] == ["ccare"], f"{line}: only ccare commands run here"
+        if env:  # the variables the line sets, and no other language setting of the tester's
+            env = {"CCARE_LANG": None, "LC_ALL": None, "LC_MESSAGES": None, **env}
+        result = ccare.runner.invoke(ccare_cli(), command[1:], env=env or None, catch_exceptions=False,
+                                     prog_name="ccare")
+        assert result.exit_code == 0, f"{line}\n{result.output}"
+        if out is not None:
+            (where / out).write_text(result.stdout, encoding="utf-8")
+        command = []
+    return result
+
+
+def ccare_cli():
+    from ccare.cli import cli
+
+    return cli
 
 
 def test_readme_has_examples():
@@ -37,12 +112,46 @@ def test_readme_has_examples():
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_readme_command_runs(ccare, command, monkeypatch):
-    monkeypatch.chdir(README.parent)
-    args = shlex.split(command)[1:]
-    r = ccare(*args)
-    assert r.exit_code == 0, f"{command}\n{r.output}"
+def test_readme_command_runs(ccare, command, fresh_clone):
+    r = _run_line(ccare, command, fresh_clone)
     assert r.output.strip()
+    said = command.partition("#")[2].strip()  # "# 去掉支付宝直播会失去 … 个经营闭环中的 … 个": the words around each …
+    if said and "…" in said:
+        for part in said.split("…"):
+            assert part.strip() in r.stdout, f"{command}\n{r.stdout}"
+
+
+def test_readme_transcripts_are_found():
+    assert len([t for t in TRANSCRIPTS if not t[2]]) >= 1
+    assert any("export csv -o tables/" in line for _, lines, _ in TRANSCRIPTS for line in lines)
+    # every transcript left out needs a server, and says so where it starts
+    for first, _, server in TRANSCRIPTS:
+        assert not server or "--endpoint" in first or "serve" in first, first
+
+
+@pytest.mark.parametrize("first, lines, server", TRANSCRIPTS, ids=[t[0] for t in TRANSCRIPTS])
+def test_readme_transcript_runs(ccare, first, lines, server, fresh_clone):
+    if server:
+        pytest.skip("this transcript needs a SPARQL server (tests/test_endpoint.py starts real ones)")
+    for line in lines:
+        _run_line(ccare, line, fresh_clone)
+    if any("export csv -o tables/" in line for line in lines):
+        assert sorted(p.name for p in (fresh_clone / "tables").iterdir()) == ["edges.csv", "nodes.csv"]
+
+
+def test_readme_files_named_exist():
+    """Every file a README command reads is one a fresh clone has or an earlier block makes."""
+    text = README.read_text(encoding="utf-8")
+    for name in re.findall(r"(?<![\w/.-])((?:examples/)?[\w-]+\.ttl)\b", text):
+        if re.search(rf"ccare load [^\n]*\s{re.escape(name)}\b", text):
+            assert (README.parent / name).is_file(), name
+
+
+def test_worked_example_is_what_loops_prints(ccare):
+    (block,) = re.findall(r"```text\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    r = ccare("loops", "--limit", "1", "--lang", "en")
+    assert r.exit_code == 0
+    assert r.stdout == block
 
 
 def _modules():
