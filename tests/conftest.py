@@ -17,6 +17,7 @@ import json
 import os
 import shlex
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -103,6 +104,53 @@ def _artifacts() -> Path:
     return Path(os.environ[ARTIFACTS_ENV])
 
 
+#: The checkout (the package's root).
+ROOT = Path(__file__).resolve().parent.parent
+#: What the suite once wrote into the checkout: it must not write there again.
+LITTER = ("build", "ccare.egg-info", ".hypothesis", "test-artifacts")
+
+
+def _checkout_state() -> tuple[set[str], dict[str, float]] | None:
+    """``git status --porcelain --ignored`` of the checkout, and when each of :data:`LITTER`
+    was last written (None outside a git checkout).  Bytecode and pytest's own cache (``--lf``)
+    are left out."""
+    try:
+        r = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--ignored"],
+                           capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if r.returncode != 0:
+        return None
+    lines = {line for line in r.stdout.splitlines()
+             if "__pycache__" not in line and ".pytest_cache" not in line}
+    written = {}
+    for name in LITTER:
+        path = ROOT / name
+        if path.exists():
+            written[name] = max([path.stat().st_mtime] + [p.stat().st_mtime for p in path.rglob("*")
+                                                          if not p.is_symlink()])
+    return lines, written
+
+
+def pytest_sessionstart(session):
+    _SESSION["checkout"] = _checkout_state()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The suite leaves the checkout as it found it: a new entry in ``git status --ignored``, or
+    a write into build/, ccare.egg-info/, .hypothesis/ or test-artifacts/, fails the run."""
+    before, after = _SESSION.pop("checkout", None), _checkout_state()
+    if before is None or after is None:
+        return
+    new = sorted(after[0] - before[0])
+    new += [f"{name} (written during the run)" for name, t in after[1].items()
+            if name not in before[1] or t > before[1][name]]
+    if new:
+        _SESSION["litter"] = new  # printed in the summary
+        if session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_unconfigure(config):
     if "root" in _SESSION:
         shutil.rmtree(_SESSION.pop("root"), ignore_errors=True)
@@ -126,6 +174,10 @@ def pytest_report_header(config):
 
 
 def pytest_terminal_summary(terminalreporter):
+    litter = _SESSION.pop("litter", None)
+    if litter:
+        terminalreporter.write_line("FAILED: the test run wrote into the checkout (use a temporary folder): "
+                                    + ", ".join(litter), red=True, bold=True)
     folder = _artifacts()
     if folder.is_dir() and any(folder.iterdir()):
         terminalreporter.write_line(f"ccare test artifacts (screenshots): {folder}")
@@ -224,3 +276,9 @@ def SOURCE():
     from ccare.ontology import source_lines
 
     return source_lines("alipay-openday-c-care-2023.zh.txt")
+
+
+@pytest.fixture(scope="session")
+def session_root() -> Path:
+    """The session's temporary folder, where the cache, the home and the XDG folders point."""
+    return _SESSION["root"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -10,13 +11,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: What a build of the checkout must neither read nor write (setuptools writes build/ and
+#: ccare.egg-info/ beside the sources): the wheel is built from a copy of the tree without them.
+_NOT_SOURCES = (".git", ".venv", "build", "dist", "*.egg-info", ".hypothesis", ".pytest_cache", "test-artifacts",
+                "__pycache__")
+
+
 def test_wheel_contents(tmp_path):
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(*_NOT_SOURCES), symlinks=True)
+    out = tmp_path / "wheel"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(tree)],
         check=True,
         capture_output=True,
+        cwd=tmp_path,
     )
-    (wheel,) = tmp_path.glob("ccare-*.whl")
+    (wheel,) = out.glob("ccare-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "ccare/cli.py" in names and "ccare/__main__.py" in names
     assert "ccare/ontology/ccare.ttl" in names

@@ -119,6 +119,22 @@ def test_cq4_loops_table_step_by_step(ccare):
     assert "there are more" in r.stderr
 
 
+@pytest.mark.parametrize("spec", [(), ("--max-length", "4")])
+def test_more_loops_only_beyond_the_limit(ccare, spec):
+    # the boundary: exactly --limit loops is all of them; one fewer leaves one out
+    n = len(ccare.json("loops", *spec, "--limit", "1000"))
+    assert 1 < n < 1000
+    for fmt in ("table", "json"):
+        exact = ccare("loops", *spec, "--limit", str(n), "--format", fmt)
+        assert exact.exit_code == 0, exact.output
+        assert "there are more" not in exact.stderr
+        fewer = ccare("loops", *spec, "--limit", str(n - 1), "--format", fmt)
+        assert fewer.exit_code == 0, fewer.output
+        assert "there are more" in fewer.stderr
+    assert len(ccare.json("loops", *spec, "--limit", str(n))) == n
+    assert len(ccare.json("loops", *spec, "--limit", str(n - 1))) == n - 1
+
+
 def test_loops_can_close_through_data(ccare, G):
     loops = ccare.json("loops", "--through", "qipan-miyun")
     assert loops
