@@ -185,11 +185,14 @@ def show(name, data, lang, fmt):
     kb = load_kb(data)
     node = kb.resolve(name)
     d = kb.describe(node)
+    other = "en" if lang == "zh" else "zh"
     if fmt == "json":
         echo_json(d)
         return
-    if fmt == "csv":  # one row per relation out and in, attribute and fact
-        rows = [[key, r["relation"], r["entity"]["id"], r["entity"]["labels"].get(lang) or r["entity"]["id"],
+    if fmt == "csv":  # the entity itself, then one row per relation out and in, attribute and fact
+        rows = [["entity", "", d["id"], d["labels"].get(lang) or d["labels"].get(other) or d["id"], "",
+                 fmt_evidence(d["evidence"]) if d["evidence"] else "", ""]]
+        rows += [[key, r["relation"], r["entity"]["id"], r["entity"]["labels"].get(lang) or r["entity"]["id"],
                  "true" if r["inferred"] else "false", fmt_evidence(r["evidence"]), rationale(r["rationale"], lang) or ""]
                 for key in ("out", "in") for r in d[key]]
         rows += [["attribute", a["property"], "", a["value"], "true" if a["inferred"] else "false",
