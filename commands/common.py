@@ -501,11 +501,16 @@ def echo_csv(headers, rows) -> None:
     termsafe.machine_stdout().write(buf.getvalue())
 
 
-def output_option(f):
+def output_option(f=None, *, answers=(0, 3)):
     """``-o FILE``: what the command prints to standard output goes to FILE instead,
     written whole or not at all (:func:`ccare.atomicio.atomic_write`); ``-`` is standard
-    output.  A command cut short by a limit (exit 3) writes what it found, as it prints it."""
+    output.  A command cut short by a limit (exit 3) writes what it found, as it prints it;
+    ``answers`` are the exit codes whose output is an answer to write (``validate``: 1, the
+    map does not conform, and here is why)."""
     import io
+
+    if f is None:
+        return functools.partial(output_option, answers=answers)
 
     @functools.wraps(f)
     def wrapped(*args, output=None, **kw):
@@ -521,7 +526,7 @@ def output_option(f):
             try:
                 f(*args, **kw)
             except click.exceptions.Exit as e:
-                if e.exit_code not in (0, EXIT_CUT_SHORT):
+                if e.exit_code not in (0, EXIT_CUT_SHORT, *answers):
                     raise
                 code = e.exit_code
             text.flush()

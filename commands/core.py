@@ -288,8 +288,9 @@ def _term(kb, ident, lang: str) -> str:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
               help="Seconds the validation may run; then it is stopped (exit 3).")
 @endpoint_option
+@output_option(answers=(1,))
 @lang_option
-@format_option("table", "json")
+@format_option("table", "json", "csv")
 def validate_cmd(files, timeout, lang, fmt):
     """Check RDF FILES, merged with the shipped map, against the map's SHACL rules.
 
@@ -313,6 +314,10 @@ def validate_cmd(files, timeout, lang, fmt):
     report = validate(kb, timeout=timeout)
     if fmt == "json":
         echo_json(report.to_json())
+    elif fmt == "csv":  # one row per violation; conforming: the header alone
+        echo_csv(["focus", "focus_label", "rule", "message", "path", "value", "severity"],
+                 [[v.focus, v.focus_label or "", v.rule, v.message, v.path or "", v.value or "", v.severity]
+                  for v in report.violations])
     elif report.conforms:
         if endpoint is None:
             click.echo(t("conforms_files", lang, n=len(files)))

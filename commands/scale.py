@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ccare.commands.common import echo_json, echo_table, format_option, lang_option
+from ccare.commands.common import echo_csv, echo_json, echo_table, format_option, lang_option, output_option
 from ccare.i18n import t
 
 __all__ = ["synth", "cache_cmd"]
@@ -48,7 +48,8 @@ def synth(products, merchants, seed, degree, output):
 @click.command("cache")
 @click.option("--clear", is_flag=True, help="Delete every entry of the parse cache.")
 @lang_option
-@format_option("table", "json")
+@output_option
+@format_option("table", "json", "csv")
 def cache_cmd(clear, lang, fmt):
     """Where the parse cache is, and what it holds; --clear empties it.
 
@@ -65,6 +66,9 @@ def cache_cmd(clear, lang, fmt):
         if removed is not None:
             d["removed"] = removed
         echo_json(d)
+        return
+    if fmt == "csv":  # one row per entry (after --clear: none)
+        echo_csv(["key", "store", "bytes"], [[e["key"], e["store"], e["bytes"]] for e in entries])
         return
     if removed is not None:
         click.echo(t("cache_removed", lang, n=removed, dir=cache.cache_dir()))

@@ -315,3 +315,22 @@ def test_zh_messages_of_this_issue_are_chinese(ccare, tmp_path):
         assert r.exit_code in (1, 2)
         said = r.output.split("错误：", 1)[1]
         assert not CJK_OR_SYMBOL.search(said.replace("`ccare import", "").replace("merchants.ttl", "")), said
+
+
+def test_validate_and_cache_print_csv_and_write_o(ccare, tmp_path):
+    text = (EXAMPLES / "extension.ttl").read_text(encoding="utf-8")
+    bad = tmp_path / "typo.ttl"
+    bad.write_text(text.replace(":smart-menu a cc:OtherProduct", ":smart-menu a cc:OtherProdcut"), encoding="utf-8")
+    printed = ccare("validate", str(bad), "--format", "csv")
+    assert printed.exit_code == 1
+    rows = _rows(printed.stdout)
+    assert rows and {r["focus"] for r in rows} == {"smart-menu"}
+    out = tmp_path / "violations.csv"
+    r = ccare("validate", str(bad), "--format", "csv", "-o", str(out))
+    assert r.exit_code == 1 and r.stdout == ""
+    assert out.read_text(encoding="utf-8") == printed.stdout  # the report is the answer: written
+    ok = ccare("validate", str(EXAMPLES / "extension.ttl"), "--format", "csv")
+    assert ok.exit_code == 0 and ok.stdout.splitlines() == ["focus,focus_label,rule,message,path,value,severity"]
+    r = ccare("cache", "--format", "csv", "-o", str(tmp_path / "cache.csv"))
+    assert r.exit_code == 0
+    assert (tmp_path / "cache.csv").read_text(encoding="utf-8").startswith("key,store,bytes")
