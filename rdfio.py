@@ -235,8 +235,9 @@ def _not_rdf(data: bytes, oxfmt, name: str) -> None:
     head = {c.strip().strip('"').casefold() for c in re.split(r"[,\t;]", first)} if first else set()
     is_csv = str(name).lower().endswith((".csv", ".tsv"))
     if (is_csv or len(head) > 1) and head & _PORTFOLIO_IDS and head & {"products", "使用产品", "在用产品", "产品"}:
-        raise DataError(name, f"a portfolio CSV, not RDF: turn it into RDF first with `ccare import {shlex.quote(str(name))} -o "
-                              "merchants.ttl`, then give --data merchants.ttl")
+        command = f"ccare import {shlex.quote(str(name))} -o merchants.ttl"
+        raise DataError(name, f"a portfolio CSV, not RDF: turn it into RDF first with `{command}`, "
+                              "then give --data merchants.ttl")
     if is_csv:
         raise DataError(name, "a CSV file, not RDF: ccare reads RDF files (Turtle, N-Triples, JSON-LD, RDF/XML, ...); "
                               "a merchant portfolio goes through `ccare import` first")

@@ -193,7 +193,8 @@ def show(name, data, lang, fmt):
         rows = [["entity", "", d["id"], d["labels"].get(lang) or d["labels"].get(other) or d["id"], "",
                  fmt_evidence(d["evidence"]) if d["evidence"] else "", ""]]
         rows += [[key, r["relation"], r["entity"]["id"], r["entity"]["labels"].get(lang) or r["entity"]["id"],
-                 "true" if r["inferred"] else "false", fmt_evidence(r["evidence"]), rationale(r["rationale"], lang) or ""]
+                 "true" if r["inferred"] else "false", fmt_evidence(r["evidence"]),
+                 rationale(r["rationale"], lang) or ""]
                 for key in ("out", "in") for r in d[key]]
         rows += [["attribute", a["property"], "", a["value"], "true" if a["inferred"] else "false",
                   fmt_evidence(a["evidence"]), ""] for a in d["attributes"]]

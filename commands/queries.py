@@ -18,7 +18,8 @@ import click
 
 from ccare import csvsafe, termsafe
 from ccare.commands.common import (NeedList, NeedName, cells, common_options, current_lang, echo_json, echo_table,
-                                   fmt_evidence, load_kb, merchant_profile, output_option, relation_label, resolve_needs)
+                                   fmt_evidence, load_kb, merchant_profile, output_option, relation_label,
+                                   resolve_needs)
 from ccare.i18n import join as _join, reason as _reason, t
 from ccare.commands.export import query_export_options, write_query_exports
 from ccare.graph.build import to_networkx
@@ -360,8 +361,9 @@ def _print_why(G, p, lang) -> None:
 @click.option("--has", "has", multiple=True, required=True, metavar="P[,P...]",
               help="Products the merchant already runs (comma-separated or repeated).")
 @loop_options
-@click.option("--scale", metavar="SCALE", help=f"The merchant's scale ({', '.join(SCALES)}, or any word `ccare import` "
-                                               "takes: 小商家, scale-small, ...): favours loops backed by offerings that suit it.")
+@click.option("--scale", metavar="SCALE",
+              help=f"The merchant's scale ({', '.join(SCALES)}, or any word `ccare import` takes: 小商家, "
+                   "scale-small, ...): favours loops backed by offerings that suit it.")
 @click.option("--stage", metavar="STAGE",
               help=f"The merchant's digitalisation stage ({', '.join(STAGES)}, or 探索阶段, stage-mature, ...): "
                    "mature favours broader loops, exploring compact ones.")
@@ -446,15 +448,16 @@ def gaps(has, needs, payment, domains, max_length, no_alipay_payment, timeout, m
         return
     if fmt == "csv":  # one row per finding: what, then its subject, relation or need, object, evidence
         rows = [["unserved_need", c, "", "", "", "", ""] for c in g.unserved_needs]
-        rows += [["unserved_value", v, _label(G, v, lang), c, cells(offered), "", ""] for v, c, offered in g.unserved_values]
+        rows += [["unserved_value", v, _label(G, v, lang), c, cells(offered), "", ""]
+                 for v, c, offered in g.unserved_values]
         rows += [["flow", s.source, _label(G, s.source, lang), s.relation, s.target,
                   "true" if s.inferred else "false", fmt_evidence(s.evidence)] for s in g.flows]
         if g.closing is not None:
             rows += [["add", n, _label(G, n, lang), "", cells(g.closing.loop.nodes), "", ""] for n in g.closing.add]
             rows += [["missing_flow", s.source, _label(G, s.source, lang), s.relation, s.target,
                       "true" if s.inferred else "false", fmt_evidence(s.evidence)] for s in g.missing]
-        rows.append(["closed", "true" if g.closed else "false", "", "", cells(g.closing.loop.nodes) if g.closing else "",
-                     "", ""])
+        rows.append(["closed", "true" if g.closed else "false", "", "",
+                     cells(g.closing.loop.nodes) if g.closing else "", "", ""])
         _echo_csv(["finding", "id", "label", "relation_or_need", "to", "inferred", "evidence"], rows)
         _finish(budget)
         return
@@ -600,7 +603,8 @@ def whatif(drop, needs, payment, domains, max_length, timeout, max_steps, data, 
         return
     if fmt == "csv":  # one row per loop lost or kept, then each product stranded
         rows = [[status, i, cells(x.nodes), cells(a.offering for a in x.attached), cells(x.needs), x.inferred_steps,
-                 len(x.steps)] for status, group in (("lost", w.lost), ("kept", w.kept)) for i, x in enumerate(group, 1)]
+                 len(x.steps)]
+                for status, group in (("lost", w.lost), ("kept", w.kept)) for i, x in enumerate(group, 1)]
         rows += [["stranded", "", n, "", "", "", ""] for n in w.stranded]
         _echo_csv(["status", "loop", "products", "supporting", "needs", "inferred_steps", "steps"], rows)
         _finish(budget)

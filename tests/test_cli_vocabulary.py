@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from ccare.ontology import CC
 from ccare.portfolio.names import Names
 
 ROOT = Path(__file__).resolve().parent.parent
