@@ -333,3 +333,22 @@ def test_validate_and_cache_print_csv_and_write_o(ccare, tmp_path):
     r = ccare("cache", "--format", "csv", "-o", str(tmp_path / "cache.csv"))
     assert r.exit_code == 0
     assert (tmp_path / "cache.csv").read_text(encoding="utf-8").startswith("key,store,bytes")
+
+
+# ---------------------------------------------------------------------- supported platforms
+
+
+def test_without_fork_the_commands_run_as_the_readme_says(ccare, monkeypatch):
+    """Windows has no ``fork``: the worker is a thread (README, "Supported platforms"), and
+    the commands that use it still answer, with no traceback."""
+    import ccare.bounded as bounded
+
+    monkeypatch.delattr(bounded.os, "fork")
+    r = ccare("sparql", "ASK { ccid:fan-group cc:serves ccid:interactive }", "--format", "json")
+    assert r.exit_code == 0 and '"boolean": true' in r.stdout
+    r = ccare("validate", str(EXAMPLES / "extension.ttl"))
+    assert r.exit_code == 0 and "Traceback" not in r.output
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    platforms = readme.split("## Supported platforms", 1)[1].split("\n## ", 1)[0]
+    for word in ("**Linux**", "**macOS**", "**Windows**", "fork", "--timeout", "CCARE_MAX_MEMORY"):
+        assert word in platforms, word
