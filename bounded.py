@@ -71,8 +71,8 @@ _WATCH_SECONDS = 0.2
 
 #: Audit events refused in the child: connections, name lookups, requests, new processes.
 _DENIED_EVENTS = frozenset({
-    "socket.__new__", "socket.bind", "socket.connect", "socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr",
-    "socket.sendto", "socket.sendmsg", "urllib.Request", "ftplib.connect", "smtplib.connect",
+    "socket.__new__", "socket.bind", "socket.connect", "socket.getaddrinfo", "socket.gethostbyname",
+    "socket.gethostbyaddr", "socket.sendto", "socket.sendmsg", "urllib.Request", "ftplib.connect", "smtplib.connect",
     "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.startfile",
     "webbrowser.open",
 })
@@ -116,7 +116,9 @@ class _ChildTraceback(Exception):
 
 def _deny(event: str, args) -> None:
     if event in _DENIED_EVENTS:
-        raise NetworkRefused(f"refused: {event.split('.')[0]} access ({event}); ccare never connects or starts programs here")
+        raise NetworkRefused(
+            f"refused: {event.split('.')[0]} access ({event}); ccare never connects or starts programs here"
+        )
 
 
 def _vm_size() -> int | None:
@@ -384,7 +386,11 @@ def run_bounded(
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     raise WorkerDied(
         "the work stopped unexpectedly"
-        + (f" (signal {signal.Signals(sig).name}" + (": out of memory?)" if sig == signal.SIGKILL else ")") if sig else "")
+        + (
+            f" (signal {signal.Signals(sig).name}" + (": out of memory?)" if sig == signal.SIGKILL else ")")
+            if sig
+            else ""
+        )
     )
 
 

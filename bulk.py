@@ -26,7 +26,8 @@ Examples
 >>> from ccare.loader import load_graph
 >>> q = 'SELECT ?x ?n WHERE { ?x <http://www.w3.org/2004/02/skos/core#notation> ?n } ORDER BY ?n LIMIT 2'
 >>> rows(load_graph(store="oxigraph", cache=False), q, "kt")
-[('https://w3id.org/ccare/id/active', rdflib.term.Literal('ACTIVE')), ('https://w3id.org/ccare/id/efficiency', rdflib.term.Literal('EFFICIENCY'))]
+[('https://w3id.org/ccare/id/active', rdflib.term.Literal('ACTIVE')), ('https://w3id.org/ccare/id/efficiency',
+rdflib.term.Literal('EFFICIENCY'))]
 >>> ev = evidence(load_graph(store="memory", cache=False))
 >>> {r[2:] for r in ev} == {r[2:] for r in evidence(load_graph(store="oxigraph", cache=False))}
 True
@@ -51,7 +52,8 @@ from ccare import terms
 from ccare.ontology import CC
 from ccare.store import oxigraph_of
 
-__all__ = ["gc_paused", "key", "term", "rows", "later", "iri_values", "evidence", "assertions", "names", "typed", "types", "outgoing", "labels"]
+__all__ = ["gc_paused", "key", "term", "rows", "later", "iri_values", "evidence", "assertions", "names", "typed",
+           "types", "outgoing", "labels"]
 
 
 @contextmanager

@@ -199,7 +199,8 @@ def _secret() -> bytes | None:
             return None
         try:
             st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_mode & 0o077 or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+            if (not stat.S_ISREG(st.st_mode) or st.st_mode & 0o077
+                    or (hasattr(os, "getuid") and st.st_uid != os.getuid())):
                 return None
             data = os.read(fd, _DIGEST + 1)
         finally:

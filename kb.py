@@ -15,7 +15,8 @@ True
 >>> kb.resolve("行业")  # a class, a counted kind and a dimension: which one is asked?
 Traceback (most recent call last):
     ...
-ccare.errors.AmbiguousEntityError: ambiguous name '行业': it names cc:Industry (行业, industry), industries (行业, industries), industry-dimension (行业维度, industry dimension); give the id
+ccare.errors.AmbiguousEntityError: ambiguous name '行业': it names cc:Industry (行业, industry), industries (行业,
+industries), industry-dimension (行业维度, industry dimension); give the id
 >>> [p.entity.id for p in kb.products(need="ACTIVE")][:3]
 ['fan-group', 'life-account', 'mini-program']
 """

@@ -23,7 +23,8 @@ b'<a> <b> <c> .'
 ...     check_text(b"<a> <b>\\n<c>\\x00 .", "a.ttl")
 ... except DataError as e:
 ...     print(e)
-a.ttl, line 2, column 4: NUL byte in the file; RDF text never contains one (is it a binary file, or UTF-16 without a byte-order mark?)
+a.ttl, line 2, column 4: NUL byte in the file; RDF text never contains one (is it a binary file, or UTF-16 without a
+byte-order mark?)
 >>> position(b"ab\\nc\\xc3\\xa9d", 6)
 (2, 3)
 >>> check_json_depth(b'{"a": [[1]]}', "a.jsonld", max_depth=3)

@@ -16,7 +16,8 @@ Examples
 ...          "counts": {"id": "users", "labels": {"zh": "用户", "en": "users"}}}
 >>> value_text(users, "en"), value_text(users, "zh")
 ('700,000,000 users', '7亿 用户')
->>> more = dict(users, value=3000, bound="more-than", counts={"id": "merchants", "labels": {"zh": "商家", "en": "merchants"}})
+>>> more = dict(users, value=3000, bound="more-than",
+...             counts={"id": "merchants", "labels": {"zh": "商家", "en": "merchants"}})
 >>> value_text(more, "en"), value_text(more, "zh")
 ('more than 3,000 merchants', '超过 3,000 商家')
 >>> value_text({"value": 22_000, "unit": "NUM", "bound": "as-stated", "counts": None}, "zh")

@@ -421,7 +421,8 @@ def _check_term(term, data: bytes, name: str) -> None:
     or a space, a bad language tag), with the line where it first appears in the file."""
     from xml.sax.saxutils import escape
 
-    from ccare.terms import TermError, term as sparql_term
+    from ccare.terms import TermError
+    from ccare.terms import term as sparql_term
 
     if isinstance(term, BNode):
         return

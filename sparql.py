@@ -165,7 +165,8 @@ def expand_escapes(text: str) -> str:
     >>> expand_escapes(r'"\u005Cu0022"')
     Traceback (most recent call last):
     ...
-    ccare.errors.QueryError: \u at line 1, column 2 (after expanding the codepoint escapes) starts no codepoint escape, or one escape writes another: write the character itself
+    ccare.errors.QueryError: \u at line 1, column 2 (after expanding the codepoint escapes) starts no codepoint
+    escape, or one escape writes another: write the character itself
     """
 
     def where(t: str, at: int) -> str:

@@ -23,7 +23,8 @@ Examples
 >>> g = new_graph("oxigraph")
 >>> load_bytes(g, b'<http://ex/a> <http://ex/b> "c", "d"@en, 3 .', "turtle", name="<inline>")
 >>> len(g), sorted(g.objects())
-(3, [rdflib.term.Literal('3', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer')), rdflib.term.Literal('c'), rdflib.term.Literal('d', lang='en')])
+(3, [rdflib.term.Literal('3', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer')),
+rdflib.term.Literal('c'), rdflib.term.Literal('d', lang='en')])
 >>> store_kind("memory"), store_kind(None) in STORES
 ('memory', True)
 """

@@ -158,7 +158,9 @@ def _validate(kb: KnowledgeBase) -> Report:
                 rule=_rule_name(results, r, shapes),
                 message=short(str(msg)) if msg is not None else "",
                 path=kb.node_id(path) if path is not None and not isinstance(path, Literal) else None,
-                value=kb.node_id(value) if value is not None and not isinstance(value, Literal) else (str(value) if value is not None else None),
+                value=kb.node_id(value)
+                if value is not None and not isinstance(value, Literal)
+                else (str(value) if value is not None else None),
                 severity=str(sev).rsplit("#", 1)[-1] if sev is not None else "Violation",
             )
         )

@@ -159,7 +159,11 @@ def machine() -> list[str]:
     lines = [f"python {platform.python_version()} ({platform.platform()})", f"nproc: {os.cpu_count()}"]
     if shutil.which("lscpu"):
         out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
-        lines += [ln for ln in out if ln.split(":")[0].strip() in ("Architecture", "CPU(s)", "Model name", "Thread(s) per core")]
+        lines += [
+            ln
+            for ln in out
+            if ln.split(":")[0].strip() in ("Architecture", "CPU(s)", "Model name", "Thread(s) per core")
+        ]
     if Path(CHROMIUM).exists():
         lines.append(subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip())
     if hasattr(os, "getloadavg"):
@@ -180,8 +184,12 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-baseline", action="store_true", help="Skip pyvis.")
     ap.add_argument("--no-browser", action="store_true", help="Skip the time-to-interactive measurements.")
-    ap.add_argument("--baseline-timeout", type=float, default=400.0, help="Seconds allowed to pyvis's from_nx + write_html.")
-    ap.add_argument("--pyvis-tti-cap", type=float, default=60.0, help="Give up waiting for pyvis's page after this long.")
+    ap.add_argument(
+        "--baseline-timeout", type=float, default=400.0, help="Seconds allowed to pyvis's from_nx + write_html."
+    )
+    ap.add_argument(
+        "--pyvis-tti-cap", type=float, default=60.0, help="Give up waiting for pyvis's page after this long."
+    )
     a = ap.parse_args(argv)
 
     print("\n".join(machine()))
@@ -201,22 +209,34 @@ def main(argv=None):
                 (d / "ccare.html").write_text(page, encoding="utf-8")
                 row = {"nodes": G.number_of_nodes(), "edges": G.number_of_edges(), "ccare_gen": gen,
                        "ccare_kib": len(page.encode("utf-8")) / 1024}
-                print(f"\n{n} nodes, {G.number_of_edges()} edges: ccare generated in {gen:.3f} s ({row['ccare_kib']:.0f} KiB)",
-                      flush=True)
+                print(f"\n{n} nodes, {G.number_of_edges()} edges: "
+                      f"ccare generated in {gen:.3f} s ({row['ccare_kib']:.0f} KiB)", flush=True)
                 if browser is not None:
                     r = tti(browser, d / "ccare.html", "window.ccareReady === true", 60.0, a.repeat)
                     row["ccare_tti"], row["ccare_cpu"] = r if r else (None, None)
-                    print(f"  ccare interactive: {fmt(row['ccare_tti'])} wall, {fmt(row['ccare_cpu'])} main-thread CPU", flush=True)
+                    print(
+                        f"  ccare interactive: {fmt(row['ccare_tti'])} wall, {fmt(row['ccare_cpu'])} main-thread CPU",
+                        flush=True,
+                    )
                 if not a.no_baseline:
                     pv = gen_pyvis(n, a.seed, d, a.baseline_timeout)
-                    row["pyvis_gen"] = f"> {a.baseline_timeout:.0f} s" if pv is None else pv["from_nx"] + pv["write_html"]
+                    row["pyvis_gen"] = (
+                        f"> {a.baseline_timeout:.0f} s" if pv is None else pv["from_nx"] + pv["write_html"]
+                    )
                     row["pyvis_detail"] = pv
-                    print(f"  pyvis from_nx + write_html: " + (f"> {a.baseline_timeout:.0f} s (stopped)" if pv is None else
-                          f"{row['pyvis_gen']:.2f} s (from_nx {pv['from_nx']:.2f} s)"), flush=True)
+                    print(
+                        "  pyvis from_nx + write_html: "
+                        + (
+                            f"> {a.baseline_timeout:.0f} s (stopped)"
+                            if pv is None
+                            else f"{row['pyvis_gen']:.2f} s (from_nx {pv['from_nx']:.2f} s)"
+                        ),
+                        flush=True,
+                    )
                     if browser is not None and pv is not None:
                         r = tti_child(d / "pyvis-inline.html", PYVIS_READY, a.pyvis_tti_cap)
                         row["pyvis_tti"] = r if r is not None else f"> {a.pyvis_tti_cap:.0f} s"
-                        print(f"  pyvis interactive (in_line, physics stabilised): "
+                        print("  pyvis interactive (in_line, physics stabilised): "
                               + fmt(row["pyvis_tti"]), flush=True)
                 rows.append(row)
     finally:
@@ -224,11 +244,18 @@ def main(argv=None):
             browser.close()
             pw.stop()
 
-    print("\n| nodes | edges | ccare generate | pyvis generate | ratio | ccare interactive (wall / CPU) | pyvis interactive |")
+    print("\n| nodes | edges | ccare generate | pyvis generate | ratio | ccare interactive (wall / CPU) "
+          "| pyvis interactive |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         pg = r.get("pyvis_gen")
-        ratio = f"{pg / r['ccare_gen']:.0f}×" if isinstance(pg, float) else f"> {float(pg[2:-2]) / r['ccare_gen']:.0f}×" if pg else "—"
+        ratio = (
+            f"{pg / r['ccare_gen']:.0f}×"
+            if isinstance(pg, float)
+            else f"> {float(pg[2:-2]) / r['ccare_gen']:.0f}×"
+            if pg
+            else "—"
+        )
         print(f"| {r['nodes']:,} | {r['edges']:,} | {r['ccare_gen']:.2f} s | {fmt(r.get('pyvis_gen'))} | {ratio} | "
               f"{fmt(r.get('ccare_tti'))} / {fmt(r.get('ccare_cpu'))} | {fmt(r.get('pyvis_tti'))} |")
 

@@ -83,7 +83,8 @@ def best_of(fn, G, repeat: int) -> tuple[float, list]:
 
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo", encoding="utf-8")
-                if line.startswith("model name")), platform.processor()) if os.path.exists("/proc/cpuinfo") else platform.processor()
+                if line.startswith("model name")), platform.processor()) \
+        if os.path.exists("/proc/cpuinfo") else platform.processor()
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3 if hasattr(os, "sysconf") else float("nan")
     return (f"{os.cpu_count()} cores, {cpu}, {ram:.0f} GiB RAM; Python {platform.python_version()}, "
             f"networkx {nx.__version__}")

@@ -29,7 +29,9 @@ MIX = (("product", 0.40), ("programme", 0.05), ("scene", 0.04), ("advantage", 0.
 TYPES = {"product": "cc:CoreProduct", "programme": "cc:Programme", "scene": "cc:Scene", "advantage": "cc:CoreAdvantage",
          "case": "cc:Case", "practice": "cc:Practice", "other": "cc:MerchantScale", "fact": "cc:QuantitativeFact"}
 
-_HANZI = "支付小程序商家粉丝群直播芝麻信用云棋盘密生活号蚂蚁森林优惠券会员运营智能设备私域公域流量转化增长用户资产数据营销"
+_HANZI = (
+    "支付小程序商家粉丝群直播芝麻信用云棋盘密生活号蚂蚁森林优惠券会员运营智能设备私域公域流量转化增长用户资产数据营销"
+)
 
 
 def _zh(rng: random.Random, n: int) -> str:
@@ -75,7 +77,11 @@ def synthetic_map(n: int, seed: int = 1) -> nx.MultiDiGraph:
     ids = {k: [f"{k}-{i}" for i in range(c)] for k, c in counts.items()}
     for kind, members in ids.items():
         for nid in members:
-            extra = {"value": rng.randint(1, 10**9), "unit": "NUM", "counts": None, "bound": "exactly"} if kind == "fact" else {}
+            extra = (
+                {"value": rng.randint(1, 10**9), "unit": "NUM", "counts": None, "bound": "exactly"}
+                if kind == "fact"
+                else {}
+            )
             node(nid, kind, TYPES[kind], _zh(rng, rng.randint(2, 7)), f"{kind} {nid.split('-')[1]}", **extra)
     products = ids["product"]
     for p in products:

@@ -74,10 +74,10 @@ import httpx
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ccare import terms
-from ccare.render import printable as _printable
 from ccare.errors import CcareError, DataError, UsageError
 from ccare.limits import EXIT_CUT_SHORT
 from ccare.rdfio import Limits, parse_bytes
+from ccare.render import printable as _printable
 
 __all__ = ["DEFAULT_TIMEOUT", "EndpointError", "EndpointTimeout", "Credentials", "Endpoint", "Deadline",
            "term", "redact", "GENID", "is_skolem"]
@@ -515,8 +515,10 @@ class Endpoint:
             with self._client.stream("POST", url, data=form, headers=headers, auth=self._auth) as resp:
                 if 300 <= resp.status_code < 400:
                     to = resp.headers.get("location", "elsewhere")
-                    raise EndpointError(f"{where}: HTTP {resp.status_code}: redirected to {_printable(redact(to)[:300])!r}; "
-                                        "give that URL as the endpoint (ccare follows no redirect)")
+                    raise EndpointError(
+                        f"{where}: HTTP {resp.status_code}: redirected to {_printable(redact(to)[:300])!r}; "
+                        "give that URL as the endpoint (ccare follows no redirect)"
+                    )
                 if resp.status_code >= 400:
                     raise EndpointError(f"{where}: HTTP {resp.status_code}: {self._failure(resp)}")
                 if not 200 <= resp.status_code < 300:  # 2xx: an answer (204 and others to updates)

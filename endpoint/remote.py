@@ -51,7 +51,8 @@ from ccare.rdfio import parse_file
 from ccare.render import printable
 from ccare.store import new_graph
 
-__all__ = ["MAX_PAGES", "merchants_query", "MAP_QUERY", "MAP_COUNT_QUERY", "ALL_QUERY", "COUNT_QUERY", "RemoteKnowledgeBase", "connect"]
+__all__ = ["MAX_PAGES", "merchants_query", "MAP_QUERY", "MAP_COUNT_QUERY", "ALL_QUERY", "COUNT_QUERY",
+           "RemoteKnowledgeBase", "connect"]
 
 _PREFIXES = """PREFIX cc: <https://w3id.org/ccare/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -223,7 +224,8 @@ def connect(endpoint: Endpoint, data: Sequence[str | os.PathLike] = (), store: s
         )
     if (None, RDF.type, CC.Need) not in g:
         raise EndpointError(
-            f"{endpoint.where} holds no C-CARE map (no cc:Need in {'that graph' if endpoint.graph else 'its default graph'}); "
+            f"{endpoint.where} holds no C-CARE map "
+            f"(no cc:Need in {'that graph' if endpoint.graph else 'its default graph'}); "
             "load it with: ccare load --endpoint URL [--update-endpoint URL] [--graph IRI]"
         )
     for path in data:

@@ -113,7 +113,11 @@ def radial_layout(G: nx.MultiDiGraph, spacing: float = 90.0, gap: float = 115.0)
         step = _TAU / k
         # rotate the evenly spaced slots to sit as close as possible to the targets
         offs = [(targets[n] - i * step) for i, n in enumerate(members) if targets[n] is not None]
-        offset = _circular_mean([o % _TAU for o in offs]) if offs else (1.25 * math.pi if ring == RING_OF_KIND["need"] else 0.0)
+        offset = (
+            _circular_mean([o % _TAU for o in offs])
+            if offs
+            else (1.25 * math.pi if ring == RING_OF_KIND["need"] else 0.0)
+        )
         if ring == 0 and k == 1:
             pos[members[0]] = (0.0, 0.0)
             angle[members[0]] = 0.0

@@ -130,8 +130,8 @@ def _coverage(G, h: Highlight, lang, ui) -> str:
     head2 = []
     for c in codes:
         req = " req" if c in h.needs else ""
-        head1.append(f'<th colspan="{len(by_need[c])}" class="need{req}" style="border-top:4px solid {NEED_COLOURS.get(c, "#888")}">'
-                     f'{safe.text(c)}</th>')
+        head1.append(f'<th colspan="{len(by_need[c])}" class="need{req}" '
+                     f'style="border-top:4px solid {NEED_COLOURS.get(c, "#888")}">{safe.text(c)}</th>')
         head2.extend(f'<th class="val">{safe.text(_label(G, v, lang))}</th>' for v in by_need[c])
     rows = []
     covered = {v: None for c in codes for v in by_need[c]}
@@ -147,7 +147,8 @@ def _coverage(G, h: Highlight, lang, ui) -> str:
                 if covered[v] is None or (covered[v] == "inferred" and not inferred):
                     covered[v] = "inferred" if inferred else "stated"
                 mark = "○" if inferred else "●"
-                cells.append(f'<td class="{"inf" if inferred else "st"}" title="{safe.text(ui["inferred"] if inferred else ui["stated"])}">{mark}</td>')
+                title = safe.text(ui["inferred"] if inferred else ui["stated"])
+                cells.append(f'<td class="{"inf" if inferred else "st"}" title="{title}">{mark}</td>')
         add = " added" if p in h.added else ""
         rows.append(f'<tr class="row{add}"><th>{safe.text(_label(G, p, lang))}</th>{"".join(cells)}</tr>')
     total = "".join(
@@ -192,33 +193,47 @@ def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels, cite: Citati
                 for j, r in enumerate(reasons):
                     badge = f' <span class="badge">{safe.text(ui["inferred"])}</span>' if r.get("inferred") else ""
                     rows.append(
-                        "<tr>" + (f'<th rowspan="{len(reasons)}">{safe.text(_label(G, p, lang))}</th>' if j == 0 else "")
+                        "<tr>"
+                        + (f'<th rowspan="{len(reasons)}">{safe.text(_label(G, p, lang))}</th>' if j == 0 else "")
                         + f"<td>{safe.text(_reason_text(G, p, r, lang, relation_labels))}{badge}</td>"
-                        + f"<td>{_quotes(r.get('evidence') or [], ui, cite, lang)}</td></tr>")
-            parts.append(f'<table class="why"><thead><tr><th>{safe.text(ui["product"])}</th><th>{safe.text(ui["why"])}</th>'
-                         f'<th>{safe.text(ui["evidence"])}</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+                        + f"<td>{_quotes(r.get('evidence') or [], ui, cite, lang)}</td></tr>"
+                    )
+            parts.append(
+                f'<table class="why"><thead><tr><th>{safe.text(ui["product"])}</th><th>{safe.text(ui["why"])}</th>'
+                f"<th>{safe.text(ui['evidence'])}</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            )
     parts.append(f'<h3>{safe.text(ui["coverage"])}</h3>')
     parts.append(_coverage(G, h, lang, ui))
     parts.append(f'<h3>{safe.text(ui["steps"])}</h3><ol class="steps">')
     for s in h.steps:
         badge = f' <span class="badge">{safe.text(ui["inferred"])}</span>' if s.inferred else ""
         why = f'<p class="why-text">{safe.text(why_texts.text(s.rationale, lang))}</p>' if s.rationale else ""
-        parts.append(f"<li><strong>{safe.text(_label(G, s.source, lang))} → {safe.text(_label(G, s.target, lang))}</strong> "
-                     f'<span class="rel">{safe.text(_rel(relation_labels, s.relation, lang))}</span>{badge}{why}'
-                     f"{_quotes(s.evidence, ui, cite, lang)}</li>")
+        parts.append(
+            f"<li><strong>{safe.text(_label(G, s.source, lang))} → {safe.text(_label(G, s.target, lang))}</strong> "
+            f'<span class="rel">{safe.text(_rel(relation_labels, s.relation, lang))}</span>{badge}{why}'
+            f"{_quotes(s.evidence, ui, cite, lang)}</li>"
+        )
     parts.append("</ol>")
     rows = []
     for p in h.nodes:
         for v in G.nodes[p].get("values") or []:
             data = (G.get_edge_data(p, v) or {}).get("serves") or {}
-            need = next((G.nodes[m].get("code") for m in G.successors(v) if G.nodes[m].get("kind") == "need"), "") if v in G else ""
+            need = (
+                next((G.nodes[m].get("code") for m in G.successors(v) if G.nodes[m].get("kind") == "need"), "")
+                if v in G
+                else ""
+            )
             badge = f' <span class="badge">{safe.text(ui["inferred"])}</span>' if data.get("inferred") else ""
-            rows.append(f"<tr><th>{safe.text(_label(G, p, lang))}</th><td>{safe.text(_label(G, v, lang))}{badge}</td>"
-                        f"<td>{safe.text(need)}</td><td>{_quotes(data.get('evidence') or [], ui, cite, lang)}</td></tr>")
+            rows.append(
+                f"<tr><th>{safe.text(_label(G, p, lang))}</th><td>{safe.text(_label(G, v, lang))}{badge}</td>"
+                f"<td>{safe.text(need)}</td><td>{_quotes(data.get('evidence') or [], ui, cite, lang)}</td></tr>"
+            )
     if rows:
-        parts.append(f'<h3>{safe.text(ui["serves_ev"])}</h3><table class="ev"><thead><tr><th>{safe.text(ui["product"])}</th>'
-                     f'<th>{safe.text(ui["value"])}</th><th>{safe.text(ui["need"])}</th><th>{safe.text(ui["evidence"])}</th>'
-                     f'</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+        parts.append(
+            f'<h3>{safe.text(ui["serves_ev"])}</h3><table class="ev"><thead><tr><th>{safe.text(ui["product"])}</th>'
+            f"<th>{safe.text(ui['value'])}</th><th>{safe.text(ui['need'])}</th><th>{safe.text(ui['evidence'])}</th>"
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
     return "".join(parts)
 
 
@@ -256,7 +271,8 @@ def report_html(
         body.append(f'<p class="question">{safe.text(question)}</p>')
     body.append("</header>")
     body.append(f'<section class="answer"><h2><span class="tag">{safe.text(ui["recommended"])}</span> '
-                f"{safe.text(_headline(G, hs[0], 1, lang, ui))}</h2>{_section(G, raws[0], hs[0], lang, ui, relation_labels, cite, why_texts)}</section>")
+                f"{safe.text(_headline(G, hs[0], 1, lang, ui))}</h2>"
+                f"{_section(G, raws[0], hs[0], lang, ui, relation_labels, cite, why_texts)}</section>")
     if len(hs) > 1:
         items = []
         for i, h in enumerate(hs[1:], 2):
@@ -265,7 +281,8 @@ def report_html(
             items.append(f"<li>{safe.text(_headline(G, h, i, lang, ui))}"
                          f'<span class="muted"> · {len(h.nodes)} {safe.text(ui["nodes"])}{extra}'
                          f' · {inferred}/{len(h.steps)} {safe.text(ui["inferred"])}</span></li>')
-        body.append(f'<section class="alternatives"><h2>{safe.text(ui["alternatives"])}</h2><ol start="2">{"".join(items)}</ol></section>')
+        body.append(f'<section class="alternatives"><h2>{safe.text(ui["alternatives"])}</h2>'
+                    f'<ol start="2">{"".join(items)}</ol></section>')
     body.append(f'<footer>{safe.text(ui["footer"])}</footer>')
     return (
         "<!DOCTYPE html>\n"

@@ -63,9 +63,11 @@ def walk_svg(nodes, steps, *, closed: bool, added=(), title: str = "") -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" width="100%" role="img" '
         f'aria-label="{text(title)}" class="walk">',
         "<defs>"
-        '<marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        '<marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" fill="#e8590c"/></marker>'
-        '<marker id="arr-i" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        '<marker id="arr-i" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" fill="#a3643b"/></marker>'
         "</defs>",
     ]
@@ -96,9 +98,12 @@ def walk_svg(nodes, steps, *, closed: bool, added=(), title: str = "") -> str:
         colour = KIND_STYLE.get(kind, KIND_STYLE["other"])["color"]
         ring = (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{_R_NODE + 6}" fill="none" stroke="#e8590c" '
                 f'stroke-width="2.5" stroke-dasharray="5 3"/>' if nid in added else "")
-        out.append(f'{ring}<circle cx="{x:.1f}" cy="{y:.1f}" r="{_R_NODE}" fill="{colour}" stroke="#1f2328" stroke-width="1.5"/>')
+        out.append(f'{ring}<circle cx="{x:.1f}" cy="{y:.1f}" r="{_R_NODE}" fill="{colour}" '
+                   'stroke="#1f2328" stroke-width="1.5"/>')
         below = y + _R_NODE + 17
         for j, line in enumerate(_wrap(label)):
-            out.append(f'<text x="{x:.1f}" y="{below + j * 16:.1f}" text-anchor="middle" class="lbl">{text(line)}</text>')
+            out.append(
+                f'<text x="{x:.1f}" y="{below + j * 16:.1f}" text-anchor="middle" class="lbl">{text(line)}</text>'
+            )
     out.append("</svg>")
     return "".join(out)

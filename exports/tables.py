@@ -137,7 +137,9 @@ def gexf_bytes(G: nx.MultiDiGraph, lang: str = "en") -> bytes:
         d["id"] = k  # the edge's id in the file
     buf = io.BytesIO()
     nx.write_gexf(F, buf, encoding="utf-8", prettyprint=True)
-    return _GEXF_META.sub(lambda m: b"<meta>\n    <creator>ccare (" + m.group(1) + b")</creator>", buf.getvalue(), count=1)
+    return _GEXF_META.sub(
+        lambda m: b"<meta>\n    <creator>ccare (" + m.group(1) + b")</creator>", buf.getvalue(), count=1
+    )
 
 
 def csv_text(G: nx.MultiDiGraph, table: str, raw: bool | None = None) -> str:

@@ -100,7 +100,8 @@ def gaps(G: nx.MultiDiGraph, has: Sequence[str], spec: LoopSpec = LoopSpec(),
     wanted = [(v, c) for c in spec.needs for v in by_need.get(c, [])]
     served_values = tuple(v for v, _ in wanted if v in mine)
     unserved_values = tuple(
-        (v, c, tuple(sorted(u for u, _, k in G.in_edges(v, keys=True) if k == "serves" and G.nodes[u].get("kind") == "product")))
+        (v, c, tuple(sorted(u for u, _, k in G.in_edges(v, keys=True)
+                            if k == "serves" and G.nodes[u].get("kind") == "product")))
         for v, c in wanted if v not in mine
     )
     flows = tuple(st for u in has for v in has if u != v

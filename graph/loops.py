@@ -53,7 +53,8 @@ Examples
 ['users', 'users']
 >>> [(w.nodes, [a.offering for a in w.attached])
 ...  for w in operating_loops(G, LoopSpec(needs=("ACTIVE", "WORTH"), max_length=2))]
-[(('payment', 'mini-program'), []), (('payment', 'fan-group'), ['multi-channel-joining']), (('payment', 'fan-group'), ['iot-devices'])]
+[(('payment', 'mini-program'), []), (('payment', 'fan-group'), ['multi-channel-joining']), (('payment', 'fan-group'),
+['iot-devices'])]
 """
 
 from __future__ import annotations

@@ -194,7 +194,9 @@ class Reason:
         if self.kind == "flow":
             s = self.step
             moves = {"users": ("用户", "users"), "data": ("数据", "data")}.get(s.moves, (s.relation, s.relation))
-            return f"{L(s.source)} → {L(s.target)}（{moves[0]}）" if zh else f"{L(s.source)} → {L(s.target)} ({moves[1]})"
+            return (
+                f"{L(s.source)} → {L(s.target)}（{moves[0]}）" if zh else f"{L(s.source)} → {L(s.target)} ({moves[1]})"
+            )
         s = self.support
         if s.relation is None:
             return f"适合{L(s.profile)}" if zh else f"suits the {L(s.profile)}"

@@ -132,7 +132,8 @@ def explain(G: nx.MultiDiGraph, product: str, by: str, loops: Sequence[Walk] = (
         via = [(s, t) for s, t in pairs
                if product in dist[s] and t in dist[product] and dist[s][product] + dist[product][t] == dist[s][t]]
         lead = (f"{name}位于其他产品之间{len(pairs)}对相连产品中{len(via)}对的最短流转路径上" if zh else
-                f"{name} lies on a shortest flow path for {len(via)} of the {len(pairs)} connected pairs of other products")
+                f"{name} lies on a shortest flow path for {len(via)} of the {len(pairs)} "
+                "connected pairs of other products")
     elif by == "pagerank":
         reach = [n for n in D if n != product and nx.has_path(D, n, product)]
         lead = (f"{name}直接承接{len(ins)}个产品的流量，其他{len(D) - 1}个产品中有{len(reach)}个最终能到达它" if zh else
@@ -143,7 +144,11 @@ def explain(G: nx.MultiDiGraph, product: str, by: str, loops: Sequence[Walk] = (
                 f"{name} has {len(ins)} flow links in and {len(outs)} out")
     parts = [lead]
     if ins or outs:
-        come = (f"用户或数据来自{_names(G, ins, lang)}" if zh else f"users or data arrive from {_names(G, ins, lang)}") if ins else ""
+        come = (
+            (f"用户或数据来自{_names(G, ins, lang)}" if zh else f"users or data arrive from {_names(G, ins, lang)}")
+            if ins
+            else ""
+        )
         go = (f"流向{_names(G, outs, lang)}" if zh else f"move on to {_names(G, outs, lang)}") if outs else ""
         parts.append(("，" if zh else " and ").join(x for x in (come, go) if x))
     if loops:

@@ -47,7 +47,8 @@ Examples
 ...       Merchant("M4", "ex:4", {}, None, None, None, ("mini-program", "mini-program-cloud"), alipay_payment=False)]
 >>> r = run(G, ms, "gaps")
 >>> [(x.merchant.id, x.closed, x.add) for x in r.results]
-[('M1', False, ('mini-program-cloud',)), ('M2', False, ('mini-program-cloud',)), ('M3', True, ()), ('M4', False, ('payment',))]
+[('M1', False, ('mini-program-cloud',)), ('M2', False, ('mini-program-cloud',)), ('M3', True, ()), ('M4', False,
+('payment',))]
 >>> r.questions, r.summary()["closed"], r.summary()["additions"][0]
 (3, 1, {'add': ['mini-program-cloud'], 'merchants': 2})
 """
@@ -188,7 +189,9 @@ def on_cycles(G: nx.MultiDiGraph, spec: LoopSpec) -> frozenset:
     return frozenset(out)
 
 
-def question(m: Merchant, mode: str, cyclic: frozenset, suited: frozenset = frozenset(), hub: str | None = None) -> tuple:
+def question(
+    m: Merchant, mode: str, cyclic: frozenset, suited: frozenset = frozenset(), hub: str | None = None
+) -> tuple:
     """What the search for ``mode`` asks about merchant ``m``: equal questions, equal answers.
 
     ``cyclic`` holds the products on some cycle (:func:`on_cycles`), ``suited`` the profile

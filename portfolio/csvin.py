@@ -23,7 +23,8 @@ Examples
 >>> [(r.line, r.id, [str(x).rsplit("/", 1)[1] for x in r.products]) for r in p.rows]
 [(2, 'M1', ['fan-group', 'coupons'])]
 >>> print(p.problems[0].text("p.csv"))
-p.csv, line 3: unknown scale 'tiny' (allowed: small, medium, large); unknown product 'Zhima Credt'; did you mean: zhima-credit?
+p.csv, line 3: unknown scale 'tiny' (allowed: small, medium, large); unknown product 'Zhima Credt'; did you mean:
+zhima-credit?
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ COLUMNS = {
     "scale": ("scale", "merchant_scale", "size", "规模", "商家规模"),
     "stage": ("stage", "digitalisation_stage", "digitalization_stage", "数字化阶段", "阶段"),
     "products": ("products", "products_in_use", "uses", "使用产品", "在用产品", "产品"),
-    "alipay_payment": ("alipay_payment", "takes_alipay_payment", "alipay", "支付宝支付", "开通支付宝支付", "支付宝收款"),
+    "alipay_payment": ("alipay_payment", "takes_alipay_payment", "alipay", "支付宝支付", "开通支付宝支付",
+                       "支付宝收款"),
 }
 
 #: Cell values of ``alipay_payment`` (compared case-insensitively); empty means yes.

@@ -41,7 +41,8 @@ from ccare.kb import KnowledgeBase
 from ccare.ontology import CC
 from ccare.store import oxigraph_of
 
-__all__ = ["MERCHANTS_QUERY", "MERCHANT_COUNT_QUERY", "Merchant", "merchants", "from_records", "local_records", "records_from_rows"]
+__all__ = ["MERCHANTS_QUERY", "MERCHANT_COUNT_QUERY", "Merchant", "merchants", "from_records", "local_records",
+           "records_from_rows"]
 
 
 @dataclass(frozen=True)

@@ -121,15 +121,22 @@ def _checkout_state() -> tuple[set[str], dict[str, float]] | None:
         return None
     if r.returncode != 0:
         return None
-    lines = {line for line in r.stdout.splitlines()
-             if "__pycache__" not in line and ".pytest_cache" not in line}
+    # new files and folders only: a tracked file may be edited by a person while the suite runs
+    lines = {line for line in r.stdout.splitlines() if line.startswith(("??", "!!"))
+             and "__pycache__" not in line and ".pytest_cache" not in line}
     written = {}
     for name in LITTER:
         path = ROOT / name
         if path.exists():
-            written[name] = max([path.stat().st_mtime] + [p.stat().st_mtime for p in path.rglob("*")
-                                                          if not p.is_symlink()])
+            written[name] = max(_mtime(p) for p in [path, *path.rglob("*")])
     return lines, written
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.lstat().st_mtime
+    except OSError:  # gone meanwhile
+        return 0.0
 
 
 def pytest_sessionstart(session):

@@ -13,7 +13,6 @@ from rdflib.namespace import SKOS
 from ccare.kb import NEED_CODES, KnowledgeBase
 from ccare.ontology import CC, ID, QUDT
 
-
 #: node kind by class, most specific first
 KINDS = (
     (CC.Product, "product"),

@@ -44,7 +44,10 @@ class Opened:
         self.context.route("**/*", route)
         self.page = page = self.context.new_page()
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on(
+            "console",
+            lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None,
+        )
         page.on("request", lambda req: self.requests.append(req.url))
         page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         page.goto(path.as_uri())
@@ -175,7 +178,11 @@ def test_language_switch(open_page, shipped):
     assert "产品" in o.page.inner_text("#legend")
     tooltip = _hover(o, "fan-group")
     assert tooltip["children"] == 0
-    assert "商家粉丝群" in tooltip["text"] and "诉求：ACTIVE" in tooltip["text"] and "openday 文章 第 24 行" in tooltip["text"]
+    assert (
+        "商家粉丝群" in tooltip["text"]
+        and "诉求：ACTIVE" in tooltip["text"]
+        and "openday 文章 第 24 行" in tooltip["text"]
+    )
     o.assert_clean()
 
 
@@ -214,8 +221,10 @@ def test_highlighted_elements_are_the_querys(open_page, tmp_path, G, ccare):
     assert emphasised == sorted(loop_nodes | added)
     faded = "ccareMap.nodes.get({filter: n => n.group.endsWith('~faded')}).length"
     assert o.js(faded) == G.number_of_nodes() - len(emphasised)
-    dashed = o.js("ccareMap.nodes.get({filter: n => !!n.shapeProperties && Array.isArray(n.shapeProperties.borderDashes)})"
-                  ".map(n => n.id).sort()")
+    dashed = o.js(
+        "ccareMap.nodes.get({filter: n => !!n.shapeProperties && Array.isArray(n.shapeProperties.borderDashes)})"
+        ".map(n => n.id).sort()"
+    )
     assert dashed == sorted(added)
     steps = o.js("""ccareMap.edges.get({filter: e => e.width === 4.5}).map(e => {
         const n = ccareMap.network.body.edges[e.id]; return [e.from, e.to, e.label]; })""")
@@ -281,8 +290,9 @@ def test_report_page(open_page, tmp_path, G):
     out.write_text(report_html(found, G, title="Prescription: merchant with a mini-program"), encoding="utf-8")
     o = open_page(out, wait_ready=False)
     loop = found[0]["loop"]
-    assert o.js("document.querySelectorAll('svg.walk path[marker-end]').length") == len(loop["steps"]) + len(loop["supporting"])
-    assert o.js("document.querySelectorAll('table.matrix tr.row').length") == len(loop["nodes"]) + len(loop["supporting"])
+    arrows, rows = len(loop["steps"]) + len(loop["supporting"]), len(loop["nodes"]) + len(loop["supporting"])
+    assert o.js("document.querySelectorAll('svg.walk path[marker-end]').length") == arrows
+    assert o.js("document.querySelectorAll('table.matrix tr.row').length") == rows
     height = o.js("document.body.scrollHeight")
     assert 600 < height < 6000
     ARTIFACTS.mkdir(exist_ok=True)

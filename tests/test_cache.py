@@ -58,7 +58,9 @@ def test_key_covers_bytes_store_order_and_base(tmp_path):
     assert cache.key([a, b], "oxigraph") != cache.key([b, a], "oxigraph")
     assert cache.key([a], "oxigraph") != cache.key([a], "memory")
     assert cache.key([a], "oxigraph") != cache.key([loader.Input("a", a.data, "turtle", "file:///y/")], "oxigraph")
-    assert cache.key([a], "oxigraph") == cache.key([loader.Input("renamed", a.data, "turtle", "file:///x/")], "oxigraph")
+    assert cache.key([a], "oxigraph") == cache.key(
+        [loader.Input("renamed", a.data, "turtle", "file:///x/")], "oxigraph"
+    )
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])

@@ -10,7 +10,6 @@ import sys
 import pytest
 
 
-
 def _assert_quotes_on_lines(evidence, SOURCE):
     assert evidence
     for e in evidence:
@@ -116,7 +115,8 @@ def test_cq3_facts_listed(ccare):
 def test_cq6_laoxiangji_combination_and_result(ccare, SOURCE):
     d = ccare.json("show", "老乡鸡")
     uses = {r["entity"]["id"] for r in d["out"] if r["relation"] == "cc:uses"}
-    assert uses == {"fan-group", "joining-gift", "coupons", "member-operation", "multi-channel-joining", "online", "offline"}
+    assert uses == {"fan-group", "joining-gift", "coupons", "member-operation", "multi-channel-joining", "online",
+                    "offline"}
     for r in d["out"]:
         _assert_quotes_on_lines(r["evidence"], SOURCE)
     (fact,) = d["facts"]
@@ -130,7 +130,8 @@ def test_cq6_laoxiangji_combination_and_result(ccare, SOURCE):
 
 def test_cq8_advantages_and_their_carriers(ccare, SOURCE):
     items = _by_id(ccare.json("list", "advantages"))
-    assert set(items) == {"global-advantage", "real-traffic-advantage", "lasting-operation-advantage", "full-chain-advantage"}
+    assert set(items) == {"global-advantage", "real-traffic-advantage", "lasting-operation-advantage",
+                          "full-chain-advantage"}
     carried = {k: {r["entity"]["id"] for r in v["out"] if r["relation"] == "cc:carriedBy"} for k, v in items.items()}
     assert {"payment", "iot-devices", "online", "offline"} <= carried["global-advantage"]
     assert "payment" in carried["real-traffic-advantage"]

@@ -141,6 +141,7 @@ def test_loops_command(ccare, endpoint):
 
 def _merchants_in(path) -> int:
     from rdflib import RDF
+
     from ccare.ontology import CC
 
     g = Graph()
@@ -325,7 +326,10 @@ def test_missing_credentials_say_how_to_give_them(ccare, server):
     with gateway(server, basic=("strategist", _SECRET)) as gw:
         r = _products(ccare, f"{gw.url}/query")
         assert r.exit_code == 1
-        assert "wants credentials: set CCARE_ENDPOINT_TOKEN, or CCARE_ENDPOINT_USER and CCARE_ENDPOINT_PASSWORD" in r.stderr
+        assert (
+            "wants credentials: set CCARE_ENDPOINT_TOKEN, or CCARE_ENDPOINT_USER and CCARE_ENDPOINT_PASSWORD"
+            in r.stderr
+        )
         assert "Traceback" not in r.output
 
 
@@ -357,7 +361,7 @@ def test_load_sparql_and_validate_through_an_authenticating_gateway(ccare, tmp_p
         assert r.stdout.split() == ["n", str(_merchants_in(portfolio_ttl))]
         r = ccare("validate", "--endpoint", f"{gw.url}/query", env=env)
         assert r.exit_code == 0, r.output
-        assert r.stdout.startswith(f"Conforms: the ") and f"triples of {gw.url}/query break no rule" in r.stdout
+        assert r.stdout.startswith("Conforms: the ") and f"triples of {gw.url}/query break no rule" in r.stdout
 
 
 def test_validate_at_the_endpoint_checks_the_merchants_too(ccare, tmp_path):
@@ -504,7 +508,7 @@ def test_a_load_cut_short_says_what_went_through_and_force_finishes_it(ccare, tm
             assert r.exit_code == 1, r.output
             err = r.stderr
             assert err.startswith(f"Error: {gw.url}/update: HTTP 500: the disk is full\n"), err
-            assert f"The load stopped at batch 3 of " in err and f"of {portfolio_ttl};" in err
+            assert "The load stopped at batch 3 of " in err and f"of {portfolio_ttl};" in err
             assert "(2 of " in err and "batches whole)" in err and f"  {extra}: nothing" in err
             assert "with --force" in err and "with --clear" in err and "Traceback" not in r.output
             # --force finishes it (a rerun without it may be refused, if the duplicate check

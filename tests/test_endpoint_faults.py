@@ -259,7 +259,8 @@ MALFORMED = {
     "results that are a list": json.dumps({"head": {"vars": ["s"]}, "results": []}),
     "bindings that are an object": json.dumps({"head": {"vars": ["s"]}, "results": {"bindings": {}}}),
     "not JSON": "<sparql/>",
-    "invalid UTF-8": b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "literal", "value": "\xff"}}]}}',
+    "invalid UTF-8": b'{"head": {"vars": ["s"]}, '
+                     b'"results": {"bindings": [{"s": {"type": "literal", "value": "\xff"}}]}}',
     "a NaN": '{"head": NaN}',
 }
 

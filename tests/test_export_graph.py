@@ -35,7 +35,11 @@ def test_reread_by_networkx(ccare, G, fmt):
     assert set(H.nodes) == set(G.nodes)
     assert Counter((u, v, d["relation"]) for u, v, d in H.edges(data=True)) == _edges(G)
     fan = H.nodes["fan-group"]
-    assert (fan["label_zh"], fan["label_en"], fan["label"]) == ("商家粉丝群", "merchant fan group", "merchant fan group")
+    assert (fan["label_zh"], fan["label_en"], fan["label"]) == (
+        "商家粉丝群",
+        "merchant fan group",
+        "merchant fan group",
+    )
     assert fan["kind"] == "product" and fan["needs"] == "ACTIVE;WORTH" and "L24" in fan["evidence"]
     inferred = {(u, v, d["relation"]): d["inferred"] for u, v, d in H.edges(data=True)}
     assert inferred[("zhima-credit", "mini-program", "userFlowsTo")] is True
@@ -96,7 +100,9 @@ def test_csv_tables_in_a_directory(ccare, tmp_path, G):
     assert Counter((e["source"], e["target"], e["relation"]) for e in edges) == _edges(G)
     fan = next(n for n in nodes if n["id"] == "fan-group")
     assert fan["label_zh"] == "商家粉丝群" and fan["values"] == "convertible;interactive;value-adding"
-    flow = next(e for e in edges if (e["source"], e["target"], e["relation"]) == ("zhima-credit", "mini-program", "userFlowsTo"))
+    flow = next(
+        e for e in edges if (e["source"], e["target"], e["relation"]) == ("zhima-credit", "mini-program", "userFlowsTo")
+    )
     assert flow["inferred"] == "true" and flow["rationale"] and "L26" in flow["evidence"]
 
 

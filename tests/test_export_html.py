@@ -25,8 +25,14 @@ from ccare.kb import load
 
 DATA = Path(__file__).resolve().parent / "data" / "exports"
 XSS = DATA / "xss.ttl"
-XSS_TEXTS = ("<img src=x onerror=alert(1)>", "</script><script>alert(2)</script>", "<svg onload=alert(4)>",
-             '<a href="javascript:alert(3)">', '<iframe src="https://example.com/">', "<style>body{display:none}</style>")
+XSS_TEXTS = (
+    "<img src=x onerror=alert(1)>",
+    "</script><script>alert(2)</script>",
+    "<svg onload=alert(4)>",
+    '<a href="javascript:alert(3)">',
+    '<iframe src="https://example.com/">',
+    "<style>body{display:none}</style>",
+)
 
 
 class Tags(HTMLParser):
@@ -201,14 +207,22 @@ def test_highlight_from_stdin(ccare, tmp_path, best_prescription):
 
 def test_highlight_of_another_map_is_refused(ccare, tmp_path, xss_graph):
     kb, G2 = xss_graph
-    loop = {"nodes": [{"id": "xss-product"}, {"id": "payment"}], "needs": [],
-            "steps": [{"from": "xss-product", "to": "payment", "relation": "userFlowsTo", "evidence": [], "inferred": True},
-                      {"from": "payment", "to": "xss-product", "relation": "userFlowsTo", "evidence": [], "inferred": True}]}
+    loop = {
+        "nodes": [{"id": "xss-product"}, {"id": "payment"}],
+        "needs": [],
+        "steps": [
+            {"from": "xss-product", "to": "payment", "relation": "userFlowsTo", "evidence": [], "inferred": True},
+            {"from": "payment", "to": "xss-product", "relation": "userFlowsTo", "evidence": [], "inferred": True},
+        ],
+    }
     saved = tmp_path / "loop.json"
     saved.write_text(json.dumps(loop), encoding="utf-8")
     r = ccare("export", "html", "-o", str(tmp_path / "x.html"), "--highlight-json", str(saved))
     assert r.exit_code == 1
-    assert "Error: the result names nodes the map does not have: xss-product (was it computed with other --data files?)" in r.output
+    assert (
+        "Error: the result names nodes the map does not have: xss-product (was it computed with other --data files?)"
+        in r.output
+    )
     assert not (tmp_path / "x.html").exists()
     r = ccare("export", "html", "-o", str(tmp_path / "x.html"), "--highlight-json", str(saved), "--data", str(XSS))
     assert r.exit_code == 0, r.output
@@ -289,7 +303,9 @@ def test_report_of_a_prescription(G, best_prescription):
 
 
 def test_report_in_chinese_lists_alternatives(G):
-    found = [p.to_json(G) for p in islice(prescriptions(G, ["fan-group"], LoopSpec(needs=("SCALE", "ACTIVE", "WORTH"))), 3)]
+    found = [
+        p.to_json(G) for p in islice(prescriptions(G, ["fan-group"], LoopSpec(needs=("SCALE", "ACTIVE", "WORTH"))), 3)
+    ]
     assert len(found) >= 2
     page = report_html(found, G, lang="zh", question="商家已有:商家粉丝群")
     assert '<html lang="zh-CN">' in page and "其他方案" in page and "商家已有:商家粉丝群" in page
@@ -321,7 +337,8 @@ def test_prescribe_writes_report_and_map(ccare, tmp_path):
     first = ccare.json("prescribe", "--has", "mini-program")[0]
     hl = page_json(page.read_text(encoding="utf-8"))["highlight"]
     assert hl["kind"] == "prescription"
-    assert hl["nodes"] == [n["id"] for n in first["loop"]["nodes"]] + [a["offering"] for a in first["loop"]["supporting"]]
+    loop = first["loop"]
+    assert hl["nodes"] == [n["id"] for n in loop["nodes"]] + [a["offering"] for a in loop["supporting"]]
     assert hl["added"] == [n["id"] for n in first["add"]]
     text = report.read_text(encoding="utf-8")
     assert "<h1>Prescription for a merchant with mini-program</h1>" in text

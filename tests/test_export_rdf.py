@@ -66,7 +66,9 @@ def test_round_trip_isomorphic_by_rdflib(fmt):
     back = _parse(serialize(kb.graph, fmt), fmt)
     if not isomorphic(kb.graph, back):
         _, only_loaded, only_export = graph_diff(kb.graph, back)
-        pytest.fail(f"only loaded:\n{only_loaded.serialize(format='nt')}\nonly export:\n{only_export.serialize(format='nt')}")
+        pytest.fail(
+            f"only loaded:\n{only_loaded.serialize(format='nt')}\nonly export:\n{only_export.serialize(format='nt')}"
+        )
 
 
 def test_same_map_in_another_order_gives_the_same_bytes(kb):

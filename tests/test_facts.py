@@ -55,7 +55,8 @@ def test_own_data_needs_zh_or_en_definition_and_rationale(ccare, tmp_path):
     f = tmp_path / "french.ttl"
     f.write_text(
         """@prefix : <https://w3id.org/ccare/id/> . @prefix cc: <https://w3id.org/ccare/ontology#> .
-        @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
         @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
         :menu a cc:OtherProduct ; rdfs:label "扫码点单"@zh , "menu"@en ; skos:definition "Menu à scanner."@fr ;
             cc:evidence [ cc:source :openday-2023 ; cc:line 29 ; cc:quote "生活号" ] .
@@ -260,7 +261,11 @@ def test_fan_group_three_upgrades_in_chinese(ccare):
     assert "fan-group-three-upgrades" in _out(fan, "cc:hasMeasure")
     three = ccare.json("show", "三大升级")
     parts = _out(three, "cc:hasMeasure")
-    assert set(parts) == {"fan-group-upgrade-scenes", "fan-group-upgrade-interaction", "fan-group-upgrade-point-to-point"}
+    assert set(parts) == {
+        "fan-group-upgrade-scenes",
+        "fan-group-upgrade-interaction",
+        "fan-group-upgrade-point-to-point",
+    }
     p2p = ccare.json("show", "点对点精准运营")
     assert p2p["id"] == "fan-group-upgrade-point-to-point" and p2p["evidence"][0]["line"] == 24
 

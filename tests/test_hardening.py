@@ -25,8 +25,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from ccare import atomicio, bounded, cache, csvsafe, render, termsafe
-from ccare.errors import (AmbiguousEntityError, CcareError, DataError, QueryError, UnknownEntityError,
-                          UsageError)
+from ccare.errors import AmbiguousEntityError, CcareError, DataError, QueryError, UnknownEntityError, UsageError
 from ccare.kb import load
 from ccare.ontology import CC, ID
 
@@ -249,10 +248,13 @@ def test_open_input_refuses_devices_and_directories(tmp_path):
 def test_one_long_label_costs_a_table_no_more_than_its_cut(ccare, tmp_path, args):
     f = tmp_path / "long.ttl"
     label = "!" + "长" * 400_000 + "x" * 600_000  # a million characters, under CCARE_MAX_LITERAL; "!" sorts first
-    f.write_text("@prefix ccid: <https://w3id.org/ccare/id/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
-                 "@prefix cc: <https://w3id.org/ccare/ontology#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
-                 f'ccid:long-product a cc:OtherProduct ; rdfs:label "{label}"@en ; skos:definition "d"@en .\n'
-                 f'ccid:fan-group rdfs:label "{label}"@en .\n', encoding="utf-8")
+    f.write_text(
+        "@prefix ccid: <https://w3id.org/ccare/id/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix cc: <https://w3id.org/ccare/ontology#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        f'ccid:long-product a cc:OtherProduct ; rdfs:label "{label}"@en ; skos:definition "d"@en .\n'
+        f'ccid:fan-group rdfs:label "{label}"@en .\n',
+        encoding="utf-8",
+    )
     r = ccare(*args, "--data", str(f))
     assert r.exit_code == 0, r.output
     table = [line for line in r.stdout.splitlines() if "长长长" in line]

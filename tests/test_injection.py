@@ -12,13 +12,13 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from loopback import loopback_server
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ccare.endpoint.upload import insert_data
 from ccare.errors import QueryError
 from ccare.sparql import QuerySyntaxError, checked, expand_escapes
 from ccare.terms import TermError, term
+from loopback import loopback_server
 
 # The reproduction: rdflib expands \u0022 across the whole text and sees two
 # strings; Oxigraph expanded it only inside strings and saw a SERVICE between them.

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-import rdflib
 from rdflib import RDFS, Graph, URIRef
 
 from ccare import prescan
@@ -37,7 +36,8 @@ def _run(*args, env=None, cwd=None):
     '{{"@context": "{url}/context.jsonld", "@id": "http://ex/a", "name": "x"}}',
     '[{{"@context": ["{url}/one.jsonld", "{url}/two.jsonld"], "@id": "http://ex/a"}}]',
     '{{"@context": {{"@import": "{url}/import.jsonld"}}, "@id": "http://ex/a"}}',
-    '{{"@context": {{"ex": "http://ex/", "ex:p": {{"@context": "{url}/scoped.jsonld"}}}}, "@id": "ex:a", "ex:p": {{"ex:q": 1}}}}',
+    '{{"@context": {{"ex": "http://ex/", "ex:p": {{"@context": "{url}/scoped.jsonld"}}}}, '
+    '"@id": "ex:a", "ex:p": {{"ex:q": 1}}}}',
 ])
 def test_jsonld_remote_context_is_refused_without_a_request(ccare, tmp_path, shape):
     with loopback_server() as server:
@@ -64,7 +64,8 @@ def test_jsonld_file_context_is_not_read(ccare, tmp_path):
 def test_inline_context_loads(ccare, tmp_path):
     doc = tmp_path / "doc.jsonld"
     doc.write_text(json.dumps({"@context": {"ccid": "https://w3id.org/ccare/id/",
-                                            "label": {"@id": "http://www.w3.org/2000/01/rdf-schema#label", "@language": "en"}},
+                                            "label": {"@id": "http://www.w3.org/2000/01/rdf-schema#label",
+                                                      "@language": "en"}},
                                "@id": "ccid:inline-ctx", "label": "inline [context] {ok}"}), encoding="utf-8")
     r = ccare("show", "inline-ctx", "--data", str(doc))
     assert r.exit_code == 0 and "inline [context] {ok}" in r.stdout

@@ -41,7 +41,8 @@ def test_wheel_contents(tmp_path):
     sources = {
         "ccare/" + p.relative_to(ROOT).as_posix()
         for p in ROOT.rglob("*.py")
-        if not (set(p.relative_to(ROOT).parts) & skip) and not any(part.startswith(".") for part in p.relative_to(ROOT).parts)
+        if not (set(p.relative_to(ROOT).parts) & skip)
+        and not any(part.startswith(".") for part in p.relative_to(ROOT).parts)
     }
     assert sources - set(names) == set()
     # the root is the package: no bare top-level modules named graph or cli

@@ -14,12 +14,11 @@ import json
 import networkx as nx
 import pytest
 
-from test_query_properties import _brute, pagerank_exact
-
 from ccare.graph.build import FLOW_RELATIONS, flow_graph
 from ccare.graph.loops import LoopSpec
 from ccare.kb import NEED_CODES
 from ccare.limits import EXIT_CUT_SHORT
+from test_query_properties import _brute, pagerank_exact
 
 PUBLIC, PRIVATE = "public-domain", "private-domain"
 

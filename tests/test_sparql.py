@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
 from ccare.ontology import CC, ID
 from ccare.sparql import QueryRefused, QuerySyntaxError, prepare
@@ -34,7 +34,8 @@ def test_select_csv_is_sparql_csv(ccare):
 
 
 def test_select_json_is_sparql_results_json(ccare, kb):
-    r = ccare("sparql", "SELECT ?p ?label WHERE { ?p a cc:CoreProduct ; rdfs:label ?label FILTER(lang(?label) = 'zh') }",
+    r = ccare("sparql",
+              "SELECT ?p ?label WHERE { ?p a cc:CoreProduct ; rdfs:label ?label FILTER(lang(?label) = 'zh') }",
               "--format", "json")
     assert r.exit_code == 0
     d = json.loads(r.stdout)
@@ -131,7 +132,10 @@ def test_syntax_error_names_line_and_column(ccare):
 def test_syntax_error_at_end(ccare):
     r = ccare("sparql", "SELECT ?x WHERE { ?x ?p ?o")
     assert r.exit_code == 1
-    assert r.stderr.splitlines()[0] == "Error: SPARQL syntax error at line 1, column 27: Expected SelectQuery, found end of text"
+    assert (
+        r.stderr.splitlines()[0]
+        == "Error: SPARQL syntax error at line 1, column 27: Expected SelectQuery, found end of text"
+    )
 
 
 def test_unknown_prefix(ccare):
@@ -242,7 +246,10 @@ def test_the_loopback_server_would_have_seen_a_request():
 
 def test_graph_is_explained(ccare):
     r = ccare("sparql", "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }")
-    assert (r.exit_code, r.stderr) == (1, "Error: GRAPH is not supported: the loaded map is one graph, without named graphs\n")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "Error: GRAPH is not supported: the loaded map is one graph, without named graphs\n",
+    )
 
 
 def test_library_refusals():
@@ -329,8 +336,9 @@ def test_memory_limit(ccare, monkeypatch):
     from pathlib import Path
 
     env = {**os.environ, "CCARE_MAX_MEMORY": "16M"}
-    r = subprocess.run([sys.executable, "-m", "ccare", "sparql", "SELECT ?a ?b WHERE { ?a ?p ?o . ?b ?q ?r } ORDER BY ?a ?b",
-                        "--timeout", "60"], capture_output=True, text=True, env=env, timeout=120,
+    r = subprocess.run([sys.executable, "-m", "ccare", "sparql",
+                        "SELECT ?a ?b WHERE { ?a ?p ?o . ?b ?q ?r } ORDER BY ?a ?b", "--timeout", "60"],
+                       capture_output=True, text=True, env=env, timeout=120,
                        cwd=Path(__file__).resolve().parent.parent)
     assert r.returncode == 3, r.stderr
     assert r.stderr.startswith("Cut short: memory limit of 16 MiB reached"), r.stderr

@@ -259,7 +259,8 @@ _TANGLED = """@prefix : <https://w3id.org/ccare/id/> . @prefix cc: <https://w3id
 [] a cc:Assertion ; rdf:subject :tangle-a ; rdf:predicate cc:userFlowsTo ; rdf:object :tangle-b ;
    cc:inferred true ; cc:rationale "zz" ; cc:evidence [ cc:source :openday-2023 ; cc:line 30 ; cc:quote "q30" ] .
 [] a cc:Assertion ; rdf:subject :tangle-a ; rdf:predicate cc:userFlowsTo ; rdf:object :tangle-b ;
-   cc:evidence [ cc:source :openday-2023 ; cc:line 12 ; cc:quote "q12" ] , [ cc:source :openday-2023 ; cc:line 12 ; cc:quote "a12" ] .
+   cc:evidence [ cc:source :openday-2023 ; cc:line 12 ; cc:quote "q12" ] ,
+               [ cc:source :openday-2023 ; cc:line 12 ; cc:quote "a12" ] .
 # inferred twice: inferred, with the least rationale
 [] a cc:Assertion ; rdf:subject :tangle-b ; rdf:predicate cc:dataFlowsTo ; rdf:object :tangle-a ;
    cc:inferred true ; cc:rationale "second" , "third" .
@@ -292,10 +293,9 @@ def test_triples_with_several_assertions_read_alike_on_both_stores(tmp_path):
 
 # ---------------------------------------------------------------------- bulk reads: TSV decoding
 
+import pyoxigraph as ox  # noqa: E402
 from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
-import pyoxigraph as ox  # noqa: E402
 
 from ccare import bulk  # noqa: E402
 from ccare.store import from_ox  # noqa: E402
@@ -353,7 +353,10 @@ def test_bulk_rows_decode_every_term_as_oxigraph_gives_it(objects):
 def test_bulk_rows_of_empty_and_unbound_answers():
     g = new_graph("oxigraph")
     assert bulk.rows(g, "SELECT ?x WHERE { ?x ?p ?o }") == []
-    assert bulk.rows(g, "SELECT ?x ?y WHERE { VALUES (?x ?y) { (UNDEF UNDEF) (UNDEF UNDEF) } }", "kl") == [(None, None)] * 2
+    assert (
+        bulk.rows(g, "SELECT ?x ?y WHERE { VALUES (?x ?y) { (UNDEF UNDEF) (UNDEF UNDEF) } }", "kl")
+        == [(None, None)] * 2
+    )
     assert bulk.rows(g, "SELECT * WHERE { }") == [()]
 
 

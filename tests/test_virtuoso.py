@@ -148,7 +148,10 @@ def test_digest_at_sparql_auth(ccare, virtuoso, portfolio_ttl):
     assert json.loads(r.stdout) == ccare.json("portfolio", "prescribe", "--data", str(portfolio_ttl))
     bad = ccare("products", *at, env={**env, "CCARE_ENDPOINT_PASSWORD": "wrong"})
     assert bad.exit_code == 1
-    assert bad.stderr == f"Error: {virtuoso}/sparql-auth: HTTP 401: the endpoint refused user '{USER}' and the password given\n"
+    assert (
+        bad.stderr
+        == f"Error: {virtuoso}/sparql-auth: HTTP 401: the endpoint refused user '{USER}' and the password given\n"
+    )
     none = ccare("products", *at)
     assert none.exit_code == 1 and "wants credentials" in none.stderr
 

@@ -238,7 +238,8 @@ def test_cut_short_says_why_in_chinese(ccare):
 
 @pytest.mark.parametrize("args, expected", [
     (["show", "fan grop"], "错误：未知的实体 'fan grop'；您要找的是否是：商家粉丝群 (fan-group)"),
-    (["loops", "--needs", "FOO"], "错误：'--needs' 的值无效：未知的诉求 'FOO'（可选：SCALE, ACTIVE, WORTH, EFFICIENCY）"),
+    (["loops", "--needs", "FOO"],
+     "错误：'--needs' 的值无效：未知的诉求 'FOO'（可选：SCALE, ACTIVE, WORTH, EFFICIENCY）"),
     (["path", "a", "b", "--k", "99"], "错误：'--k' 的值无效：99 不在范围"),
     (["prescribe"], "错误：缺少选项 '--has'"),
     (["sparql"], "错误：请用 QUERY 或 --file FILE"),

@@ -121,7 +121,9 @@ def virtuoso_server(folder: Path, max_rows: int = 100_000):
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
                 if proc.poll() is not None:
-                    log = (folder / "db.log").read_text(errors="replace")[-2000:] if (folder / "db.log").exists() else ""
+                    log = (
+                        (folder / "db.log").read_text(errors="replace")[-2000:] if (folder / "db.log").exists() else ""
+                    )
                     pytest.fail(f"virtuoso-t exited: {log}")
                 if time.monotonic() > deadline:
                     pytest.fail("virtuoso-t did not answer within 60 s")
