@@ -68,3 +68,15 @@ def test_screenshots_go_where_ccare_test_artifacts_says():
     import test_browser
 
     assert Path(test_browser.ARTIFACTS).resolve() == Path(os.environ["CCARE_TEST_ARTIFACTS"]).resolve()
+
+
+def test_a_passing_crash_test_is_quiet():
+    # the forked child of test_a_crash_is_reported inherits pytest's faulthandler, which once
+    # printed "Fatal Python error: Segmentation fault" and a stack dump past the capture
+    here = Path(__file__).resolve().parent
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        f"{here / 'test_bounded.py'}::test_a_crash_is_reported"],
+                       capture_output=True, text=True, timeout=300, cwd=here.parent)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1 passed" in r.stdout
+    assert "Fatal Python error" not in r.stdout + r.stderr and "Segmentation fault" not in r.stdout + r.stderr
