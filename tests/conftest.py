@@ -27,6 +27,9 @@ from click.testing import CliRunner
 from ccare.cli import cli
 from ccare.kb import load
 
+#: pytester runs small suites of their own (tests/test_hygiene.py checks this file's guards)
+pytest_plugins = ["pytester"]
+
 
 def pytest_addoption(parser):
     parser.addoption(

@@ -80,3 +80,36 @@ def test_a_passing_crash_test_is_quiet():
     assert r.returncode == 0, r.stdout + r.stderr
     assert "1 passed" in r.stdout
     assert "Fatal Python error" not in r.stdout + r.stderr and "Segmentation fault" not in r.stdout + r.stderr
+
+
+def _nested_suite(pytester, test_source: str):
+    """A checkout of its own (git) with this conftest.py and one test file, run by pytest."""
+    subprocess.run(["git", "init", "-q", str(pytester.path)], check=True)
+    tests = pytester.path / "tests"
+    tests.mkdir()
+    (tests / "conftest.py").write_text((Path(__file__).parent / "conftest.py").read_text(encoding="utf-8"),
+                                       encoding="utf-8")
+    (tests / "test_nested.py").write_text(test_source, encoding="utf-8")
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", str(tests))
+
+
+def test_a_test_that_loses_the_cache_setting_fails(pytester):
+    r = _nested_suite(pytester, (
+        "import os\n"
+        "def test_leaks():\n"
+        "    del os.environ['CCARE_CACHE_DIR']  # as cache.py's doctest once did\n"
+        "def test_after():\n"
+        "    assert os.environ.get('CCARE_CACHE_DIR')  # put back for the tests after it\n"))
+    r.assert_outcomes(passed=2, errors=1)
+    assert "the test changed ['CCARE_CACHE_DIR'] and did not restore them" in r.stdout.str()
+
+
+def test_a_run_that_writes_into_the_checkout_fails(pytester):
+    r = _nested_suite(pytester, (
+        "from pathlib import Path\n"
+        "def test_litters():\n"
+        "    (Path(__file__).resolve().parent.parent / 'build').mkdir()\n"
+        "    (Path(__file__).resolve().parent.parent / 'build' / 'x').write_text('x')\n"))
+    assert r.ret == 1
+    r.assert_outcomes(passed=1)
+    r.stdout.fnmatch_lines(["*wrote into the checkout*build/*"])
