@@ -5,11 +5,6 @@ from __future__ import annotations
 import click
 
 from ccare import i18n
-from ccare.errors import CcareError
-from ccare.i18n import t
-from ccare.kb import KINDS
-from ccare.quantities import fact_text
-from ccare.render import printable
 from ccare.commands.common import (
     NeedCode,
     cells,
@@ -19,17 +14,22 @@ from ccare.commands.common import (
     domain_option,
     echo_csv,
     echo_json,
-    endpoint_option,
     echo_table,
+    endpoint_option,
     fmt_evidence,
     format_option,
     lang_option,
     load_kb,
     output_option,
     rationale,
-    resolve_needs,
     relation_label,
+    resolve_needs,
 )
+from ccare.errors import CcareError
+from ccare.i18n import t
+from ccare.kb import KINDS
+from ccare.quantities import fact_text
+from ccare.render import printable
 
 __all__ = ["info", "products", "show", "list_cmd", "validate_cmd"]
 
@@ -52,7 +52,8 @@ def info(data, lang, fmt):
         echo_csv(["what", "value"], [[k, v] for k, v in d.items() if not isinstance(v, list)]
                  + [["source", s["id"]] for s in d["sources"]] + [["data_file", f] for f in d["data_files"]])
         return
-    rows = [[t(f"info_{k}", lang) if f"info_{k}" in _INFO_KEYS else k.replace("_", " "), f"{v:,}" if isinstance(v, int) else str(v)]
+    rows = [[t(f"info_{k}", lang) if f"info_{k}" in _INFO_KEYS else k.replace("_", " "),
+             f"{v:,}" if isinstance(v, int) else str(v)]
             for k, v in d.items() if not isinstance(v, list)]
     cite = citations()
     for s in d["sources"]:
@@ -67,9 +68,11 @@ def info(data, lang, fmt):
 @click.command()
 @click.option("--need", type=NeedCode(), help="Only products serving this need: its code (SCALE, ACTIVE, WORTH, "
                                                "EFFICIENCY, any case) or its zh or en name.")
-@click.option("--value", "value", metavar="VALUE", help="Only products serving this value (id or label, e.g. interactive).")
+@click.option("--value", "value", metavar="VALUE",
+              help="Only products serving this value (id or label, e.g. interactive).")
 @domain_option
-@click.option("--type", "ptype", type=click.Choice(["core", "other"]), help="Only the six core products, or only the others.")
+@click.option("--type", "ptype", type=click.Choice(["core", "other"]),
+              help="Only the six core products, or only the others.")
 @output_option
 @common_options("table", "json", "csv")
 def products(need, value, domain, ptype, data, lang, fmt):
@@ -243,13 +246,15 @@ def show(name, data, lang, fmt):
                 ["relation", "entity", "evidence"],
                 [[relation_label(r["relation"], lang),
                   f"{r['entity']['labels'].get(lang) or r['entity']['id']} [{r['entity']['id']}]",
-                  fmt_evidence(r["evidence"], r["inferred"]) + (f" — {rationale(r['rationale'], lang)}" if r["rationale"] else "")]
+                  fmt_evidence(r["evidence"], r["inferred"])
+                  + (f" — {rationale(r['rationale'], lang)}" if r["rationale"] else "")]
                  for r in d[key]],
             )
     if d["attributes"]:
         click.echo(f"\n{t('attributes', lang)}{colon.strip()}")
         echo_table(["property", ("value", "取值"), "evidence"],
-                   [[relation_label(a["property"], lang), a["value"], fmt_evidence(a["evidence"], a["inferred"])] for a in d["attributes"]])
+                   [[relation_label(a["property"], lang), a["value"], fmt_evidence(a["evidence"], a["inferred"])]
+                    for a in d["attributes"]])
     if d["facts"]:
         click.echo(f"\n{t('facts', lang)}{colon.strip()}")
         echo_table(
@@ -326,7 +331,8 @@ def validate_cmd(files, timeout, lang, fmt):
             from ccare.endpoint.client import redact
 
             extra = t("conforms_endpoint_extra", lang, n=len(files)) if files else ""
-            click.echo(t("conforms_endpoint", lang, triples=f"{len(kb.graph):,}", url=redact(endpoint.query_url), extra=extra))
+            click.echo(t("conforms_endpoint", lang, triples=f"{len(kb.graph):,}", url=redact(endpoint.query_url),
+                         extra=extra))
     else:
         echo_table(
             ["focus node", "rule", "message"],

@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from ccare.commands.common import graph_iri, progress
-from ccare.errors import DataError
-from ccare.terms import TermError
 from ccare.endpoint.client import DEFAULT_TIMEOUT, Endpoint, EndpointError, EndpointTimeout
 from ccare.endpoint.upload import BATCH, LoadFailed, clear, file_graph, plan, present, send
+from ccare.errors import DataError
+from ccare.terms import TermError
 
 __all__ = ["load"]
 

@@ -10,12 +10,24 @@ from rdflib.util import guess_format
 
 from ccare import csvsafe, termsafe
 from ccare.atomicio import atomic_write
-from ccare.commands.common import (common_options, data_option, echo_json, echo_table, lang_option, load_graph,
-                                   load_kb, progress, versioned)
-from ccare.i18n import detail as _detail, reason as _reason, status as _status, t
+from ccare.commands.common import (
+    common_options,
+    data_option,
+    echo_json,
+    echo_table,
+    lang_option,
+    load_graph,
+    load_kb,
+    progress,
+    versioned,
+)
 from ccare.commands.queries import loop_options
 from ccare.errors import DataError, UsageError
 from ccare.graph.loops import LoopSpec
+from ccare.i18n import detail as _detail
+from ccare.i18n import reason as _reason
+from ccare.i18n import status as _status
+from ccare.i18n import t
 from ccare.limits import EXIT_CUT_SHORT, Budget
 from ccare.portfolio.batch import MODES, PortfolioRun, run
 from ccare.portfolio.csvin import COLUMNS, decode, parse, read_source
@@ -91,7 +103,8 @@ def import_cmd(source, output, encoding, lang, data):
         with atomic_write(output, "wb") as f:
             f.write(body)
     for problem in p.problems:
-        click.echo(t("row_problem", lang, name=name, line=problem.line, message=_detail(problem.message, lang)), err=True)
+        click.echo(t("row_problem", lang, name=name, line=problem.line, message=_detail(problem.message, lang)),
+                   err=True)
     if p.ignored:
         click.echo(t("ignored_columns", lang, name=name, columns=", ".join(repr(h) for h in p.ignored),
                      known=", ".join(c[0] for c in COLUMNS.values())), err=True)
@@ -128,7 +141,8 @@ def _row(r, mode: str, lang: str) -> list[str]:
     m, a = r.merchant, r.answer
     j = ";".join
     row = [m.id, m.label(lang) if m.labels else "", m.industry or "", m.scale or "", m.stage or "", j(m.uses),
-           "true" if m.alipay_payment else "false", a.status, "true" if a.closed else "false", j(a.unserved), j(a.add or ()), j(a.loop or ()), j(a.supporting)]
+           "true" if m.alipay_payment else "false", a.status, "true" if a.closed else "false", j(a.unserved),
+           j(a.add or ()), j(a.loop or ()), j(a.supporting)]
     if mode == "gaps":
         row.append(j(f"{s}>{t}" for s, _, t in a.missing))
     return row
@@ -227,7 +241,8 @@ def _portfolio_command(mode: str, summary: str):
             termsafe.machine_stdout().write(_csv_text(result, lang))
         else:
             echo_table(["merchant", "name", "status", "unserved needs", "add"],
-                       [[r.merchant.id, r.merchant.label(lang) if r.merchant.labels else "", _status(r.answer.status, lang),
+                       [[r.merchant.id, r.merchant.label(lang) if r.merchant.labels else "",
+                         _status(r.answer.status, lang),
                          ",".join(r.answer.unserved) or "-",
                          " + ".join(_label(G, p, lang) for p in r.answer.add or ()) or "-"]
                         for r in result.results])

@@ -17,19 +17,35 @@ from itertools import islice
 import click
 
 from ccare import csvsafe, termsafe
-from ccare.commands.common import (NeedList, NeedName, cells, common_options, current_lang, echo_json, echo_table,
-                                   fmt_evidence, load_kb, merchant_profile, output_option, relation_label,
-                                   resolve_needs)
-from ccare.i18n import join as _join, reason as _reason, t
+from ccare.commands.common import (
+    NeedList,
+    NeedName,
+    cells,
+    common_options,
+    current_lang,
+    echo_json,
+    echo_table,
+    fmt_evidence,
+    load_kb,
+    merchant_profile,
+    output_option,
+    relation_label,
+    resolve_needs,
+)
 from ccare.commands.export import query_export_options, write_query_exports
 from ccare.graph.build import to_networkx
-from ccare.graph.coverage import coverage as coverage_rows, values_by_need
+from ccare.graph.coverage import coverage as coverage_rows
+from ccare.graph.coverage import values_by_need
 from ccare.graph.gaps import gaps as find_gaps
 from ccare.graph.loops import DEFAULT_MAX_LENGTH, MAX_LENGTH, LoopSpec, hub_of, operating_loops
 from ccare.graph.paths import product_paths
 from ccare.graph.prescribe import SCALES, STAGES, prescriptions
-from ccare.graph.rank import MEASURES, explain, rank as rank_products
+from ccare.graph.rank import MEASURES, explain
+from ccare.graph.rank import rank as rank_products
 from ccare.graph.whatif import whatif as drop_product
+from ccare.i18n import join as _join
+from ccare.i18n import reason as _reason
+from ccare.i18n import t
 from ccare.kb import NEED_CODES
 from ccare.limits import DEFAULT_TIMEOUT, EXIT_CUT_SHORT, Budget
 from ccare.ontology import CC
@@ -301,12 +317,14 @@ def path(source, target, k, via, timeout, max_steps, data, lang, fmt, html, repo
               help="Only loops through these products (comma-separated or repeated).")
 @click.option("--without", multiple=True, metavar="P[,P...]",
               help="Only loops avoiding these products (comma-separated or repeated).")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show at most this many loops.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Show at most this many loops.")
 @timeout_options
 @query_export_options()
 @output_option
 @common_options("table", "json", "csv")
-def loops(needs, payment, domains, max_length, through, without, limit, timeout, max_steps, data, lang, fmt, html, report):
+def loops(needs, payment, domains, max_length, through, without, limit, timeout, max_steps, data, lang, fmt, html,
+          report):
     """Operating loops: directed cycles of user and data flows that close the merchant's loop.
 
     A loop's products together serve every requested need; by default it passes through
@@ -367,7 +385,8 @@ def _print_why(G, p, lang) -> None:
 @click.option("--stage", metavar="STAGE",
               help=f"The merchant's digitalisation stage ({', '.join(STAGES)}, or 探索阶段, stage-mature, ...): "
                    "mature favours broader loops, exploring compact ones.")
-@click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, help="Show at most this many prescriptions.")
+@click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Show at most this many prescriptions.")
 @alipay_payment_option
 @timeout_options
 @query_export_options()
@@ -486,7 +505,8 @@ def gaps(has, needs, payment, domains, max_length, no_alipay_payment, timeout, m
                             arrow=_loop_arrow(G, g.closing.loop, lang)))
         if g.missing:
             echo_table(["from", "relation", "to", "evidence"],
-                       [[L(s.source), relation_label(s.relation, lang), L(s.target), fmt_evidence(s.evidence, s.inferred)]
+                       [[L(s.source), relation_label(s.relation, lang), L(s.target),
+                         fmt_evidence(s.evidence, s.inferred)]
                         for s in g.missing])
         for a in g.closing.loop.attached:
             if a.offering in g.closing.add:

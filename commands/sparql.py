@@ -11,8 +11,9 @@ from rdflib import BNode, Literal, URIRef
 from ccare import render
 from ccare.atomicio import OutputError, atomic_write
 from ccare.commands.common import common_options, load_kb
-from ccare.i18n import reason as say_reason, t
 from ccare.errors import DataError, UsageError
+from ccare.i18n import reason as say_reason
+from ccare.i18n import t
 from ccare.limits import DEFAULT_TIMEOUT, EXIT_CUT_SHORT
 from ccare.prescan import check_utf8
 

@@ -52,7 +52,8 @@ def test_importing_ccare_loads_no_rdf_stack():
 
 def test_answers_are_the_command_lines(m, ccare):
     cli = ccare.json("prescribe", "--has", "小程序", "--limit", "2")
-    assert [{k: v for k, v in p.items() if k != "schema_version"} for p in cli] == m.prescribe(["小程序"], limit=2).to_json()
+    cli_prescriptions = [{k: v for k, v in p.items() if k != "schema_version"} for p in cli]
+    assert cli_prescriptions == m.prescribe(["小程序"], limit=2).to_json()
     cli_gaps = ccare.json("gaps", "--has", "fan-group")
     assert {k: v for k, v in cli_gaps.items() if k != "schema_version"} == m.gaps(["fan-group"]).to_json()
 
