@@ -5,8 +5,8 @@ strategist's questions (``m.prescribe(has=["小程序"])``, ``m.loops()``, ...);
 :mod:`ccare.api`.  The library is organised as:
 
 - :mod:`ccare.ontology` - vocabulary, shipped knowledge base and SHACL shapes (package data);
-- :mod:`ccare.kb` - loading the map (plus user files) and the first questions about it;
-- :mod:`ccare.validation` - SHACL validation with plain-words reports;
+- :mod:`ccare.kb.model` - loading the map (plus user files) and the first questions about it;
+- :mod:`ccare.query.shacl` - SHACL validation with plain-words reports;
 - :mod:`ccare.graph` - the NetworkX flow graph and the loop-closing queries;
 - :mod:`ccare.exports` - HTML and data exports;
 - :mod:`ccare.cli` - the ``ccare`` command line, a thin layer over the above.

@@ -56,7 +56,7 @@ def load(data: Sequence[str | os.PathLike] = (), *, endpoint: str | None = None,
 
         ep = Endpoint(endpoint, graph=graph) if graph else Endpoint(endpoint)
         return Map(connect(ep, tuple(data), store=store))
-    from ccare.kb import load as load_kb
+    from ccare.kb.model import load as load_kb
 
     return Map(load_kb(tuple(data), store=store, cache=cache))
 
@@ -144,7 +144,7 @@ def _records(a: Answer):
 class Map:
     """A loaded map and the questions a strategist asks of it (see the module docs).
 
-    ``kb`` is the :class:`~ccare.kb.KnowledgeBase` (the RDF graph and its indexes);
+    ``kb`` is the :class:`~ccare.kb.model.KnowledgeBase` (the RDF graph and its indexes);
     :attr:`graph` the NetworkX graph the queries walk, built once.
     """
 
@@ -189,7 +189,7 @@ class Map:
     def _spec(self, needs, through, without, max_length, payment, domains, scale=None, stage=None):
         from ccare.graph.loops import DEFAULT_MAX_LENGTH, LoopSpec
         from ccare.graph.prescribe import profile_nodes
-        from ccare.kb import NEED_CODES
+        from ccare.kb.model import NEED_CODES
 
         codes = NEED_CODES if needs is None else tuple(self._need(n) for n in needs)
         return LoopSpec(needs=codes, through=self._ids(through, "product"), without=self._ids(without),
@@ -199,7 +199,7 @@ class Map:
 
     def _need(self, name: str) -> str:
         """A need code from a code in any case or a zh/en need name."""
-        from ccare.kb import NEED_CODES
+        from ccare.kb.model import NEED_CODES
 
         code = str(name).strip().upper()
         if code in NEED_CODES:
@@ -285,14 +285,14 @@ class Map:
         return Answer([whatif(self.graph, self.resolve(drop, "offering"), spec)], self.graph, "whatif", self.lang)
 
     def sparql(self, query: str, timeout: float = 30, max_rows: int = 10_000):
-        """A read-only SPARQL query over the map (:func:`ccare.sparql.run`)."""
-        from ccare.sparql import run
+        """A read-only SPARQL query over the map (:func:`ccare.query.sparql.run`)."""
+        from ccare.query.sparql import run
 
         return run(self.kb.graph, query, timeout=timeout, max_rows=max_rows)
 
     def validate(self, timeout: float | None = None):
-        """The SHACL report of the map (:func:`ccare.validation.validate`)."""
-        from ccare.validation import validate
+        """The SHACL report of the map (:func:`ccare.query.shacl.validate`)."""
+        from ccare.query.shacl import validate
 
         return validate(self.kb, timeout=timeout)
 

@@ -141,7 +141,7 @@ class CcareGroup(click.Group):
         if target is None:
             return super().get_command(ctx, name)
         module, attr = target.split(":")
-        from ccare.atomicio import guard_outputs
+        from ccare.rdfio.atomic import guard_outputs
 
         return guard_outputs(_finite_numbers(getattr(importlib.import_module(module), attr)))
 
@@ -167,8 +167,8 @@ class CcareGroup(click.Group):
 
     def main(self, *args, **kwargs):
         """Run with standard output and error filtered: nothing printed from data drives
-        the terminal (:mod:`ccare.termsafe`)."""
-        from ccare import termsafe
+        the terminal (:mod:`ccare.text.terminal`)."""
+        from ccare.text import terminal as termsafe
 
         with termsafe.guarded():
             return super().main(*args, **kwargs)
@@ -255,7 +255,7 @@ def _suggestion_labels(cause, ctx) -> dict | None:
     """Chinese labels of the ids an unknown name's near matches name."""
     from ccare.errors import UnknownEntityError
 
-    kb = ctx.meta.get("ccare.kb")
+    kb = ctx.meta.get("ccare.kb.model")
     if not isinstance(cause, UnknownEntityError) or kb is None:
         return None
     out = {}
@@ -280,8 +280,8 @@ def cli(ctx, debug, store, no_cache):
 
     Every answer cites its evidence: the line of the source and a verbatim quote.
     """
-    ctx.meta["ccare.store"] = store
-    ctx.meta["ccare.cache"] = False if no_cache else None
+    ctx.meta["ccare.rdfio.store"] = store
+    ctx.meta["ccare.kb.cache"] = False if no_cache else None
     if not debug:
         _quiet_libraries()
 

@@ -20,7 +20,7 @@ class CcareError(Exception):
     """Base class of every error ccare raises on purpose.
 
     Every one of them crosses a process boundary whole (pickle, as the query worker of
-    :mod:`ccare.bounded` sends them): its arguments and attributes are restored as they
+    :mod:`ccare.query.sandbox` sends them): its arguments and attributes are restored as they
     were, without calling ``__init__`` again (which would take the message for the name,
     or miss arguments).
     """

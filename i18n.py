@@ -350,7 +350,7 @@ class Citations:
 
     @classmethod
     def of(cls, kb) -> "Citations":
-        """The citations of the sources loaded in ``kb`` (a :class:`~ccare.kb.KnowledgeBase`)."""
+        """The citations of the sources loaded in ``kb`` (a :class:`~ccare.kb.model.KnowledgeBase`)."""
         from rdflib import RDF, RDFS
         from rdflib.namespace import SKOS
 

@@ -7,7 +7,7 @@ graph, each run in a fresh Python process that reports its own time and peak mem
 
 - ``rdflib``: ``rdflib.Graph().parse(file)`` then
   ``rdflib.extras.external_graph_libs.rdflib_to_networkx_multidigraph`` (the baseline);
-- ``ccare cold``: ``ccare.kb.load([file], cache=False)`` then
+- ``ccare cold``: ``ccare.kb.model.load([file], cache=False)`` then
   ``ccare.graph.build.to_networkx`` (the shipped map is merged in, as every command does);
 - ``ccare cached``: the same with the parse cache, after a run that filled it;
 - ``ccare memory``: the same as cold, on rdflib's Memory store (``--memory``).
@@ -42,7 +42,7 @@ _PER_MERCHANT = 10.5
 
 def synth_file(triples: int, folder: Path, seed: int = 1) -> Path:
     """A synthetic map of about ``triples`` triples (half products, half merchants)."""
-    from ccare.synth import synth_turtle
+    from ccare.kb.synth import synth_turtle
 
     products = max(2, round(triples / 2 / _PER_PRODUCT))
     merchants = max(1, round(triples / 2 / _PER_MERCHANT))
@@ -66,7 +66,7 @@ def child(mode: str, path: str) -> dict:
         triples = len(g)
     else:
         from ccare.graph.build import to_networkx
-        from ccare.kb import load
+        from ccare.kb.model import load
 
         store = "memory" if mode == "memory" else "oxigraph"
         t = time.perf_counter()

@@ -8,7 +8,7 @@ it stops as soon as 10 are found).  The named baseline lists every simple cycle 
 four needs, ranks them the same way (:func:`ccare.graph.loops.loop_rank`) and takes 10.
 Both must find the same loops; the script checks it.
 
-The map is ``ccare synth``'s (:func:`ccare.synth.synth_turtle`, seeded): each synthetic
+The map is ``ccare synth``'s (:func:`ccare.kb.synth.synth_turtle`, seeded): each synthetic
 product serves one to three values and flows to 5 others, loaded and built as the CLI
 does.  Payment and the two domains are not required here, so the question is exactly
 the one the baseline answers.
@@ -31,8 +31,8 @@ import networkx as nx
 from ccare.graph.build import flow_graph, to_networkx
 from ccare.graph.loops import LoopSpec, loop_rank, operating_loops
 from ccare.graph.walks import data_enters, rotate, walk
-from ccare.kb import NEED_CODES, load
-from ccare.synth import synth_turtle
+from ccare.kb.model import NEED_CODES, load
+from ccare.kb.synth import synth_turtle
 
 #: The cycle search alone: no hub, no domain rule, and none of the shipped map's offerings
 #: that could be attached to a loop (their subsets would be a second search to compare).

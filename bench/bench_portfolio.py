@@ -28,7 +28,7 @@ from bench_loops import machine  # noqa: E402
 from portfolio_csv import write_portfolio  # noqa: E402
 
 from ccare.graph.build import to_networkx  # noqa: E402
-from ccare.kb import load  # noqa: E402
+from ccare.kb.model import load  # noqa: E402
 from ccare.portfolio.batch import run  # noqa: E402
 from ccare.portfolio.index import merchants  # noqa: E402
 

@@ -7,8 +7,8 @@ store, then validated against the shipped shapes:
 
 - ``pyshacl``: ``pyshacl.validate(kb.graph, shacl_graph=shapes, **PYSHACL_OPTIONS)``, the
   library called the obvious way (the baseline);
-- ``ccare``: ``ccare.validation.validate(kb)`` (the same library, the same options, the data
-  graph's size counted once: see ``ccare.validation._Counted``).
+- ``ccare``: ``ccare.query.shacl.validate(kb)`` (the same library, the same options, the data
+  graph's size counted once: see ``ccare.query.shacl._Counted``).
 
 Both must give the same verdict and number of results.  Times exclude loading; each side
 runs once per size (the baseline is slow: its cost grows with the square of the map).
@@ -39,8 +39,8 @@ def main(argv=None) -> int:
 
     import pyshacl
 
-    from ccare.kb import load
-    from ccare.validation import PYSHACL_OPTIONS, shapes_graph, validate
+    from ccare.kb.model import load
+    from ccare.query.shacl import PYSHACL_OPTIONS, shapes_graph, validate
 
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="ccare-bench-"))
     folder.mkdir(parents=True, exist_ok=True)

@@ -9,8 +9,9 @@ import weakref
 
 import click
 
-from ccare import i18n, render
-from ccare.kb import NEED_CODES, Entity, Evidence, KnowledgeBase, load
+from ccare import i18n
+from ccare.kb.model import NEED_CODES, Entity, Evidence, KnowledgeBase, load
+from ccare.text import render
 
 __all__ = [
     "common_options",
@@ -74,7 +75,7 @@ def _remember_endpoint(ctx, param, value):
 def graph_iri(ctx, param, value):
     """Click callback: ``--graph`` must be an absolute IRI (a usage error otherwise)."""
     if value is not None:
-        from ccare.terms import TermError, iri
+        from ccare.rdfio.terms import TermError, iri
 
         try:
             iri(value)
@@ -137,7 +138,7 @@ def current_endpoint():
 #: Where the running command's language is kept (``click.Context.meta``, shared by nested contexts).
 _LANG = "ccare.lang"
 #: Where the running command's knowledge base is kept, for citations and labels.
-_KB = "ccare.kb"
+_KB = "ccare.kb.model"
 
 
 def _remember_lang(ctx, param, value):
@@ -232,7 +233,7 @@ def format_option(*choices):
 
 
 def _remember_csv_raw(ctx, param, value):
-    from ccare.csvsafe import META_KEY
+    from ccare.text.csvcells import META_KEY
 
     if value:
         ctx.meta[META_KEY] = True
@@ -241,7 +242,7 @@ def _remember_csv_raw(ctx, param, value):
 
 def csv_raw_option(f):
     """``--csv-raw``: CSV cells as they are, without the guard against spreadsheet formulas
-    (:mod:`ccare.csvsafe`).  The command function does not see the option."""
+    (:mod:`ccare.text.csvcells`).  The command function does not see the option."""
     return click.option(
         "--csv-raw", is_flag=True, expose_value=False, callback=_remember_csv_raw,
         help="Write CSV cells as they are, for programs: no leading ' before cells a spreadsheet "
@@ -266,12 +267,12 @@ def _load(data: tuple, store: str = "oxigraph", cache: bool = True) -> Knowledge
 def store_options() -> tuple[str, bool]:
     """``(store kind, use the parse cache)`` for the running command: ``ccare --store`` and
     ``--no-cache``, else ``CCARE_STORE`` and ``CCARE_NO_CACHE``, else oxigraph with cache."""
-    from ccare import cache
-    from ccare.store import store_kind
+    from ccare.kb import cache
+    from ccare.rdfio.store import store_kind
 
     ctx = click.get_current_context(silent=True)
     meta = ctx.meta if ctx is not None else {}
-    return store_kind(meta.get("ccare.store")), cache.enabled(meta.get("ccare.cache"))
+    return store_kind(meta.get("ccare.rdfio.store")), cache.enabled(meta.get("ccare.kb.cache"))
 
 
 def load_kb(data, *, whole: bool = False) -> KnowledgeBase:
@@ -322,7 +323,7 @@ def progress(total: int, label: str):
     if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()) or total <= 0:
         yield None
         return
-    from ccare.termsafe import raw
+    from ccare.text.terminal import raw
 
     with click.progressbar(length=total, label=label, file=raw(sys.stderr)) as bar:
         yield bar.update
@@ -362,7 +363,7 @@ def fmt_evidence(evidence, inferred: bool = False, lang: str | None = None) -> s
     (``第 24 行 “quote”`` in Chinese), naming the source (``openday article, line 24``)
     when more than one source is loaded; and ``[inferred]``.
 
-    ``evidence`` holds :class:`~ccare.kb.Evidence` objects or their JSON form
+    ``evidence`` holds :class:`~ccare.kb.model.Evidence` objects or their JSON form
     (``{"source", "line", "quote"}``), as the library's results carry them.
     """
     lang = lang or current_lang()
@@ -489,10 +490,11 @@ def cells(values) -> str:
 
 def echo_csv(headers, rows) -> None:
     """``rows`` as CSV under ``headers`` on standard output (formula-like cells guarded
-    unless ``--csv-raw``, see :mod:`ccare.csvsafe`)."""
+    unless ``--csv-raw``, see :mod:`ccare.text.csvcells`)."""
     import io
 
-    from ccare import csvsafe, termsafe
+    from ccare.text import csvcells as csvsafe
+    from ccare.text import terminal as termsafe
 
     buf = io.StringIO()
     w = csvsafe.writer(buf, lineterminator="\n")
@@ -503,7 +505,7 @@ def echo_csv(headers, rows) -> None:
 
 def output_option(f=None, *, answers=(0, 3)):
     """``-o FILE``: what the command prints to standard output goes to FILE instead,
-    written whole or not at all (:func:`ccare.atomicio.atomic_write`); ``-`` is standard
+    written whole or not at all (:func:`ccare.rdfio.atomic.atomic_write`); ``-`` is standard
     output.  A command cut short by a limit (exit 3) writes what it found, as it prints it;
     ``answers`` are the exit codes whose output is an answer to write (``validate``: 1, the
     map does not conform, and here is why)."""
@@ -516,8 +518,8 @@ def output_option(f=None, *, answers=(0, 3)):
     def wrapped(*args, output=None, **kw):
         if output is None or output == "-":
             return f(*args, **kw)
-        from ccare.atomicio import atomic_write
         from ccare.limits import EXIT_CUT_SHORT
+        from ccare.rdfio.atomic import atomic_write
 
         raw = io.BytesIO()
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=True)

@@ -27,9 +27,9 @@ from ccare.commands.common import (
 )
 from ccare.errors import CcareError
 from ccare.i18n import t
-from ccare.kb import KINDS
-from ccare.quantities import fact_text
-from ccare.render import printable
+from ccare.kb.model import KINDS
+from ccare.kb.quantities import fact_text
+from ccare.text.render import printable
 
 __all__ = ["info", "products", "show", "list_cmd", "validate_cmd"]
 
@@ -311,7 +311,7 @@ def validate_cmd(files, timeout, lang, fmt):
       ccare validate examples/extension.ttl
       ccare validate --endpoint http://localhost:7878/query
     """
-    from ccare.validation import validate
+    from ccare.query.shacl import validate
 
     endpoint = current_endpoint()
     if not files and endpoint is None:

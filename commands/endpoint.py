@@ -8,7 +8,7 @@ from ccare.commands.common import graph_iri, progress
 from ccare.endpoint.client import DEFAULT_TIMEOUT, Endpoint, EndpointError, EndpointTimeout
 from ccare.endpoint.upload import BATCH, LoadFailed, clear, file_graph, plan, present, send
 from ccare.errors import DataError
-from ccare.terms import TermError
+from ccare.rdfio.terms import TermError
 
 __all__ = ["load"]
 

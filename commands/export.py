@@ -267,7 +267,7 @@ def csv_cmd(output, table, bom, data):
         try:
             Path(output).mkdir(parents=True)
         except OSError as e:
-            from ccare.atomicio import OutputError
+            from ccare.rdfio.atomic import OutputError
 
             raise OutputError(f"{output}: cannot write: {e.strerror or e}") from None
     try:

@@ -8,8 +8,6 @@ from pathlib import Path, PurePath
 import click
 from rdflib.util import guess_format
 
-from ccare import csvsafe, termsafe
-from ccare.atomicio import atomic_write
 from ccare.commands.common import (
     common_options,
     data_option,
@@ -34,7 +32,10 @@ from ccare.portfolio.csvin import COLUMNS, decode, parse, read_source
 from ccare.portfolio.index import merchants
 from ccare.portfolio.names import Names
 from ccare.portfolio.rdfout import digest_of, write_turtle
-from ccare.render import to_json
+from ccare.rdfio.atomic import atomic_write
+from ccare.text import csvcells as csvsafe
+from ccare.text import terminal as termsafe
+from ccare.text.render import to_json
 
 __all__ = ["import_cmd", "portfolio", "PORTFOLIO_TIMEOUT"]
 
@@ -78,7 +79,7 @@ def import_cmd(source, output, encoding, lang, data):
       ccare import portfolio.csv -o merchants.ttl
       ccare portfolio prescribe --data merchants.ttl -o prescriptions.csv
     """
-    from ccare.rdfio import FORMATS
+    from ccare.rdfio.read import FORMATS
 
     name = "<stdin>" if source == "-" else source
     kb = load_kb(data)

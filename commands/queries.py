@@ -16,7 +16,6 @@ from itertools import islice
 
 import click
 
-from ccare import csvsafe, termsafe
 from ccare.commands.common import (
     NeedList,
     NeedName,
@@ -46,9 +45,11 @@ from ccare.graph.whatif import whatif as drop_product
 from ccare.i18n import join as _join
 from ccare.i18n import reason as _reason
 from ccare.i18n import t
-from ccare.kb import NEED_CODES
+from ccare.kb.model import NEED_CODES
 from ccare.limits import DEFAULT_TIMEOUT, EXIT_CUT_SHORT, Budget
 from ccare.ontology import CC
+from ccare.text import csvcells as csvsafe
+from ccare.text import terminal as termsafe
 
 __all__ = ["path", "loops", "prescribe", "gaps", "coverage", "rank", "whatif"]
 

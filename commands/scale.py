@@ -33,8 +33,8 @@ def synth(products, merchants, seed, degree, output):
       ccare synth --products 1000 --merchants 20000 --seed 1 -o big.ttl
       ccare --store oxigraph info --data big.ttl
     """
-    from ccare.atomicio import atomic_write
-    from ccare.synth import synth_turtle
+    from ccare.kb.synth import synth_turtle
+    from ccare.rdfio.atomic import atomic_write
 
     with atomic_write(output, "w") as f:
         counts = synth_turtle(f, products=products, merchants=merchants, seed=seed, degree=degree)
@@ -57,7 +57,7 @@ def cache_cmd(clear, lang, fmt):
     repeated runs skip parsing.  It is always safe to delete; CCARE_CACHE_DIR moves it,
     CCARE_NO_CACHE=1 or `ccare --no-cache` turns it off.
     """
-    from ccare import cache
+    from ccare.kb import cache
 
     removed = cache.clear() if clear else None
     entries = cache.entries()

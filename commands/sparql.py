@@ -8,14 +8,14 @@ import sys
 import click
 from rdflib import BNode, Literal, URIRef
 
-from ccare import render
-from ccare.atomicio import OutputError, atomic_write
 from ccare.commands.common import common_options, load_kb
 from ccare.errors import DataError, UsageError
 from ccare.i18n import reason as say_reason
 from ccare.i18n import t
 from ccare.limits import DEFAULT_TIMEOUT, EXIT_CUT_SHORT
-from ccare.prescan import check_utf8
+from ccare.rdfio.atomic import OutputError, atomic_write
+from ccare.rdfio.prescan import check_utf8
+from ccare.text import render
 
 __all__ = ["sparql_cmd"]
 
@@ -25,12 +25,12 @@ def _read_query(query: str | None, query_file: str | None) -> str:
         raise UsageError("give the query either as QUERY or with --file FILE (- for standard input)")
     if query is not None:
         return query
-    from ccare.sparql import MAX_QUERY_BYTES
+    from ccare.query.sparql import MAX_QUERY_BYTES
 
     if query_file == "-":
         stream = click.open_file(query_file, "rb")
     else:  # a regular file: a FIFO would hang the read, a device never end it
-        from ccare.atomicio import open_input
+        from ccare.rdfio.atomic import open_input
 
         stream = open_input(query_file, "a query file", os_messages=True)
     try:
@@ -67,7 +67,7 @@ def _cell(kb, term, lang: str, bnodes: dict) -> str:
 
 
 def _render(result, fmt: str, kb, lang: str) -> str:
-    from ccare.sparql import graph_of, to_csv, to_json
+    from ccare.query.sparql import graph_of, to_csv, to_json
 
     if fmt == "csv":
         return to_csv(result)
@@ -113,8 +113,8 @@ def sparql_cmd(query, query_file, timeout, max_rows, output, data, lang, fmt):
       ccare sparql "SELECT ?p ?v WHERE { ?p cc:serves ?v } LIMIT 5"
       ccare sparql --file query.rq --format csv -o results.csv
     """
-    from ccare.bounded import memory_limit
-    from ccare.sparql import run, run_remote
+    from ccare.query.sandbox import memory_limit
+    from ccare.query.sparql import run, run_remote
 
     text = _read_query(query, query_file)
     kb = load_kb(data)

@@ -15,7 +15,7 @@ map fetch and every page); then :class:`EndpointTimeout` (exit code 3).
 
 A graph: with ``graph`` set, queries name it as their default graph (the Protocol's
 ``default-graph-uri`` parameter; the query text is not touched), and updates write
-``GRAPH <iri>`` through :mod:`ccare.terms` (:func:`ccare.endpoint.upload.insert_data`,
+``GRAPH <iri>`` through :mod:`ccare.rdfio.terms` (:func:`ccare.endpoint.upload.insert_data`,
 :meth:`Endpoint.clear`).
 
 Credentials (:class:`Credentials`) come from the environment, ``CCARE_ENDPOINT_TOKEN``
@@ -30,7 +30,7 @@ appear in no message.
 
 ``SELECT`` and ``ASK`` ask for ``application/sparql-results+json``; ``CONSTRUCT`` for
 N-Triples (Turtle or RDF/XML are read too, by the response's content type), parsed with
-ccare's own bounded parsers (:mod:`ccare.rdfio`): an endpoint's answer is input like any
+ccare's own bounded parsers (:mod:`ccare.rdfio.read`): an endpoint's answer is input like any
 file, checked whole (an answer cut short of its ``Content-Length`` is an error) and
 capped (``CCARE_MAX_FILE_SIZE``).  Every failure is an :class:`EndpointError` naming the
 endpoint (without any password in its URL) and what went wrong.
@@ -73,11 +73,11 @@ import httpcore
 import httpx
 from rdflib import BNode, Graph, Literal, URIRef
 
-from ccare import terms
 from ccare.errors import CcareError, DataError, UsageError
 from ccare.limits import EXIT_CUT_SHORT
-from ccare.rdfio import Limits, parse_bytes
-from ccare.render import printable as _printable
+from ccare.rdfio import terms
+from ccare.rdfio.read import Limits, parse_bytes
+from ccare.text.render import printable as _printable
 
 __all__ = ["DEFAULT_TIMEOUT", "EndpointError", "EndpointTimeout", "Credentials", "Endpoint", "Deadline",
            "term", "redact", "GENID", "is_skolem"]

@@ -43,13 +43,13 @@ from typing import Sequence
 
 from rdflib import RDF, Graph
 
-from ccare import terms
 from ccare.endpoint.client import Endpoint, EndpointError, redact
-from ccare.kb import KnowledgeBase, materialise
+from ccare.kb.model import KnowledgeBase, materialise
 from ccare.ontology import CC
-from ccare.rdfio import parse_file
-from ccare.render import printable
-from ccare.store import new_graph
+from ccare.rdfio import terms
+from ccare.rdfio.read import parse_file
+from ccare.rdfio.store import new_graph
+from ccare.text.render import printable
 
 __all__ = ["MAX_PAGES", "merchants_query", "MAP_QUERY", "MAP_COUNT_QUERY", "ALL_QUERY", "COUNT_QUERY",
            "RemoteKnowledgeBase", "connect"]
@@ -91,7 +91,7 @@ def merchants_query() -> str:
     """Every merchant, one row each: ``?m`` and ``?props``, the merchant's properties
     packed into one string (read by :func:`ccare.portfolio.index.records_from_rows`; the
     same rows as :data:`ccare.portfolio.index.MERCHANTS_QUERY`, built from the same list
-    of properties, written by :mod:`ccare.terms`).  A ``UNION`` of one pattern per
+    of properties, written by :mod:`ccare.rdfio.terms`).  A ``UNION`` of one pattern per
     property, not ``VALUES`` joined to ``?m ?p ?o``: Virtuoso 7 never answers ``VALUES``
     and ``BIND`` together inside ``OPTIONAL``, and Oxigraph answers both forms as fast
     (0.28 s for 10,000 merchants).
@@ -147,7 +147,7 @@ def _pages(ep: Endpoint, query: str, page: int, total: int) -> list[dict]:
 
 
 class RemoteKnowledgeBase(KnowledgeBase):
-    """A :class:`~ccare.kb.KnowledgeBase` over the map fetched from ``endpoint``.
+    """A :class:`~ccare.kb.model.KnowledgeBase` over the map fetched from ``endpoint``.
 
     ``graph`` holds the map (and the local ``--data`` files); merchants are asked of the
     endpoint when needed.
@@ -203,7 +203,7 @@ class RemoteKnowledgeBase(KnowledgeBase):
 def connect(endpoint: Endpoint, data: Sequence[str | os.PathLike] = (), store: str | None = None,
             *, whole: bool = False) -> RemoteKnowledgeBase:
     """The map held by ``endpoint``, merged with the local RDF files ``data``, in a local
-    graph on a store of kind ``store`` (:func:`ccare.store.new_graph`).
+    graph on a store of kind ``store`` (:func:`ccare.rdfio.store.new_graph`).
 
     ``whole``: fetch every triple of the endpoint's default graph, the merchants too
     (what ``ccare validate --endpoint`` checks), not only the map.

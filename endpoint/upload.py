@@ -21,7 +21,7 @@ evidence: :func:`batches` groups the triples into connected groups and packs who
 groups into batches.
 
 The graph loaded is what ``ccare`` itself queries: the triple of every ``cc:Assertion``
-is added first (:func:`ccare.kb.materialise`), so SPARQL at the endpoint sees plain
+is added first (:func:`ccare.kb.model.materialise`), so SPARQL at the endpoint sees plain
 triples too.
 
 Examples
@@ -56,10 +56,10 @@ from typing import Callable, Iterable, Iterator
 
 from rdflib import RDF, BNode, Graph, URIRef
 
-from ccare import terms
 from ccare.endpoint.client import GENID, Endpoint, EndpointError
-from ccare.kb import materialise, shipped_graph
-from ccare.rdfio import parse_file
+from ccare.kb.model import materialise, shipped_graph
+from ccare.rdfio import terms
+from ccare.rdfio.read import parse_file
 
 __all__ = ["BATCH", "batches", "skolem_names", "insert_data", "updates", "Plan", "plan", "send", "upload",
            "present", "file_graph", "clear", "LoadFailed"]
@@ -83,8 +83,8 @@ def insert_data(triples: Iterable[tuple], graph: str | None = None, names: dict 
     """The ``INSERT DATA`` update adding ``triples``, into the named ``graph`` if given.
 
     Blank nodes are written as their skolem IRI in ``names`` (:func:`skolem_names`), else
-    with labels local to the update.  Every term is written by :func:`ccare.terms.term`,
-    never pasted: a term that is not valid RDF raises :class:`~ccare.terms.TermError` and
+    with labels local to the update.  Every term is written by :func:`ccare.rdfio.terms.term`,
+    never pasted: a term that is not valid RDF raises :class:`~ccare.rdfio.terms.TermError` and
     nothing is sent.
     """
     bnodes: dict = {}
@@ -261,7 +261,7 @@ class Plan:
 
 def plan(what: str, graph: Graph, size: int = BATCH, named: str | None = None) -> Plan:
     """The :class:`Plan` of ``graph``: its batches, and the ``INSERT DATA`` of each (into the
-    graph ``named``, if given), all written now: :class:`~ccare.terms.TermError` for a term
+    graph ``named``, if given), all written now: :class:`~ccare.rdfio.terms.TermError` for a term
     that is not valid RDF.  Blank nodes are written as skolem IRIs (:func:`skolem_names`)."""
     names = skolem_names(graph)
     parts = list(batches(graph, size))

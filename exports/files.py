@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ccare.atomicio import OutputError, atomic_write, atomic_write_many
+from ccare.rdfio.atomic import OutputError, atomic_write, atomic_write_many
 
 __all__ = ["write", "write_tables"]
 
@@ -24,7 +24,7 @@ __all__ = ["write", "write_tables"]
 def write(path, content: bytes | str):
     """Write ``content`` to ``path`` atomically (``"-"``: standard output); return the path.
 
-    A failure (disk full, no permission) raises :class:`~ccare.atomicio.OutputError` naming
+    A failure (disk full, no permission) raises :class:`~ccare.rdfio.atomic.OutputError` naming
     the file; any earlier file at ``path`` is left as it was and no partial file remains.
     """
     data = content.encode("utf-8") if isinstance(content, str) else content

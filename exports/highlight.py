@@ -228,9 +228,9 @@ def read_json(path: str, limits=None):
     import json
     import sys
 
-    from ccare import prescan
     from ccare.errors import DataError
-    from ccare.rdfio import Limits, read_bounded
+    from ccare.rdfio import prescan
+    from ccare.rdfio.read import Limits, read_bounded
 
     limits = limits or Limits.from_env()
     if path == "-":

@@ -148,7 +148,7 @@ def blank_node_depth(graph: Graph) -> int:
 
 
 def _check_depth(graph: Graph) -> None:
-    from ccare.rdfio import Limits
+    from ccare.rdfio.read import Limits
 
     limit = Limits.from_env().max_depth
     d = blank_node_depth(graph)
@@ -166,8 +166,8 @@ def _canonical_lines(ntriples: bytes) -> list:
 
 def _canonical_quads(graph: Graph) -> list:
     """RDFC-1.0 labelled triples of ``graph``, computed in a worker that is stopped after
-    :data:`CANONICAL_TIMEOUT` seconds (see :mod:`ccare.bounded`)."""
-    from ccare.bounded import memory_limit, run_bounded
+    :data:`CANONICAL_TIMEOUT` seconds (see :mod:`ccare.query.sandbox`)."""
+    from ccare.query.sandbox import memory_limit, run_bounded
 
     _check_depth(graph)  # deep nesting crashes the labelling (a stack overflow in native code)
     text = ox.serialize((ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in graph),

@@ -9,7 +9,7 @@ Content-Security-Policy that forbids every fetch: it opens anywhere, offline, an
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> from ccare.graph.build import to_networkx
 >>> G = to_networkx(load())
 >>> step = lambda a, b, rel: {"from": a, "to": b, "relation": rel, "evidence": [], "inferred": False}

@@ -33,7 +33,7 @@ import re
 
 import networkx as nx
 
-from ccare import csvsafe
+from ccare.text import csvcells as csvsafe
 
 __all__ = ["NODE_COLUMNS", "EDGE_COLUMNS", "flat_graph", "graphml_bytes", "gexf_bytes", "csv_text"]
 
@@ -145,7 +145,7 @@ def gexf_bytes(G: nx.MultiDiGraph, lang: str = "en") -> bytes:
 def csv_text(G: nx.MultiDiGraph, table: str, raw: bool | None = None) -> str:
     """The ``nodes`` or ``edges`` table of ``G`` as CSV text (header row first, ``\\r\\n`` lines).
 
-    Cells a spreadsheet would run as formulas get a leading ``'`` (:mod:`ccare.csvsafe`)
+    Cells a spreadsheet would run as formulas get a leading ``'`` (:mod:`ccare.text.csvcells`)
     unless ``raw`` (default: the running command's ``--csv-raw``)."""
     buf = io.StringIO()
     if table == "nodes":

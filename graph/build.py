@@ -17,7 +17,7 @@ hand-made graph of the same shape as on the shipped map.
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> G = to_networkx(load())
 >>> G.nodes["fan-group"]["kind"], G.nodes["fan-group"]["needs"]
 ('product', ['ACTIVE', 'WORTH'])
@@ -40,9 +40,9 @@ import networkx as nx
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from ccare import bulk
-from ccare.kb import NEED_CODES, KnowledgeBase
+from ccare.kb.model import NEED_CODES, KnowledgeBase
 from ccare.ontology import CC, ID, QUDT
+from ccare.rdfio import bulk
 
 __all__ = [
     "KINDS",
@@ -172,9 +172,9 @@ def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
     """
     key = getattr(kb, "cache_key", None)
     if key is not None:
-        from ccare import cache
+        from ccare.kb import cache
 
-        key = cache.derived_key(key, __name__, "ccare.kb", "ccare.bulk", "networkx")
+        key = cache.derived_key(key, __name__, "ccare.kb.model", "ccare.rdfio.bulk", "networkx")
         G = cache.get_derived(key, "networkx")
         if isinstance(G, nx.MultiDiGraph):
             return G
@@ -188,7 +188,7 @@ def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
 
 
 def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
-    # Nodes, relations and objects are handled by key (ccare.bulk.key: an IRI's text), not
+    # Nodes, relations and objects are handled by key (ccare.rdfio.bulk.key: an IRI's text), not
     # as rdflib terms: a large map has hundreds of thousands of them, and rdflib builds and
     # hashes its terms in Python.
     g: Graph = kb.graph
@@ -281,7 +281,7 @@ def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
 
 
 def _evidence_json(evidence) -> list[dict]:
-    """Evidence tuples as :meth:`ccare.kb.Evidence.to_json` writes them."""
+    """Evidence tuples as :meth:`ccare.kb.model.Evidence.to_json` writes them."""
     return [{"source": s, "line": line, "quote": q} for s, line, q in evidence]
 
 
@@ -327,7 +327,7 @@ def products(G: nx.MultiDiGraph) -> list[str]:
 def node_entity(G: nx.MultiDiGraph, n: str) -> dict:
     """Node ``n`` as entity JSON: ``{"id", "iri", "type", "labels"}`` (``type`` a full IRI).
 
-    The same shape as :meth:`ccare.kb.Entity.to_json`.
+    The same shape as :meth:`ccare.kb.model.Entity.to_json`.
     """
     d = G.nodes[n]
     return {"id": n, "iri": d.get("iri"), "type": d.get("type_iri"), "labels": dict(d.get("labels") or {})}

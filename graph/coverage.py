@@ -7,7 +7,7 @@ assertion.
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> from ccare.graph.build import to_networkx
 >>> G = to_networkx(load())
 >>> values_by_need(G)["ACTIVE"]
@@ -25,7 +25,7 @@ from typing import Sequence
 import networkx as nx
 
 from ccare.graph.build import node_entity, products
-from ccare.kb import NEED_CODES
+from ccare.kb.model import NEED_CODES
 
 __all__ = ["values_by_need", "need_of_values", "CoverageRow", "coverage"]
 

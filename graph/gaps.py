@@ -8,7 +8,7 @@ loop, each with its evidence.
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> from ccare.graph.build import to_networkx
 >>> G = to_networkx(load())
 >>> g = gaps(G, ["mini-program", "fan-group"])

@@ -41,7 +41,7 @@ early.
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> from ccare.graph.build import to_networkx
 >>> G = to_networkx(load())
 >>> first = next(operating_loops(G))
@@ -69,7 +69,7 @@ from ccare.errors import UsageError
 from ccare.graph.build import FLOW_RELATIONS, flow_graph, require
 from ccare.graph.search import CycleSearch
 from ccare.graph.walks import Attachment, Walk, data_enters, rotate, walk
-from ccare.kb import NEED_CODES
+from ccare.kb.model import NEED_CODES
 from ccare.limits import Budget
 
 __all__ = [

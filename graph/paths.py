@@ -11,7 +11,7 @@ any entity may be on the path).
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> from ccare.graph.build import to_networkx
 >>> G = to_networkx(load())
 >>> [w.nodes for w in product_paths(G, "zhima-credit", "payment", k=1)]

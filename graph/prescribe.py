@@ -43,7 +43,7 @@ the offerings suiting the merchant that back it, all with evidence.
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> from ccare.graph.build import to_networkx
 >>> G = to_networkx(load())
 >>> first = next(prescriptions(G, ["mini-program"]))

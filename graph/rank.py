@@ -18,7 +18,7 @@ the operating loops pass through it.
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> from ccare.graph.build import to_networkx
 >>> G = to_networkx(load())
 >>> top = rank(G, "betweenness")[0]

@@ -38,7 +38,7 @@ from typing import Iterable, Sequence
 import networkx as nx
 
 from ccare.graph.build import FLOW_RELATIONS, node_entity
-from ccare.kb import NEED_CODES
+from ccare.kb.model import NEED_CODES
 
 __all__ = ["Step", "Attachment", "Walk", "best_edge", "walk", "data_enters", "needs_of", "rotate"]
 

@@ -7,7 +7,7 @@ flows before the drop and no longer can (``stranded``).
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> from ccare.graph.build import to_networkx
 >>> G = to_networkx(load())
 >>> w = whatif(G, "alipay-live")

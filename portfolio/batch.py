@@ -37,7 +37,7 @@ results hold the merchants answered so far, in order: a prefix of the portfolio.
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> from ccare.graph.build import to_networkx
 >>> from ccare.portfolio.index import Merchant
 >>> G = to_networkx(load())

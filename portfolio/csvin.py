@@ -14,7 +14,7 @@ A row with a fault (no id, an id seen before, an unknown product, scale or stage
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> from ccare.portfolio.names import Names
 >>> text = ("商家编号,商家名称,行业,规模,数字化阶段,使用产品\\n"
 ...         "M1,老乡鸡,餐饮,large,mature,商家粉丝群;coupons\\n"
@@ -38,10 +38,10 @@ from dataclasses import dataclass, field
 
 from rdflib import URIRef
 
-from ccare.csvsafe import unguard
 from ccare.errors import DataError, UnknownEntityError, UsageError
 from ccare.portfolio.names import Names
-from ccare.rdfio import Limits, read_bounded
+from ccare.rdfio.read import Limits, read_bounded
+from ccare.text.csvcells import unguard
 
 __all__ = [
     "COLUMNS",

@@ -14,7 +14,7 @@ never leave the server as triples.
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> from ccare.graph.build import to_networkx
 >>> kb = load()
 >>> recs = [{"iri": "https://w3id.org/ccare/id/merchant-M1", "id": "M1", "labels": {"zh": "老乡鸡"},
@@ -34,12 +34,12 @@ from urllib.parse import unquote
 import networkx as nx
 from rdflib import RDF, RDFS, URIRef
 
-from ccare import terms
 from ccare.graph.loops import OFFERING_KINDS
 from ccare.graph.prescribe import SCALES, STAGES
-from ccare.kb import KnowledgeBase
+from ccare.kb.model import KnowledgeBase
 from ccare.ontology import CC
-from ccare.store import oxigraph_of
+from ccare.rdfio import terms
+from ccare.rdfio.store import oxigraph_of
 
 __all__ = ["MERCHANTS_QUERY", "MERCHANT_COUNT_QUERY", "Merchant", "merchants", "from_records", "local_records",
            "records_from_rows"]

@@ -2,7 +2,7 @@
 
 :class:`Names` resolves each distinct cell text once (a portfolio of 20,000 merchants
 names the same dozen products over and over).  Products go through
-:meth:`ccare.kb.KnowledgeBase.resolve` restricted to products, so ids, zh and en labels
+:meth:`ccare.kb.model.KnowledgeBase.resolve` restricted to products, so ids, zh and en labels
 and alternative labels all work, and an unknown name comes back with near matches.
 Scales and stages are the map's ``cc:MerchantScale`` and ``cc:DigitalisationStage``
 individuals, by short name (``small``), id (``scale-small``) or label (``小商家``).
@@ -11,7 +11,7 @@ with a stable id minted from the text (:func:`industry_slug`).
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> names = Names(load())
 >>> names.kb.node_id(names.product("芝麻信用")), names.kb.node_id(names.scale("小商家"))
 ('zhima-credit', 'scale-small')
@@ -33,7 +33,7 @@ from rdflib.namespace import SKOS
 
 from ccare.errors import UnknownEntityError
 from ccare.graph.prescribe import SCALES, STAGES
-from ccare.kb import KnowledgeBase
+from ccare.kb.model import KnowledgeBase
 from ccare.ontology import CC, ID
 
 __all__ = ["Names", "industry_slug", "merchant_slug", "industry_iri", "merchant_iri"]

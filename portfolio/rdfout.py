@@ -18,7 +18,7 @@ the same bytes.
 Examples
 --------
 >>> import io
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> from ccare.portfolio.csvin import parse
 >>> from ccare.portfolio.names import Names
 >>> p = parse("id,name,products\\nM1,老乡鸡,商家粉丝群\\n", Names(load()), name="p.csv")

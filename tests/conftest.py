@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from ccare.cli import cli
-from ccare.kb import load
+from ccare.kb.model import load
 
 #: pytester runs small suites of their own (tests/test_hygiene.py checks this file's guards)
 pytest_plugins = ["pytester"]
@@ -178,7 +178,7 @@ def pytest_unconfigure(config):
 
 
 def pytest_report_header(config):
-    from ccare.store import store_kind
+    from ccare.rdfio.store import store_kind
 
     return [f"ccare store: {store_kind()}", f"ccare test artifacts (screenshots): {_artifacts()}"]
 

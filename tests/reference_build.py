@@ -10,7 +10,7 @@ import networkx as nx
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from ccare.kb import NEED_CODES, KnowledgeBase
+from ccare.kb.model import NEED_CODES, KnowledgeBase
 from ccare.ontology import CC, ID, QUDT
 
 #: node kind by class, most specific first

@@ -13,10 +13,10 @@ import urllib.request
 
 import pytest
 
-from ccare import bounded
-from ccare.bounded import CutShort, NetworkRefused, WorkerDied, call_bounded, run_bounded
 from ccare.errors import QueryError, UsageError
 from ccare.limits import EXIT_CUT_SHORT
+from ccare.query import sandbox as bounded
+from ccare.query.sandbox import CutShort, NetworkRefused, WorkerDied, call_bounded, run_bounded
 from loopback import loopback_server
 
 

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from ccare import cache, loader
-from ccare.kb import load
-from ccare.store import STORES, kind_of, store_kind
+from ccare.kb import cache, loader
+from ccare.kb.model import load
+from ccare.rdfio.store import STORES, kind_of, store_kind
 from graphs import assert_same_graph
 
 
@@ -170,7 +170,7 @@ def test_the_key_covers_the_loading_code(tmp_path, monkeypatch):
     serves a map the current code would not build (issue 12, 'one cache rule')."""
     a = loader.Input("a", b"<urn:a> <urn:b> <urn:c> .", "turtle", "file:///x/")
     before = cache.key([a], "oxigraph")
-    assert "ccare.loader" in cache.LOAD_CODE and "ccare.kb" in cache.LOAD_CODE
+    assert "ccare.kb.loader" in cache.LOAD_CODE and "ccare.kb.model" in cache.LOAD_CODE
     monkeypatch.setattr(cache, "code_digest", lambda modules=cache.LOAD_CODE: "0" * 64)
     assert cache.key([a], "oxigraph") != before
 

@@ -341,7 +341,7 @@ def test_validate_and_cache_print_csv_and_write_o(ccare, tmp_path):
 def test_without_fork_the_commands_run_as_the_readme_says(ccare, monkeypatch):
     """Windows has no ``fork``: the worker is a thread (README, "Supported platforms"), and
     the commands that use it still answer, with no traceback."""
-    import ccare.bounded as bounded
+    import ccare.query.sandbox as bounded
 
     monkeypatch.delattr(bounded.os, "fork")
     r = ccare("sparql", "ASK { ccid:fan-group cc:serves ccid:interactive }", "--format", "json")

@@ -29,7 +29,7 @@ from ccare.endpoint.remote import connect
 from ccare.endpoint.upload import file_graph, upload
 from ccare.graph.build import to_networkx
 from ccare.graph.loops import operating_loops
-from ccare.kb import load
+from ccare.kb.model import load
 from ccare.portfolio.index import local_records, merchants
 from virtuoso import _die_with_parent
 

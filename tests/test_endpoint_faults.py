@@ -16,8 +16,8 @@ from rdflib import Graph
 
 from ccare.endpoint.client import Endpoint, EndpointError, EndpointTimeout
 from ccare.endpoint.remote import MAX_PAGES, RemoteKnowledgeBase
-from ccare.kb import load
-from ccare.rdfio import Limits
+from ccare.kb.model import load
+from ccare.rdfio.read import Limits
 from loopback import loopback_server
 from rogue import count, http, rogue, rows, silence, trickle
 

@@ -21,7 +21,7 @@ from ccare.exports.safe import script_json
 from ccare.graph.build import to_networkx
 from ccare.graph.loops import LoopSpec, operating_loops
 from ccare.graph.prescribe import prescriptions
-from ccare.kb import load
+from ccare.kb.model import load
 
 DATA = Path(__file__).resolve().parent / "data" / "exports"
 XSS = DATA / "xss.ttl"

@@ -16,9 +16,9 @@ from rdflib.compare import graph_diff, isomorphic
 
 from ccare.exports.inference import entailed
 from ccare.exports.rdf import FORMATS, canonical_graph, serialize
-from ccare.kb import load
+from ccare.kb.model import load
 from ccare.ontology import CC, ID
-from ccare.rdfio import parse_text
+from ccare.rdfio.read import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "extension.ttl"
@@ -93,7 +93,7 @@ def test_same_map_in_another_order_gives_the_same_bytes(kb):
 
 _DIGEST = """
 import hashlib, sys
-from ccare.kb import load
+from ccare.kb.model import load
 from ccare.exports.rdf import FORMATS, serialize
 g = load().graph
 for fmt in sorted(FORMATS):

@@ -13,7 +13,7 @@ from rdflib.namespace import SKOS
 
 from ccare import ontology
 from ccare.errors import AmbiguousEntityError, UnknownEntityError
-from ccare.kb import load, shipped_graph
+from ccare.kb.model import load, shipped_graph
 from ccare.ontology import CC, ID
 
 SOURCE = "alipay-openday-c-care-2023.zh.txt"

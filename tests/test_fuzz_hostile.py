@@ -11,7 +11,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from ccare.cli import cli
 from ccare.errors import DataError
-from ccare.rdfio import Limits, parse_text
+from ccare.rdfio.read import Limits, parse_text
 
 FAST = settings(max_examples=150, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
 CLI = settings(max_examples=40, deadline=15000, suppress_health_check=[HealthCheck.too_slow])

@@ -6,7 +6,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from ccare.graph.build import FLOW_RELATIONS, flow_graph, node_entity, relation_iri, to_networkx, to_rdf_triples
-from ccare.kb import load
+from ccare.kb.model import load
 from ccare.ontology import CC
 
 

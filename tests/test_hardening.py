@@ -24,10 +24,15 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from ccare import atomicio, bounded, cache, csvsafe, render, termsafe
 from ccare.errors import AmbiguousEntityError, CcareError, DataError, QueryError, UnknownEntityError, UsageError
-from ccare.kb import load
+from ccare.kb import cache
+from ccare.kb.model import load
 from ccare.ontology import CC, ID
+from ccare.query import sandbox as bounded
+from ccare.rdfio import atomic as atomicio
+from ccare.text import csvcells as csvsafe
+from ccare.text import render
+from ccare.text import terminal as termsafe
 
 EXAMPLE_CSV = Path(__file__).resolve().parent.parent / "examples" / "portfolio.csv"
 
@@ -377,7 +382,7 @@ def test_import_takes_the_guard_off_and_portfolio_csv_puts_it_back(ccare, tmp_pa
 
 def test_portfolio_csv_read_back_by_import_is_exact(tmp_path):
     """What ccare writes (guarded), ccare's reader gives back exactly."""
-    from ccare.kb import load
+    from ccare.kb.model import load
     from ccare.portfolio.csvin import parse
     from ccare.portfolio.names import Names
 
@@ -465,7 +470,7 @@ def test_a_broken_record_is_reported_and_the_rest_read(ccare, tmp_path, bad, why
 
 
 def test_several_broken_records_are_each_reported(tmp_path):
-    from ccare.kb import load
+    from ccare.kb.model import load
     from ccare.portfolio.csvin import parse
     from ccare.portfolio.names import Names
 
@@ -476,7 +481,7 @@ def test_several_broken_records_are_each_reported(tmp_path):
 
 
 def test_a_multiline_quoted_cell_still_reads(tmp_path):
-    from ccare.kb import load
+    from ccare.kb.model import load
     from ccare.portfolio.csvin import parse
     from ccare.portfolio.names import Names
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from rdflib import RDFS, Graph, Literal
 
-from ccare import atomicio
 from ccare.ontology import ID
+from ccare.rdfio import atomic as atomicio
 
 MARKUP = Path(__file__).resolve().parent / "data" / "hostile" / "markup-label.ttl"
 LABEL_EN = "<script>alert('x')</script><b>bold</b>"

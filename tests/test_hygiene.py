@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ccare import cache
+from ccare.kb import cache
 
 XDG = ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
 

@@ -16,8 +16,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from ccare.endpoint.upload import insert_data
 from ccare.errors import QueryError
-from ccare.sparql import QuerySyntaxError, checked, expand_escapes
-from ccare.terms import TermError, term
+from ccare.query.sparql import QuerySyntaxError, checked, expand_escapes
+from ccare.rdfio.terms import TermError, term
 from loopback import loopback_server
 
 # The reproduction: rdflib expands \u0022 across the whole text and sees two

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import ccare.commands.sparql as sparql_cmd
-from ccare.atomicio import atomic_write
+from ccare.rdfio.atomic import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from rdflib import RDFS, Graph, URIRef
 
-from ccare import prescan
 from ccare.errors import DataError, UsageError
-from ccare.kb import KnowledgeBase
-from ccare.rdfio import Limits, parse_file, parse_text, read_bounded
-from ccare.validation import PYSHACL_OPTIONS
+from ccare.kb.model import KnowledgeBase
+from ccare.query.shacl import PYSHACL_OPTIONS
+from ccare.rdfio import prescan
+from ccare.rdfio.read import Limits, parse_file, parse_text, read_bounded
 from loopback import loopback_server
 
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"

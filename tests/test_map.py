@@ -7,9 +7,9 @@ from rdflib import RDF, RDFS, Literal
 from rdflib.namespace import OWL, SKOS
 
 from ccare import ontology
-from ccare.kb import load, shipped_graph
+from ccare.kb.model import load, shipped_graph
 from ccare.ontology import CC, ID, QUDT
-from ccare.validation import validate
+from ccare.query.shacl import validate
 
 SHIPPED = load()
 G = SHIPPED.graph
@@ -98,7 +98,7 @@ def test_every_term_has_zh_and_en_label_and_definition():
 
 
 def test_every_relation_triple_has_an_evidenced_assertion():
-    from ccare.kb import RELATIONS
+    from ccare.kb.model import RELATIONS
 
     for p in RELATIONS:
         for s, o in G.subject_objects(p):

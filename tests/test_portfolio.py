@@ -18,7 +18,7 @@ from ccare.graph.build import to_networkx
 from ccare.graph.gaps import gaps
 from ccare.graph.loops import LoopSpec
 from ccare.graph.prescribe import SCALES, STAGES, prescriptions
-from ccare.kb import load
+from ccare.kb.model import load
 from ccare.limits import Budget
 from ccare.portfolio.batch import run
 from ccare.portfolio.index import Merchant, merchants

@@ -16,7 +16,7 @@ import pytest
 
 from ccare.graph.build import FLOW_RELATIONS, flow_graph
 from ccare.graph.loops import LoopSpec
-from ccare.kb import NEED_CODES
+from ccare.kb.model import NEED_CODES
 from ccare.limits import EXIT_CUT_SHORT
 from test_query_properties import _brute, pagerank_exact
 

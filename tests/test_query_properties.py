@@ -24,7 +24,7 @@ from ccare.graph.prescribe import prescriptions
 from ccare.graph.rank import pagerank
 from ccare.graph.search import CycleSearch
 from ccare.graph.whatif import whatif
-from ccare.kb import NEED_CODES
+from ccare.kb.model import NEED_CODES
 from ccare.limits import Budget
 
 PUBLIC, PRIVATE = "public-domain", "private-domain"

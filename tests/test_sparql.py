@@ -11,7 +11,7 @@ import pytest
 from rdflib import Graph
 
 from ccare.ontology import CC, ID
-from ccare.sparql import QueryRefused, QuerySyntaxError, prepare
+from ccare.query.sparql import QueryRefused, QuerySyntaxError, prepare
 from loopback import loopback_server
 
 FAN_VALUES = "SELECT ?v WHERE { ccid:fan-group cc:serves ?v } ORDER BY ?v"

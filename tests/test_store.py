@@ -19,12 +19,12 @@ from rdflib.namespace import RDFS, XSD
 
 from ccare.errors import DataError, UsageError
 from ccare.graph.build import to_networkx
-from ccare.kb import load
-from ccare.loader import materialise
+from ccare.kb.loader import materialise
+from ccare.kb.model import load
+from ccare.kb.synth import synth_turtle
 from ccare.ontology import CC
-from ccare.store import STORES, OxigraphStore, kind_of, load_bytes, new_graph, oxigraph_of, store_kind
-from ccare.synth import synth_turtle
-from ccare.validation import validate
+from ccare.query.shacl import validate
+from ccare.rdfio.store import STORES, OxigraphStore, kind_of, load_bytes, new_graph, oxigraph_of, store_kind
 from graphs import assert_same_graph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -297,8 +297,8 @@ import pyoxigraph as ox  # noqa: E402
 from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from ccare import bulk  # noqa: E402
-from ccare.store import from_ox  # noqa: E402
+from ccare.rdfio import bulk  # noqa: E402
+from ccare.rdfio.store import from_ox  # noqa: E402
 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=25)  # any character but lone surrogates
 _LITERALS = st.one_of(

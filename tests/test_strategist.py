@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccare.kb import NEED_CODES
+from ccare.kb.model import NEED_CODES
 
 LAOXIANGJI = "fan-group,multi-channel-joining,joining-gift,coupons,member-operation"
 

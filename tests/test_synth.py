@@ -8,10 +8,10 @@ import pytest
 from rdflib import RDF, RDFS, Literal
 from rdflib.namespace import SKOS
 
-from ccare.kb import load
+from ccare.kb.model import load
+from ccare.kb.synth import SHIPPED_PRODUCTS, VALUES, product_id, synth_turtle
 from ccare.ontology import CC, ID
-from ccare.synth import SHIPPED_PRODUCTS, VALUES, product_id, synth_turtle
-from ccare.validation import validate
+from ccare.query.shacl import validate
 
 
 def _text(**kw) -> str:

@@ -20,7 +20,7 @@ from rdflib import Graph
 
 from ccare.endpoint.client import Endpoint
 from ccare.endpoint.remote import RemoteKnowledgeBase
-from ccare.kb import load
+from ccare.kb.model import load
 from ccare.portfolio.index import local_records
 from virtuoso import PASSWORD, USER, virtuoso_server
 

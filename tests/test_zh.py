@@ -436,7 +436,7 @@ def test_the_page_reads_chinese_in_a_browser(ccare, tmp_path, browser):
 
 def test_show_speaks_chinese_for_every_kind(ccare, kb):
     """One entity of every kind ``ccare list`` knows, shown in Chinese (facts all of them)."""
-    from ccare.kb import KINDS
+    from ccare.kb.model import KINDS
 
     names = set()
     for kind in sorted(KINDS):
@@ -471,7 +471,7 @@ def test_every_rule_of_the_map_has_its_chinese():
     """The map's SHACL rules are written in English: each needs its Chinese in ccare.i18n."""
     from rdflib import Namespace
 
-    from ccare.validation import shapes_graph
+    from ccare.query.shacl import shapes_graph
 
     SH = Namespace("http://www.w3.org/ns/shacl#")
     shapes = shapes_graph()

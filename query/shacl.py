@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> report = validate(load())
 >>> report.conforms, len(report.violations)
 (True, 0)
@@ -17,8 +17,8 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from ccare import ontology
-from ccare.kb import KnowledgeBase
-from ccare.rdfio import parse_text
+from ccare.kb.model import KnowledgeBase
+from ccare.rdfio.read import parse_text
 
 __all__ = ["Violation", "Report", "PYSHACL_OPTIONS", "DEFAULT_TIMEOUT", "shapes_graph", "validate"]
 
@@ -101,11 +101,11 @@ def validate(kb: KnowledgeBase, timeout: float | None = None) -> Report:
 
     pyshacl runs with :data:`PYSHACL_OPTIONS`: it reads only the graph it is given.
     With a ``timeout`` (seconds) it runs in a child process that is stopped when the time
-    is up or the memory limit is reached (:func:`ccare.bounded.call_bounded`), raising
-    :class:`~ccare.bounded.CutShort`.
+    is up or the memory limit is reached (:func:`ccare.query.sandbox.call_bounded`), raising
+    :class:`~ccare.query.sandbox.CutShort`.
     """
     if timeout is not None:
-        from ccare.bounded import call_bounded, memory_limit
+        from ccare.query.sandbox import call_bounded, memory_limit
 
         return call_bounded(lambda: _validate(kb), timeout=timeout, what="validation", memory=memory_limit())
     return _validate(kb)

@@ -1,7 +1,7 @@
 """A quantitative fact as a reader reads it: the number, its bound, what it counts, its status.
 
 :func:`value_text` writes the number of a fact (the ``facts`` of ``ccare show --format
-json``, or :meth:`ccare.kb.Quantity.to_json`) the way the source's reader would say it: a
+json``, or :meth:`ccare.kb.model.Quantity.to_json`) the way the source's reader would say it: a
 percentage names what it is a share of, a count names what it counts, a bound says "more
 than" or "about", and Chinese counts use 万 and 亿 where the number is round in them.
 :func:`status_text` adds what kind of figure it is and the date it holds at.

@@ -14,7 +14,7 @@ In the child, as defence in depth behind the checks of the callers:
   fails at the first step, and ``connect``, ``bind`` and ``sendto`` are refused too), name
   lookups, ``urllib`` requests and new processes (:class:`NetworkRefused`).  The hook sees
   what Python code does; what runs there is checked before it runs (the query text is
-  checked for ``SERVICE`` by :mod:`ccare.sparql`), as native code opens sockets unseen;
+  checked for ``SERVICE`` by :mod:`ccare.query.sparql`), as native code opens sockets unseen;
 - memory is bounded (``memory`` bytes): the parent stops the child when the memory it
   holds for itself (its own pages and those copied on write, from ``/proc``) passes the
   limit, and the child's address space is capped at what it inherited plus the limit,
@@ -80,7 +80,7 @@ _DENIED_EVENTS = frozenset({
 
 def memory_limit(environ=None) -> int:
     """Bytes a worker may add to the process: ``CCARE_MAX_MEMORY`` (``8G``, ``512M``) or 4 GiB."""
-    from ccare.rdfio import _size
+    from ccare.rdfio.read import _size
 
     environ = os.environ if environ is None else environ
     raw = environ.get("CCARE_MAX_MEMORY", "").strip()

@@ -1,8 +1,8 @@
 """Loading the map: the shipped files and the user's, into one graph, through the cache.
 
 :func:`load_graph` reads every input's bytes, and either takes the finished graph from
-the parse cache (:mod:`ccare.cache`, keyed by those bytes) or parses the inputs into a
-new graph on the chosen store (:mod:`ccare.store`) and materialises the assertions
+the parse cache (:mod:`ccare.kb.cache`, keyed by those bytes) or parses the inputs into a
+new graph on the chosen store (:mod:`ccare.rdfio.store`) and materialises the assertions
 (:func:`materialise`), then offers the result to the cache.
 
 Examples
@@ -27,8 +27,8 @@ from rdflib import RDF, Graph, Literal, URIRef
 
 from ccare import ontology
 from ccare.ontology import CC, ID
-from ccare.rdfio import Limits, format_for, read_bounded
-from ccare.store import load_bytes, new_graph, oxigraph_of, store_kind
+from ccare.rdfio.read import Limits, format_for, read_bounded
+from ccare.rdfio.store import load_bytes, new_graph, oxigraph_of, store_kind
 
 __all__ = ["Input", "shipped_inputs", "read_input", "build_graph", "load_graph", "load_keyed", "materialise"]
 
@@ -36,7 +36,7 @@ __all__ = ["Input", "shipped_inputs", "read_input", "build_graph", "load_graph",
 @dataclass(frozen=True)
 class Input:
     """One RDF input: its ``name`` in messages, its bytes, its format and base IRI, and
-    the :class:`~ccare.rdfio.Limits` it is checked against (``None``: the user's, from
+    the :class:`~ccare.rdfio.read.Limits` it is checked against (``None``: the user's, from
     the environment)."""
 
     name: str
@@ -83,9 +83,9 @@ def load_graph(
 ) -> Graph:
     """The shipped map (unless ``shipped`` is false) merged with the files in ``data``.
 
-    ``store`` names the store kind (:func:`ccare.store.store_kind`); ``cache`` turns the
+    ``store`` names the store kind (:func:`ccare.rdfio.store.store_kind`); ``cache`` turns the
     parse cache on or off (default: on unless ``CCARE_NO_CACHE`` is set, see
-    :mod:`ccare.cache`).
+    :mod:`ccare.kb.cache`).
     """
     return load_keyed(data, shipped=shipped, store=store, cache=cache)[0]
 
@@ -99,7 +99,7 @@ def load_keyed(
 ) -> tuple[Graph, str | None]:
     """:func:`load_graph`, and the cache key of its inputs (``None`` with the cache off),
     under which what is derived from the graph may be cached too."""
-    from ccare import cache as parse_cache
+    from ccare.kb import cache as parse_cache
 
     kind = store_kind(store)
     inputs = [*(shipped_inputs() if shipped else ()), *(read_input(p) for p in data)]

@@ -13,13 +13,13 @@ algebra, never the text:
 
 :func:`run` evaluates the query with rdflib's evaluator on the map's graph (never a
 store's own engine, so what runs is exactly what was checked) in a child process
-(:mod:`ccare.bounded`) that is killed when the time is up, cannot reach the network,
+(:mod:`ccare.query.sandbox`) that is killed when the time is up, cannot reach the network,
 and has a memory ceiling; results arrive in batches, so a query that is cut short still
 shows the rows it found.
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> g = load().graph
 >>> r = run(g, "SELECT ?v WHERE { ccid:fan-group cc:serves ?v } ORDER BY ?v", timeout=30)
 >>> r.kind, r.vars, [str(row[0]).rsplit("/", 1)[1] for row in r.rows]
@@ -46,10 +46,10 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
 
-from ccare import csvsafe
-from ccare.bounded import run_bounded
 from ccare.errors import QueryError
 from ccare.ontology import PREFIXES
+from ccare.query.sandbox import run_bounded
+from ccare.text import csvcells as csvsafe
 
 __all__ = [
     "QueryRefused",
@@ -290,7 +290,7 @@ def _evaluate(graph: Graph, text: str, namespaces: dict):
     property paths (``p+``) do not recurse in Python, where rdflib's hit RecursionError
     on chains of about ten thousand links.  On rdflib's stores, rdflib evaluates it.
     """
-    from ccare.store import oxigraph_of
+    from ccare.rdfio.store import oxigraph_of
 
     sent, query = checked(text, namespaces)
     kind = query.algebra.name.removesuffix("Query").upper()  # SelectQuery -> SELECT
@@ -323,7 +323,7 @@ def _evaluate(graph: Graph, text: str, namespaces: dict):
 def _evaluate_oxigraph(store, sent: str, kind: str, variables: list[str]):
     import pyoxigraph as ox
 
-    from ccare.rdfio import to_rdflib
+    from ccare.rdfio.read import to_rdflib
 
     try:
         res = store.query(sent)

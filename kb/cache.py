@@ -13,7 +13,7 @@ recently used first.
   elsewhere), subfolder ``parse``.  Deleting it is always safe.
 - ``CCARE_NO_CACHE=1`` (or ``--no-cache``) turns the cache off: nothing is read or
   written.
-- Entries are written whole or not at all (:mod:`ccare.atomicio`); one that cannot be
+- Entries are written whole or not at all (:mod:`ccare.rdfio.atomic`); one that cannot be
   read back (truncated, damaged, edited, from another version) is deleted and rebuilt.
 - Every entry carries a keyed digest (BLAKE2b with a secret of 32 random bytes kept in
   ``key`` beside the ``parse`` folder, created readable by its owner only); an entry is
@@ -38,7 +38,7 @@ Examples
 >>> saved = os.environ.get("CCARE_CACHE_DIR")
 >>> tmp = tempfile.TemporaryDirectory()
 >>> os.environ["CCARE_CACHE_DIR"] = tmp.name
->>> from ccare.loader import shipped_inputs, build_graph
+>>> from ccare.kb.loader import shipped_inputs, build_graph
 >>> k = key(shipped_inputs(), "oxigraph")
 >>> get(k, "oxigraph") is None
 True
@@ -70,8 +70,8 @@ import rdflib
 from rdflib import Graph
 
 from ccare import __version__
-from ccare.atomicio import atomic_write
-from ccare.store import from_ox, kind_of, new_graph, oxigraph_of
+from ccare.rdfio.atomic import atomic_write
+from ccare.rdfio.store import from_ox, kind_of, new_graph, oxigraph_of
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -128,8 +128,8 @@ def enabled(cache: bool | None = None) -> bool:
 
 #: ccare's modules whose code turns input bytes into the loaded map: the parse cache's key
 #: covers their source, so a change to how a map is read or materialised is a new entry.
-LOAD_CODE = ("ccare.cache", "ccare.loader", "ccare.store", "ccare.rdfio", "ccare.prescan", "ccare.bulk",
-             "ccare.kb", "ccare.terms", "ccare.ontology")
+LOAD_CODE = ("ccare.kb.cache", "ccare.kb.loader", "ccare.kb.model", "ccare.rdfio.store", "ccare.rdfio.read",
+             "ccare.rdfio.prescan", "ccare.rdfio.bulk", "ccare.rdfio.terms", "ccare.ontology")
 
 _CODE_DIGESTS: dict = {}
 
@@ -155,7 +155,7 @@ def code_digest(modules: Sequence[str] = LOAD_CODE) -> str:
 
 
 def key(inputs: Sequence, kind: str) -> str:
-    """The cache key of ``inputs`` (:class:`ccare.loader.Input`) loaded on a ``kind`` store
+    """The cache key of ``inputs`` (:class:`ccare.kb.loader.Input`) loaded on a ``kind`` store
     by this code (:func:`code_digest`)."""
     h = hashlib.sha256()
 

@@ -10,7 +10,7 @@ ccare keeps :class:`rdflib.Graph` as its API and chooses the store under it:
 - ``memory``: rdflib's ``Memory`` store, everything in pure Python; slower to load and
   query, but with no native code between the user and rdflib.
 
-The choice comes from the ``store=`` argument of :func:`ccare.kb.load`, else the
+The choice comes from the ``store=`` argument of :func:`ccare.kb.model.load`, else the
 ``CCARE_STORE`` environment variable, else ``oxigraph``.
 
 Oxigraph gives plain strings the datatype ``xsd:string`` explicitly, where rdflib
@@ -42,7 +42,7 @@ from rdflib.store import Store
 
 from ccare import ontology
 from ccare.errors import DataError, UsageError
-from ccare.rdfio import FORMATS, Limits, check_input, explain, parse_bytes
+from ccare.rdfio.read import FORMATS, Limits, check_input, explain, parse_bytes
 
 __all__ = [
     "STORES",
@@ -329,13 +329,13 @@ def load_bytes(
 ) -> None:
     """Check and parse ``data`` (rdflib format name, or Oxigraph format) into ``graph``.
 
-    The checks and the errors are :mod:`ccare.rdfio`'s (:func:`~ccare.rdfio.check_input`
+    The checks and the errors are :mod:`ccare.rdfio.read`'s (:func:`~ccare.rdfio.read.check_input`
     before parsing, a :class:`~ccare.errors.DataError` naming ``name``, the line and the
     column).  On Oxigraph, Turtle, TriG, N-Triples and N-Quads are parsed straight into
     the store, with no per-triple Python work; a syntax error adds nothing.  After a term
     over the length limit (or an RDF 1.2 triple term, which rdflib cannot hold) is
     refused, ``graph`` must be dropped.  Other formats, and other stores, go through
-    :func:`ccare.rdfio.parse_bytes`.
+    :func:`ccare.rdfio.read.parse_bytes`.
     """
     st = oxigraph_of(graph)
     oxfmt = fmt if isinstance(fmt, ox.RdfFormat) else FORMATS.get(fmt)

@@ -23,7 +23,7 @@ Each column of a row comes back in one of three forms, named by a letter of the 
 
 Examples
 --------
->>> from ccare.loader import load_graph
+>>> from ccare.kb.loader import load_graph
 >>> q = 'SELECT ?x ?n WHERE { ?x <http://www.w3.org/2004/02/skos/core#notation> ?n } ORDER BY ?n LIMIT 2'
 >>> rows(load_graph(store="oxigraph", cache=False), q, "kt")
 [('https://w3id.org/ccare/id/active', rdflib.term.Literal('ACTIVE')), ('https://w3id.org/ccare/id/efficiency',
@@ -48,9 +48,9 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from ccare import terms
 from ccare.ontology import CC
-from ccare.store import oxigraph_of
+from ccare.rdfio import terms
+from ccare.rdfio.store import oxigraph_of
 
 __all__ = ["gc_paused", "key", "term", "rows", "later", "iri_values", "evidence", "assertions", "names", "typed",
            "types", "outgoing", "labels"]
@@ -197,7 +197,7 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def _tsv_literal(c: str) -> Literal:
-    """The rdflib literal in TSV cell ``c``, as :func:`ccare.store.from_ox` makes it."""
+    """The rdflib literal in TSV cell ``c``, as :func:`ccare.rdfio.store.from_ox` makes it."""
     if c[0] != '"':
         kind = "boolean" if c in ("true", "false") else "double" if "e" in c or "E" in c else \
             "decimal" if "." in c else "integer"

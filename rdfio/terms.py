@@ -24,8 +24,8 @@ Oxigraph's ``\uXXXX`` escapes as ``\UXXXXXXXX``.
 >>> term(URIRef("http://ex/a> . } ; DROP ALL ; INSERT DATA { <http://ex/b"))
 Traceback (most recent call last):
 ...
-ccare.terms.TermError: not an absolute IRI: 'http://ex/a> . } ; DROP ALL ; INSERT DATA { <http://ex/b' (Invalid IRI
-code point '>')
+ccare.rdfio.terms.TermError: not an absolute IRI: 'http://ex/a> . } ; DROP ALL ; INSERT DATA {
+<http://ex/b' (Invalid IRI code point '>')
 >>> term(BNode("b0"), label="b0")
 '_:b0'
 >>> values("s", [URIRef("http://ex/b"), URIRef("http://ex/a")])

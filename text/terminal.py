@@ -4,7 +4,7 @@ While a ``ccare`` command runs, :func:`guarded` puts a filter in front of standa
 and standard error: every control character (C0 but tab and newline, DEL, C1; a carriage
 return unless it ends a line), and the bidirectional embeddings, overrides and isolates
 ("Trojan Source") are written as ``\\uXXXX``, the same escaping table cells get
-(:func:`ccare.render.printable`).  Sentence lines, tables, messages naming files, error
+(:func:`ccare.text.render.printable`).  Sentence lines, tables, messages naming files, error
 text from an endpoint: all of it goes through the filter, so no command can forget it.
 JSON stays valid and means the same (``\\u202e`` is a JSON escape of the same character).
 

@@ -64,7 +64,7 @@ def _file_mode(target: Path) -> int:
 
 def _stdout(binary: bool):
     """Standard output for machine-readable bytes: raw when piped, terminal-safe on a terminal."""
-    from ccare import termsafe
+    from ccare.text import terminal as termsafe
 
     return termsafe.machine_stdout(binary)
 
@@ -195,7 +195,7 @@ def _into_special(target: Path, shown, binary: bool, encoding):
         with os.fdopen(fd, "wb", closefd=True) as out:
             fd = None
             if terminal:
-                from ccare.termsafe import SafeBinary
+                from ccare.text.terminal import SafeBinary
 
                 out = SafeBinary(out, force=True)
             while chunk := spool.read(1024**2):

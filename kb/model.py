@@ -8,7 +8,7 @@ what, and everything about one entity, each fact with its evidence.
 
 Examples
 --------
->>> from ccare.kb import load
+>>> from ccare.kb.model import load
 >>> kb = load()
 >>> kb.resolve("商家粉丝群") == kb.resolve("fan-group")
 True
@@ -33,10 +33,10 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import OWL, SKOS
 from rdflib.term import Node
 
-from ccare import bulk
 from ccare.errors import AmbiguousEntityError, UnknownEntityError, UsageError
-from ccare.loader import build_graph, load_keyed, materialise, shipped_inputs
+from ccare.kb.loader import build_graph, load_keyed, materialise, shipped_inputs
 from ccare.ontology import CC, ID, QUDT
+from ccare.rdfio import bulk
 
 __all__ = [
     "NEED_CODES",
@@ -193,7 +193,7 @@ class ProductRow:
 def shipped_graph(*, store: str | None = None) -> Graph:
     """A new graph holding the shipped ontology and knowledge base (assertions materialised).
 
-    ``store`` names the store kind (see :mod:`ccare.store`); the parse cache is not used.
+    ``store`` names the store kind (see :mod:`ccare.rdfio.store`); the parse cache is not used.
     """
     return build_graph(shipped_inputs(), store)
 
@@ -215,10 +215,10 @@ def load(
     shipped : bool
         Include the shipped ontology and knowledge base (default).
     store : {"oxigraph", "memory"}, optional
-        The store under the graph (:mod:`ccare.store`); default ``$CCARE_STORE``, else
+        The store under the graph (:mod:`ccare.rdfio.store`); default ``$CCARE_STORE``, else
         ``oxigraph``.
     cache : bool, optional
-        Use the parse cache (:mod:`ccare.cache`); default: yes, unless ``$CCARE_NO_CACHE``
+        Use the parse cache (:mod:`ccare.kb.cache`); default: yes, unless ``$CCARE_NO_CACHE``
         is set.
 
     Raises
@@ -279,7 +279,7 @@ class KnowledgeBase:
     def prefetch(self, pool) -> None:
         """Start reading the rows of the evidence and assertion indexes in ``pool`` (a
         thread pool), for a caller about to do Python work of its own first; the indexes
-        take them when first used.  See :func:`ccare.bulk.later`."""
+        take them when first used.  See :func:`ccare.rdfio.bulk.later`."""
         for index, read in (("_evidence", bulk.evidence), ("_assertion_index", bulk.assertions)):
             if index not in self.__dict__ and index not in self._pending:
                 self._pending[index] = bulk.later(self.graph, read, pool)
@@ -441,7 +441,7 @@ class KnowledgeBase:
 
     @cached_property
     def _evidence(self) -> dict:
-        """Node key (:func:`ccare.bulk.key`) -> its evidence as sorted ``(source, line,
+        """Node key (:func:`ccare.rdfio.bulk.key`) -> its evidence as sorted ``(source, line,
         quote)`` tuples, for every node with ``cc:evidence`` (one query)."""
         first: dict = {}
         for x, ev, src, line, quote in self._rows("_evidence", bulk.evidence):

@@ -3,7 +3,7 @@
 Parsing goes through Oxigraph's parsers (``pyoxigraph``): they are fast and never fetch
 anything (a JSON-LD ``@context`` naming another document is an error, not a download).
 Before a parser sees the bytes, :func:`check_input` refuses what would make it hang, eat
-memory or crash (see :mod:`ccare.prescan`), within :class:`Limits` the user can raise
+memory or crash (see :mod:`ccare.rdfio.prescan`), within :class:`Limits` the user can raise
 through environment variables.  The triples are then added to an ordinary
 :class:`rdflib.Graph`, all at once: a file that fails adds nothing.
 
@@ -44,8 +44,8 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.util import guess_format
 
-from ccare import prescan
 from ccare.errors import DataError
+from ccare.rdfio import prescan
 
 __all__ = [
     "FORMATS",
@@ -193,7 +193,7 @@ def _triples(quads, limits: Limits):
 
 
 def check_input(data: bytes | str, fmt, *, name: str, limits: Limits | None = None) -> bytes:
-    """The bytes a parser may read, after the checks of :mod:`ccare.prescan`.
+    """The bytes a parser may read, after the checks of :mod:`ccare.rdfio.prescan`.
 
     Call this before handing untrusted RDF to any parser: it refuses files over the size
     limit, UTF-16/32, NUL bytes, RDF/XML that is not well-formed, not UTF-8 or has a
@@ -421,8 +421,8 @@ def _check_term(term, data: bytes, name: str) -> None:
     or a space, a bad language tag), with the line where it first appears in the file."""
     from xml.sax.saxutils import escape
 
-    from ccare.terms import TermError
-    from ccare.terms import term as sparql_term
+    from ccare.rdfio.terms import TermError
+    from ccare.rdfio.terms import term as sparql_term
 
     if isinstance(term, BNode):
         return
@@ -451,7 +451,7 @@ def read_bounded(path: str | os.PathLike, limits: Limits | None = None, what: st
 
     ``what`` names what the file should be in the messages ("is a directory, not an RDF file").
     """
-    from ccare.atomicio import open_input
+    from ccare.rdfio.atomic import open_input
 
     limits = limits or Limits.from_env()
     p = Path(path)
