@@ -11,10 +11,8 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -31,7 +29,7 @@ from ccare.graph.build import to_networkx
 from ccare.graph.loops import operating_loops
 from ccare.kb.model import load
 from ccare.portfolio.index import local_records, merchants
-from virtuoso import _die_with_parent
+from servers import free_port, started, wait_until_answers
 
 
 def _oxigraph() -> str:
@@ -42,41 +40,16 @@ def _oxigraph() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def oxigraph_server(location: Path):
     """A running ``oxigraph serve``; yields its base URL; always stopped."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([_oxigraph(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=2) as r:
-                    r.read()
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if proc.poll() is not None:
-                    pytest.fail(f"oxigraph serve exited: {proc.stderr.read().decode(errors='replace')}")
-                if time.monotonic() > deadline:
-                    pytest.fail("oxigraph serve did not answer within 30 s")
-                time.sleep(0.05)
+    with started([_oxigraph(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        wait_until_answers(f"{base}/query?query=ASK%7B%7D", proc, name="oxigraph serve", within=30,
+                           log=lambda: proc.stderr.read().decode(errors="replace"))
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stderr.close()
 
 
 @pytest.fixture(scope="session")
@@ -229,7 +202,7 @@ def test_clear_then_load(ccare, tmp_path, portfolio_ttl):
 
 
 def test_unreachable_endpoint_is_a_clean_error(ccare):
-    r = ccare("products", "--endpoint", f"http://127.0.0.1:{_free_port()}/query")
+    r = ccare("products", "--endpoint", f"http://127.0.0.1:{free_port()}/query")
     assert r.exit_code == 1
     assert r.stderr.startswith("Error: http://127.0.0.1:") and "cannot reach the endpoint" in r.stderr
 

@@ -12,14 +12,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from servers import free_port, started, wait_until_answers
 
 #: The user (and password) of /sparql-auth, created in each throwaway database.
 USER, PASSWORD = "strategist", "s3cret-virtuoso"
@@ -70,23 +68,6 @@ GRANT SPARQL_UPDATE TO "{USER}";
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _die_with_parent() -> None:
-    """In the child: on Linux, be killed when the test process dies, however it dies."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def executables() -> tuple[str, str] | None:
     server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt") or shutil.which("isql")
     return (server, isql) if server and isql else None
@@ -106,37 +87,19 @@ def require() -> tuple[str, str]:
 def virtuoso_server(folder: Path, max_rows: int = 100_000):
     """A running throwaway Virtuoso in ``folder``; yields its base URL; always stopped."""
     server, isql = require()
-    sql, http = _free_port(), _free_port()
+    sql, http = free_port(), free_port()
     (folder / "virtuoso.ini").write_text(_INI.format(sql=sql, http=http, max_rows=max_rows), encoding="utf-8")
     base = f"http://127.0.0.1:{http}"
     env = {**os.environ, "HOME": str(folder)}
-    proc = subprocess.Popen([server, "+foreground", "+configfile", "virtuoso.ini"], cwd=folder, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/sparql?query=ASK%7B%7D", timeout=2) as r:
-                    r.read()
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                if proc.poll() is not None:
-                    log = (
-                        (folder / "db.log").read_text(errors="replace")[-2000:] if (folder / "db.log").exists() else ""
-                    )
-                    pytest.fail(f"virtuoso-t exited: {log}")
-                if time.monotonic() > deadline:
-                    pytest.fail("virtuoso-t did not answer within 60 s")
-                time.sleep(0.1)
+
+    def log() -> str:
+        return (folder / "db.log").read_text(errors="replace")[-2000:] if (folder / "db.log").exists() else ""
+
+    with started([server, "+foreground", "+configfile", "virtuoso.ini"], stop_within=15, cwd=folder, env=env,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as proc:
+        wait_until_answers(f"{base}/sparql?query=ASK%7B%7D", proc, name="virtuoso-t", within=60, log=log)
         done = subprocess.run([isql, f"127.0.0.1:{sql}", "dba", "dba"], input=_SETUP, text=True, cwd=folder,
                               env=env, capture_output=True, timeout=60)
         if done.returncode != 0 or "Error" in done.stdout + done.stderr:
             pytest.fail(f"isql could not set Virtuoso up: {done.stdout[-1000:]} {done.stderr[-1000:]}")
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
