@@ -182,10 +182,8 @@ def test_sparql_output_onto_its_query_file_is_refused(ccare, tmp_path):
     assert r.exit_code == 1 and q.read_text() == "ASK { ?s ?p ?o }"
 
 
-def test_atomic_write_many_is_all_or_none(tmp_path, monkeypatch):
-    a, b = tmp_path / "nodes.csv", tmp_path / "edges.csv"
-    a.write_text("old nodes")
-    b.write_text("old edges")
+def _disk_full_at_second_fsync(monkeypatch):
+    """The disk fills up while the second of several files is flushed."""
     calls = []
     real = atomicio.os.fsync
 
@@ -196,6 +194,13 @@ def test_atomic_write_many_is_all_or_none(tmp_path, monkeypatch):
         return real(fd)
 
     monkeypatch.setattr(atomicio.os, "fsync", fsync)
+
+
+def test_atomic_write_many_is_all_or_none(tmp_path, monkeypatch):
+    a, b = tmp_path / "nodes.csv", tmp_path / "edges.csv"
+    a.write_text("old nodes")
+    b.write_text("old edges")
+    _disk_full_at_second_fsync(monkeypatch)
     with pytest.raises(OSError):
         atomicio.atomic_write_many({a: b"new nodes", b: b"new edges"})
     assert (a.read_text(), b.read_text()) == ("old nodes", "old edges")
@@ -205,16 +210,7 @@ def test_atomic_write_many_is_all_or_none(tmp_path, monkeypatch):
 def test_export_csv_directory_on_a_full_disk_keeps_both_old_tables(ccare, tmp_path, monkeypatch):
     (tmp_path / "nodes.csv").write_text("old nodes")
     (tmp_path / "edges.csv").write_text("old edges")
-    n = []
-    real = atomicio.os.fsync
-
-    def fsync(fd):
-        n.append(fd)
-        if len(n) == 2:
-            raise OSError(28, "No space left on device")
-        return real(fd)
-
-    monkeypatch.setattr(atomicio.os, "fsync", fsync)
+    _disk_full_at_second_fsync(monkeypatch)
     r = ccare("export", "csv", "-o", str(tmp_path))
     assert r.exit_code == 1 and "No space left on device" in r.stderr and "Traceback" not in r.output
     assert (tmp_path / "nodes.csv").read_text() == "old nodes" and (tmp_path / "edges.csv").read_text() == "old edges"
