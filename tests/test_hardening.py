@@ -210,6 +210,7 @@ def test_atomic_write_many_is_all_or_none(tmp_path, monkeypatch):
 def test_export_csv_directory_on_a_full_disk_keeps_both_old_tables(ccare, tmp_path, monkeypatch):
     (tmp_path / "nodes.csv").write_text("old nodes")
     (tmp_path / "edges.csv").write_text("old edges")
+    monkeypatch.setenv("CCARE_NO_CACHE", "1")  # the second fsync is the second table's, not a cache entry's
     _disk_full_at_second_fsync(monkeypatch)
     r = ccare("export", "csv", "-o", str(tmp_path))
     assert r.exit_code == 1 and "No space left on device" in r.stderr and "Traceback" not in r.output
