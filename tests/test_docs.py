@@ -1,11 +1,13 @@
-"""The README's examples run, and the library's docstring examples hold.
+"""The README's and ``docs/*.md``'s examples run, and the library's docstring examples hold.
 
-Every ``sh`` block's ``ccare`` lines run (with the ``VAR=value`` prefixes they give), and so
-does every ``console`` transcript, line by line, ``&&`` and ``> FILE`` included, in a
-temporary folder holding a copy of ``examples/``: a fresh clone's view, and nothing is
-written into the checkout.  A transcript that needs a SPARQL server is marked in the README
-with :data:`NEEDS_SERVER` just above it, and is skipped, saying so.  The worked example
-(the ``text`` block) is what ``ccare loops --limit 1`` prints.
+In the README and every page of ``docs/``, every ``sh`` block's ``ccare`` lines run (with the
+``VAR=value`` prefixes they give), and so does every ``console`` transcript, line by line,
+``&&`` and ``> FILE`` included, in a temporary folder holding a copy of ``examples/``: a
+fresh clone's view, and nothing is written into the checkout.  A transcript that needs a
+SPARQL server is marked in its page with :data:`NEEDS_SERVER` just above it, and is skipped,
+saying so.  The worked example
+(the README's ``text`` block) is what ``ccare loops --limit 1`` prints.  Every relative link
+between the pages names a file that exists, and an ``#anchor`` a heading of that page.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ import ccare
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 EXAMPLES = README.parent / "examples"
+DOCS = README.parent / "docs"
+#: The README and the reference pages it links to, whose examples are run alike.
+PAGES = [README, *sorted(DOCS.glob("*.md"))]
 #: The README's mark above a transcript that needs a SPARQL server (not run here).
 NEEDS_SERVER = "<!-- transcript: needs a SPARQL server, not run by tests/test_docs.py -->"
 _ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
@@ -39,8 +44,13 @@ def _split(line: str) -> tuple[dict, list[str]]:
     return env, words
 
 
-def _readme_commands():
-    text = README.read_text(encoding="utf-8")
+def _page(path: Path) -> str:
+    """The page's name as the README links it: ``README.md``, ``docs/queries.md``."""
+    return path.relative_to(README.parent).as_posix()
+
+
+def _readme_commands(page: Path = README):
+    text = page.read_text(encoding="utf-8")
     cmds = []
     for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
         for line in block.splitlines():
@@ -51,9 +61,9 @@ def _readme_commands():
     return cmds
 
 
-def _transcripts():
+def _transcripts(page: Path = README):
     """``(first line, commands, needs a server)`` of each ``console`` block."""
-    text = README.read_text(encoding="utf-8")
+    text = page.read_text(encoding="utf-8")
     out = []
     for m in re.finditer(r"```console\n(.*?)```", text, flags=re.S):
         lines = [line[2:].strip() for line in m.group(1).splitlines() if line.startswith("$ ")]
@@ -62,8 +72,11 @@ def _transcripts():
     return out
 
 
-COMMANDS = _readme_commands()
-TRANSCRIPTS = _transcripts()
+#: ``ccare`` lines of every ``sh`` block, and ``console`` transcripts, of every page
+COMMANDS = [c for page in PAGES for c in _readme_commands(page)]
+TRANSCRIPTS = [t for page in PAGES for t in _transcripts(page)]
+_COMMAND_IDS = [f"{_page(page)}: {c}" for page in PAGES for c in _readme_commands(page)]
+_TRANSCRIPT_IDS = [f"{_page(page)}: {t[0]}" for page in PAGES for t in _transcripts(page)]
 
 
 @pytest.fixture()
@@ -111,7 +124,7 @@ def test_readme_has_examples():
     assert "python -m pytest" in README.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", COMMANDS, ids=_COMMAND_IDS)
 def test_readme_command_runs(ccare, command, fresh_clone):
     r = _run_line(ccare, command, fresh_clone)
     assert r.output.strip()
@@ -129,7 +142,7 @@ def test_readme_transcripts_are_found():
         assert not server or "--endpoint" in first or "serve" in first, first
 
 
-@pytest.mark.parametrize("first, lines, server", TRANSCRIPTS, ids=[t[0] for t in TRANSCRIPTS])
+@pytest.mark.parametrize("first, lines, server", TRANSCRIPTS, ids=_TRANSCRIPT_IDS)
 def test_readme_transcript_runs(ccare, first, lines, server, fresh_clone):
     if server:
         pytest.skip("this transcript needs a SPARQL server (tests/test_endpoint.py starts real ones)")
@@ -139,12 +152,46 @@ def test_readme_transcript_runs(ccare, first, lines, server, fresh_clone):
         assert sorted(p.name for p in (fresh_clone / "tables").iterdir()) == ["edges.csv", "nodes.csv"]
 
 
-def test_readme_files_named_exist():
-    """Every file a README command reads is one a fresh clone has or an earlier block makes."""
-    text = README.read_text(encoding="utf-8")
+@pytest.mark.parametrize("page", PAGES, ids=_page)
+def test_readme_files_named_exist(page):
+    """Every file a command of the page reads is one a fresh clone has or an earlier block makes.
+    (``text`` blocks are what ccare prints, such as docs/cli.md's ``--help``, not commands to run.)"""
+    text = re.sub(r"```text\n.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
     for name in re.findall(r"(?<![\w/.-])((?:examples/)?[\w-]+\.ttl)\b", text):
         if re.search(rf"ccare load [^\n]*\s{re.escape(name)}\b", text):
-            assert (README.parent / name).is_file(), name
+            assert (README.parent / name).is_file(), f"{_page(page)}: {name}"
+
+
+def _anchors(text: str) -> set[str]:
+    """The ``#anchors`` GitHub gives a page's headings (lower case, punctuation dropped)."""
+    out = set()
+    for heading in re.findall(r"(?m)^#+ (.+)$", re.sub(r"```.*?```", "", text, flags=re.S)):
+        out.add(re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-"))
+    return out
+
+
+def test_docs_pages_exist_and_are_linked():
+    """The reference moved out of the README is in docs/, and the README links every page."""
+    text = README.read_text(encoding="utf-8")
+    names = {_page(p) for p in PAGES[1:]}
+    assert {"docs/queries.md", "docs/exports.md", "docs/cli.md"} <= names
+    for name in names:
+        assert f"]({name})" in text, f"README.md does not link {name}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_page)
+def test_links_between_pages_resolve(page):
+    """A relative link names a file of the checkout, and its ``#anchor`` a heading there."""
+    text = page.read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)\s]+)\)", re.sub(r"```.*?```", "", text, flags=re.S)):
+        if re.match(r"[a-z]+:", target):  # https:, mailto:
+            continue
+        path, _, anchor = target.partition("#")
+        linked = (page.parent / path).resolve() if path else page
+        assert linked.exists(), f"{_page(page)}: link to {target}: no such file"
+        if anchor and linked.suffix == ".md":
+            assert anchor in _anchors(linked.read_text(encoding="utf-8")), \
+                f"{_page(page)}: link to {target}: no such heading"
 
 
 def test_worked_example_is_what_loops_prints(ccare):
