@@ -43,10 +43,6 @@ __all__ = ["import_cmd", "portfolio", "PORTFOLIO_TIMEOUT"]
 PORTFOLIO_TIMEOUT = 600.0
 
 
-def _plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else many or word + 's'}"
-
-
 # ---------------------------------------------------------------------- import
 
 

@@ -14,7 +14,7 @@ __all__ = ["KIND_STYLE", "KIND_ORDER", "NEED_COLOURS", "kind_name", "UI_FONT"]
 
 #: kind -> colour, vis-network shape, node size, label font size and bilingual name, in legend order
 KIND_STYLE = {
-    "centre":    {"color": "#3d444d", "shape": "dot",          "size": 16, "font": 16, "zh": "中心(C)",  "en": "centre (C)"},
+    "centre":    {"color": "#3d444d", "shape": "dot",          "size": 16, "font": 16, "zh": "中心（C）", "en": "centre (C)"},
     "need":      {"color": "#d62728", "shape": "hexagon",      "size": 26, "font": 20, "zh": "诉求",     "en": "need"},
     "value":     {"color": "#ff7f0e", "shape": "diamond",      "size": 18, "font": 16, "zh": "价值",     "en": "value"},
     "product":   {"color": "#1677ff", "shape": "dot",          "size": 20, "font": 20, "zh": "产品",     "en": "product"},
