@@ -43,13 +43,9 @@ import stat
 import tempfile
 from pathlib import Path
 
-from ccare.errors import CcareError, DataError
+from ccare.errors import DataError, OutputError
 
 __all__ = ["atomic_write", "atomic_write_many", "OutputError", "check_not_input", "open_input", "command_inputs"]
-
-
-class OutputError(CcareError):
-    """The output file cannot be written where the user asked."""
 
 
 def _file_mode(target: Path) -> int:
@@ -302,6 +298,14 @@ def check_outputs_early() -> None:
     ctx = click.get_current_context(silent=True)
     if ctx is None:
         return
+    named: dict = {}
+    for name in sorted(OUTPUT_PARAMS):
+        value = (ctx.params or {}).get(name)
+        if isinstance(value, (str, os.PathLike)) and str(value) != "-":
+            same = named.setdefault(os.path.realpath(value), name)
+            if same != name:
+                raise OutputError(f"{value}: --{same} and --{name} name the same file; "
+                                  "one would overwrite the other, so give each its own file")
     for name in OUTPUT_PARAMS:
         value = (ctx.params or {}).get(name)
         if isinstance(value, (str, os.PathLike)) and str(value) != "-":

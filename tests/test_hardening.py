@@ -182,6 +182,30 @@ def test_sparql_output_onto_its_query_file_is_refused(ccare, tmp_path):
     assert r.exit_code == 1 and q.read_text() == "ASK { ?s ?p ?o }"
 
 
+@pytest.mark.parametrize("spelling", ["same", "relative", "existing"])
+def test_two_outputs_naming_one_file_are_refused_before_any_work(ccare, tmp_path, monkeypatch, spelling):
+    monkeypatch.chdir(tmp_path)
+    page = tmp_path / "answer.html"
+    if spelling == "existing":
+        page.write_text("the strategist's earlier page")
+    other = "answer.html" if spelling == "relative" else str(page)
+    r = ccare("loops", "--limit", "1", "--html", str(page), "--report", other)
+    assert r.exit_code == 1, r.output
+    assert "--html and --report name the same file" in r.stderr and "Traceback" not in r.output
+    assert r.stdout == ""  # refused before the query ran
+    if spelling == "existing":
+        assert page.read_text() == "the strategist's earlier page"
+    else:
+        assert not page.exists()
+
+
+def test_an_output_and_a_page_naming_one_file_are_refused(ccare, tmp_path):
+    out = tmp_path / "loops.csv"
+    r = ccare("loops", "--limit", "1", "--format", "csv", "-o", str(out), "--report", str(out))
+    assert r.exit_code == 1 and "--output and --report name the same file" in r.stderr
+    assert not out.exists()
+
+
 def _disk_full_at_second_fsync(monkeypatch):
     """The disk fills up while the second of several files is flushed."""
     calls = []
