@@ -289,19 +289,36 @@ def _term(kb, ident, lang: str) -> str:
         return ident
 
 
+def _source_warning(s, lang: str) -> str:
+    """A source whose quotes were not checked (not found, or not a plain file name), said in ``lang``."""
+    if s.status == "not a plain name":
+        return t("source_not_plain", lang, source=s.source, file=repr(s.file), n=s.quotes)
+    folders = i18n.join(s.looked_in, lang) if s.looked_in else t("none", lang)
+    return t("source_not_found", lang, source=s.source, file=s.file, folders=folders, n=s.quotes)
+
+
 @click.command("validate")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--sources", "sources", multiple=True, metavar="DIR",
+              type=click.Path(exists=True, file_okay=False),
+              help="Look for the source texts the evidence quotes in DIR too (after each FILE's folder). Repeatable.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
               help="Seconds the validation may run; then it is stopped (exit 3).")
 @endpoint_option
 @output_option(answers=(1,))
 @lang_option
 @format_option("table", "json", "csv")
-def validate_cmd(files, timeout, lang, fmt):
+def validate_cmd(files, sources, timeout, lang, fmt):
     """Check RDF FILES, merged with the shipped map, against the map's SHACL rules.
 
     With --endpoint, check everything that endpoint holds (the map and the merchants),
     merged with FILES if any.
+
+    Every quote whose source (cc:Source) names a file ccare finds is checked too:
+    verbatim, on the line it gives. The file (a plain name, cc:file) is looked for in
+    each FILE's folder, then in --sources DIR, then among the sources ccare ships; a
+    source not found is a warning, a quote off its line a violation naming the line
+    where the quote does occur.
 
     Prints each violation (focus node, rule, message). Exit code 0: the merged
     map conforms; 1: it does not (or a file could not be read); 3: stopped by --timeout.
@@ -309,6 +326,7 @@ def validate_cmd(files, timeout, lang, fmt):
     \b
     Examples:
       ccare validate examples/extension.ttl
+      ccare validate notes.ttl --sources interviews/
       ccare validate --endpoint http://localhost:7878/query
     """
     from ccare.query.shacl import validate
@@ -317,13 +335,23 @@ def validate_cmd(files, timeout, lang, fmt):
     if not files and endpoint is None:
         raise click.UsageError(t("validate_nothing", lang))
     kb = load_kb(files, whole=True)
-    report = validate(kb, timeout=timeout)
+    if endpoint is not None and endpoint.deadline is not None:
+        import time
+
+        # --timeout covers the whole command: fetching the endpoint's map took part of it
+        timeout = max(endpoint.deadline - time.monotonic(), 0.001)
+    report = validate(kb, timeout=timeout, sources=sources)
+    if fmt != "json":  # JSON carries them in "warnings"; CSV in rows of severity Warning
+        for s in report.warnings:
+            click.echo(_source_warning(s, lang), err=True)
     if fmt == "json":
         echo_json(report.to_json())
-    elif fmt == "csv":  # one row per violation; conforming: the header alone
+    elif fmt == "csv":  # one row per violation, then per warning; conforming with no warning: the header alone
         echo_csv(["focus", "focus_label", "rule", "message", "path", "value", "severity"],
                  [[v.focus, v.focus_label or "", v.rule, v.message, v.path or "", v.value or "", v.severity]
-                  for v in report.violations])
+                  for v in report.violations]
+                 + [[s.source, "", "source is found", s.message(), "cc:file", s.file, "Warning"]
+                    for s in report.warnings])
     elif report.conforms:
         if endpoint is None:
             click.echo(t("conforms_files", lang, n=len(files)))

@@ -489,3 +489,32 @@ def test_a_host_name_is_looked_up_and_reached():
     with rogue(lambda req: rows()) as r:
         port = r.url.rsplit(":", 1)[1]
         assert Endpoint(f"http://localhost:{port}/sparql", timeout=5).select(Q) == []
+
+
+def test_validate_at_an_endpoint_spends_one_timeout_in_all(ccare, monkeypatch):
+    """--timeout bounds the whole command: the time the endpoint's map took to arrive is
+    not given to the validation again."""
+    import ccare.commands.core as core
+    import ccare.query.shacl as shacl
+    from ccare.kb.model import load
+
+    kb = load([])
+    given = []
+
+    def slow_fetch(files, whole=False):
+        from ccare.commands.common import current_endpoint
+
+        current_endpoint()  # the deadline starts with the first request
+        time.sleep(1.0)  # the map arrives slowly
+        return kb
+
+    def validate(kb, timeout=None, sources=()):
+        given.append(timeout)
+        return real(kb, timeout=timeout, sources=sources)
+
+    real = shacl.validate
+    monkeypatch.setattr(core, "load_kb", slow_fetch)
+    monkeypatch.setattr(shacl, "validate", validate)
+    r = ccare("validate", "--endpoint", "http://127.0.0.1:9/query", "--timeout", "30")
+    assert r.exit_code == 0, r.output
+    assert given and given[0] <= 29.0
