@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import html
 import os
+import threading
+from collections import OrderedDict
 from functools import cached_property
 from typing import Iterable, Sequence
 
@@ -39,26 +41,83 @@ from ccare.errors import UnknownEntityError, UsageError
 __all__ = ["load", "Map", "Answer"]
 
 
-def load(data: Sequence[str | os.PathLike] = (), *, endpoint: str | None = None, graph: str | None = None,
-         store: str | None = None, cache: bool | None = None) -> "Map":
+def load(data: Sequence[str | os.PathLike] = (), *, endpoint=None, graph: str | None = None,
+         store: str | None = None, cache: bool | None = None, whole: bool = False) -> "Map":
     """The shipped map merged with the RDF files ``data``, as a :class:`Map`.
 
-    ``endpoint`` (a SPARQL query URL) reads the map from that endpoint instead, merged
-    with ``data`` (``graph``: its named graph); ``store`` is ``oxigraph`` (default) or
+    ``endpoint`` (a SPARQL query URL, or an :class:`~ccare.endpoint.client.Endpoint`) reads
+    the map from that endpoint instead, merged with ``data`` (``graph``: its named graph;
+    ``whole``: every triple it holds, merchants too); ``store`` is ``oxigraph`` (default) or
     ``memory``; ``cache`` uses the parse cache (default: yes unless ``CCARE_NO_CACHE``).
     Raises :class:`~ccare.errors.DataError` naming the file, line and column of a bad file.
+
+    This is the one place where inputs become a map, for the library and the command line
+    alike: inputs → parse cache (:mod:`ccare.kb.cache`) → :class:`Map` → :attr:`Map.graph`.
+    Within a process the same inputs give the same :class:`Map` (its graph built once):
+    the key is every input's name and bytes, the shipped files' too, with the code that
+    loads them (:func:`ccare.kb.cache.key`), the store kind, whether the parse cache is
+    used, and the file limits in force.  A file whose bytes change is a new map.  A map at
+    an endpoint is asked for again on each call that names it by URL, and once for each
+    :class:`~ccare.endpoint.client.Endpoint` object (the command line makes one per command).
     """
+    from ccare.rdfio.store import store_kind
+
     if isinstance(data, (str, os.PathLike)):
         data = [data]
+    data = tuple(data)
+    kind = store_kind(store)
     if endpoint is not None:
         from ccare.endpoint.client import Endpoint
         from ccare.endpoint.remote import connect
 
-        ep = Endpoint(endpoint, graph=graph) if graph else Endpoint(endpoint)
-        return Map(connect(ep, tuple(data), store=store))
-    from ccare.kb.model import load as load_kb
+        ep = endpoint if isinstance(endpoint, Endpoint) else Endpoint(endpoint)
+        if graph is not None:
+            ep = ep.with_graph(graph)
+        key = ("endpoint", id(ep), tuple(str(p) for p in data), kind, bool(whole))
+        return _memo(key, lambda: Map(connect(ep, data, store=kind, whole=whole)), keep=ep)
+    from ccare.kb import cache as parse_cache
+    from ccare.kb import loader
+    from ccare.kb.model import KnowledgeBase
+    from ccare.rdfio.read import Limits
 
-    return Map(load_kb(tuple(data), store=store, cache=cache))
+    inputs = loader.read_inputs(data)
+    use = parse_cache.enabled(cache)
+    key = ("local", parse_cache.key(inputs, kind), tuple(i.name for i in inputs), use, Limits.from_env())
+
+    def made() -> Map:
+        g, k = loader.load_inputs(inputs, kind, use)
+        return Map(KnowledgeBase(g, sources=[str(p) for p in data], cache_key=k))
+
+    return _memo(key, made)
+
+
+#: The maps loaded in this process (key -> ``(map, what keeps its key valid)``), least
+#: recently used first: the one in-process memo of loaded maps (see :func:`load`).
+_MAPS: "OrderedDict[tuple, tuple]" = OrderedDict()
+#: How many maps :data:`_MAPS` keeps (each holds its RDF graph, indexes and NetworkX graph in memory).
+MAPS_KEPT = 4
+_MAPS_LOCK = threading.Lock()
+
+
+def _memo(key: tuple, make, keep=None) -> "Map":
+    with _MAPS_LOCK:
+        hit = _MAPS.get(key)
+        if hit is not None:
+            _MAPS.move_to_end(key)
+            return hit[0]
+    m = make()  # outside the lock: a slow load does not hold up another thread's hit
+    with _MAPS_LOCK:
+        hit = _MAPS.setdefault(key, (m, keep))
+        _MAPS.move_to_end(key)
+        while len(_MAPS) > MAPS_KEPT:
+            _MAPS.popitem(last=False)
+    return hit[0]
+
+
+def forget() -> None:
+    """Drop every map :func:`load` keeps in this process (the next load reads its inputs anew)."""
+    with _MAPS_LOCK:
+        _MAPS.clear()
 
 
 class Answer(list):

@@ -10,7 +10,7 @@ import weakref
 import click
 
 from ccare import i18n
-from ccare.kb.model import NEED_CODES, Entity, Evidence, KnowledgeBase, load
+from ccare.kb.model import NEED_CODES, Entity, Evidence, KnowledgeBase
 from ccare.text import render
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "format_option",
     "csv_raw_option",
     "load_kb",
+    "load_map",
     "store_options",
     "load_graph",
     "endpoint_option",
@@ -259,11 +260,6 @@ def common_options(*formats):
     return deco
 
 
-@functools.lru_cache(maxsize=4)
-def _load(data: tuple, store: str = "oxigraph", cache: bool = True) -> KnowledgeBase:
-    return load(data, store=store, cache=cache)
-
-
 def store_options() -> tuple[str, bool]:
     """``(store kind, use the parse cache)`` for the running command: ``ccare --store`` and
     ``--no-cache``, else ``CCARE_STORE`` and ``CCARE_NO_CACHE``, else oxigraph with cache."""
@@ -275,21 +271,22 @@ def store_options() -> tuple[str, bool]:
     return store_kind(meta.get("ccare.rdfio.store")), cache.enabled(meta.get("ccare.kb.cache"))
 
 
-def load_kb(data, *, whole: bool = False) -> KnowledgeBase:
-    """The shipped map merged with ``data`` (cached within one process); with
-    ``--endpoint``, the map at that endpoint merged with ``data`` (asked once per command),
-    with ``whole`` every triple the endpoint holds, merchants too."""
-    endpoint = current_endpoint()
-    if endpoint is None:
-        return _remember_kb(_load(tuple(data), *store_options()))
-    ctx = click.get_current_context()
-    cache = ctx.meta.setdefault("ccare.remote-kb", {})
-    key = (tuple(data), whole)
-    if key not in cache:
-        from ccare.endpoint.remote import connect
+def load_map(data, *, whole: bool = False):
+    """The :class:`~ccare.api.Map` of the running command: :func:`ccare.load` (the one load
+    path, memo included) with the command's ``--endpoint``/``--graph``, ``ccare --store``
+    and ``--no-cache``; with an endpoint and ``whole``, every triple the endpoint holds,
+    merchants too.  The endpoint is asked once per command."""
+    from ccare.api import load as load_map_of
 
-        cache[key] = connect(endpoint, key[0], store=store_options()[0], whole=whole)
-    return _remember_kb(cache[key])
+    kind, use_cache = store_options()
+    m = load_map_of(tuple(data), endpoint=current_endpoint(), store=kind, cache=use_cache, whole=whole)
+    _remember_kb(m.kb)
+    return m
+
+
+def load_kb(data, *, whole: bool = False) -> KnowledgeBase:
+    """The knowledge base of :func:`load_map`."""
+    return load_map(data, whole=whole).kb
 
 
 def _remember_kb(kb: KnowledgeBase) -> KnowledgeBase:
@@ -301,17 +298,10 @@ def _remember_kb(kb: KnowledgeBase) -> KnowledgeBase:
 
 
 def load_graph(data):
-    """``(kb, G)``: :func:`load_kb` and its NetworkX graph, built once per knowledge base."""
-    from ccare.graph.build import to_networkx
-
-    kb = load_kb(data)
-    G = _GRAPHS.get(kb)
-    if G is None:
-        G = _GRAPHS[kb] = to_networkx(kb)
-    return kb, G
-
-
-_GRAPHS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+    """``(kb, G)``: the knowledge base of :func:`load_map` and its NetworkX graph
+    (:attr:`ccare.api.Map.graph`, built once per map)."""
+    m = load_map(data)
+    return m.kb, m.graph
 
 
 @contextlib.contextmanager

@@ -30,7 +30,8 @@ from ccare.ontology import CC, ID
 from ccare.rdfio.read import Limits, format_for, read_bounded
 from ccare.rdfio.store import load_bytes, new_graph, oxigraph_of, store_kind
 
-__all__ = ["Input", "shipped_inputs", "read_input", "build_graph", "load_graph", "load_keyed", "materialise"]
+__all__ = ["Input", "shipped_inputs", "read_input", "read_inputs", "build_graph", "load_graph", "load_keyed",
+           "load_inputs", "materialise"]
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,19 @@ def load_keyed(
 ) -> tuple[Graph, str | None]:
     """:func:`load_graph`, and the cache key of its inputs (``None`` with the cache off),
     under which what is derived from the graph may be cached too."""
+    return load_inputs(read_inputs(data, shipped=shipped), store_kind(store), cache)
+
+
+def read_inputs(data: Sequence[str | os.PathLike] = (), *, shipped: bool = True) -> list[Input]:
+    """The shipped inputs (unless ``shipped`` is false), then the files in ``data``, read."""
+    return [*(shipped_inputs() if shipped else ()), *(read_input(p) for p in data)]
+
+
+def load_inputs(inputs: Sequence[Input], kind: str, cache: bool | None = None) -> tuple[Graph, str | None]:
+    """``inputs`` on a ``kind`` store, through the parse cache unless ``cache`` is false (or
+    ``CCARE_NO_CACHE``): the graph, and its cache key (``None`` with the cache off)."""
     from ccare.kb import cache as parse_cache
 
-    kind = store_kind(store)
-    inputs = [*(shipped_inputs() if shipped else ()), *(read_input(p) for p in data)]
     key = parse_cache.key(inputs, kind) if parse_cache.enabled(cache) else None
     if key is not None:
         g = parse_cache.get(key, kind)

@@ -229,9 +229,7 @@ def load(
         ``store`` (or ``$CCARE_STORE``) names no store kind.
     """
     g, key = load_keyed(data, shipped=shipped, store=store, cache=cache)
-    kb = KnowledgeBase(g, sources=[str(p) for p in data])
-    kb.cache_key = key
-    return kb
+    return KnowledgeBase(g, sources=[str(p) for p in data], cache_key=key)
 
 
 def _evidence_order(e: tuple) -> tuple:
@@ -270,10 +268,10 @@ class KnowledgeBase:
     ``None``.
     """
 
-    def __init__(self, graph: Graph, sources: Sequence[str] = ()):
+    def __init__(self, graph: Graph, sources: Sequence[str] = (), cache_key: str | None = None):
         self.graph = graph
         self.sources = list(sources)
-        self.cache_key: str | None = None
+        self.cache_key: str | None = cache_key
         self._pending: dict = {}  # index -> its rows, started by prefetch()
 
     def prefetch(self, pool) -> None:
