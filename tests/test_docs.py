@@ -174,7 +174,7 @@ def test_docs_pages_exist_and_are_linked():
     """The reference moved out of the README is in docs/, and the README links every page."""
     text = README.read_text(encoding="utf-8")
     names = {_page(p) for p in PAGES[1:]}
-    assert {"docs/queries.md", "docs/exports.md", "docs/cli.md"} <= names
+    assert {"docs/queries.md", "docs/exports.md", "docs/cli.md", "docs/architecture.md"} <= names
     for name in names:
         assert f"]({name})" in text, f"README.md does not link {name}"
 
@@ -195,7 +195,9 @@ def test_links_between_pages_resolve(page):
 
 
 def test_worked_example_is_what_loops_prints(ccare):
-    (block,) = re.findall(r"```text\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    # the README's first ``text`` block after the worked example's heading (the Layout draws others)
+    worked = README.read_text(encoding="utf-8").split("**A worked example on the shipped map.**", 1)[1]
+    block = re.findall(r"```text\n(.*?)```", worked, flags=re.S)[0]
     r = ccare("loops", "--limit", "1", "--lang", "en")
     assert r.exit_code == 0
     assert r.stdout == block
