@@ -20,7 +20,8 @@ from ccare.commands.common import csv_raw_option, data_option, lang_option, load
 from ccare.errors import UsageError
 from ccare.i18n import MESSAGES, t
 
-__all__ = ["export", "query_export_options", "write_query_exports", "relation_labels"]
+__all__ = ["export", "query_export_options", "report_options", "write_query_exports", "relation_labels",
+           "source_titles"]
 
 #: query commands whose JSON result ``export html --highlight`` can draw
 HIGHLIGHT_COMMANDS = ("loops", "path", "prescribe")
@@ -65,6 +66,35 @@ def reader_texts(kb) -> dict:
     from ccare.i18n import Citations, Rationales
 
     return {"sources": Citations.of(kb).to_json(), "rationales": Rationales.of(kb).to_json()}
+
+
+def source_titles(kb) -> dict:
+    """Source id -> its full title ``{"zh", "en"}`` (``rdfs:label``), for the report's list of quotes."""
+    from rdflib import RDF, RDFS
+
+    from ccare.i18n import lang_of
+    from ccare.ontology import CC
+
+    out: dict = {}
+    for s in set(kb.graph.subjects(RDF.type, CC.Source)):
+        titles: dict = {}
+        for o in sorted(kb.graph.objects(s, RDFS.label)):
+            key = lang_of(getattr(o, "language", None) or "")
+            if key is not None:
+                titles.setdefault(key, str(o))
+        if titles:
+            out[kb.node_id(s)] = titles
+    return out
+
+
+def report_options(f):
+    """``--title`` and ``--merchant``: what the report (and the map page) is called, and for whom."""
+    f = click.option("--merchant", "merchant", metavar="NAME",
+                     help="The merchant the report is for; the default title names it "
+                          "(default: 'a merchant with' its products).")(f)
+    return click.option("--title", "title", metavar="TEXT",
+                        help="Title of the report and the map page (default: a sentence saying what to add "
+                             "and which loop it closes).")(f)
 
 
 def _write(output, content, what: str) -> None:
@@ -302,10 +332,13 @@ def query_export_options(report: bool = True):
     return deco
 
 
-def write_query_exports(kb, G, results: list, *, html=None, report=None, lang="en", title="", question="") -> None:
+def write_query_exports(kb, G, results: list, *, html=None, report=None, lang="en", title="", question="",
+                        merchant="", report_title="") -> None:
     """Write the ``--html`` map and the ``--report`` page for a query's JSON ``results``.
 
-    Nothing is written when there is no result (the command says so itself).
+    ``title`` names the map page; ``report_title`` (``--title``) the report, whose
+    default is a sentence naming ``merchant``.  Nothing is written when there is no
+    result (the command says so itself).
     """
     if not (html or report) or not results:
         if (html or report) and not results:
@@ -316,13 +349,16 @@ def write_query_exports(kb, G, results: list, *, html=None, report=None, lang="e
         from ccare.exports.highlight import from_result
         from ccare.exports.html import DEFAULT_TITLES, map_html
 
-        titles = {k: f"{v} · {title}" for k, v in DEFAULT_TITLES.items()} if title else DEFAULT_TITLES
+        if report_title:
+            titles = report_title
+        else:
+            titles = {k: f"{v} · {title}" for k, v in DEFAULT_TITLES.items()} if title else DEFAULT_TITLES
         page = map_html(G, title=titles, lang=lang,
                         highlight=from_result(results), relation_labels=labels, **reader_texts(kb))
         _write(html, page, "the_map_page")
     if report:
         from ccare.exports.report import report_html
 
-        _write(report, report_html(results, G, lang=lang, title=title, question=question, relation_labels=labels,
-                                   **reader_texts(kb)),
+        _write(report, report_html(results, G, lang=lang, title=report_title, question=question, merchant=merchant,
+                                   relation_labels=labels, source_titles=source_titles(kb), **reader_texts(kb)),
                "the_report")

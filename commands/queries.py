@@ -31,8 +31,8 @@ from ccare.commands.common import (
     relation_label,
     resolve_needs,
 )
-from ccare.commands.export import query_export_options, write_query_exports
 from ccare.graph.build import to_networkx
+from ccare.commands.export import query_export_options, report_options, write_query_exports
 from ccare.graph.coverage import coverage as coverage_rows
 from ccare.graph.coverage import values_by_need
 from ccare.graph.gaps import gaps as find_gaps
@@ -272,9 +272,10 @@ def _print_loop(G, w, lang, title) -> None:
                    "repeated). Default: user flows between products, the route a customer takes.")
 @timeout_options
 @query_export_options()
+@report_options
 @output_option
 @common_options("table", "json", "csv")
-def path(source, target, k, via, timeout, max_steps, data, lang, fmt, html, report):
+def path(source, target, k, via, timeout, max_steps, data, lang, fmt, html, report, title, merchant):
     """The shortest path from FROM to TO, and up to K alternatives, each step with evidence.
 
     \b
@@ -300,12 +301,13 @@ def path(source, target, k, via, timeout, max_steps, data, lang, fmt, html, repo
         for i, w in enumerate(found):
             if i:
                 click.echo()
-            title = t("shortest_path", lang) if i == 0 else t("alternative_n", lang, i=i)
-            click.echo(t("path_title", lang, title=title, steps=t("n_steps", lang, n=len(w.steps)),
+            head = t("shortest_path", lang) if i == 0 else t("alternative_n", lang, i=i)
+            click.echo(t("path_title", lang, title=head, steps=t("n_steps", lang, n=len(w.steps)),
                          arrow=_arrow(G, w.nodes, lang, False)))
             _print_steps(G, w, lang)
     write_query_exports(kb, G, results, html=html, report=report, lang=lang,
-                        title=f"{_label(G, a, lang) if a in G else a} → {_label(G, b, lang) if b in G else b}")
+                        title=f"{_label(G, a, lang) if a in G else a} → {_label(G, b, lang) if b in G else b}",
+                        report_title=title or "", merchant=merchant or "")
     _finish(budget)
 
 
@@ -391,10 +393,11 @@ def _print_why(G, p, lang) -> None:
 @alipay_payment_option
 @timeout_options
 @query_export_options()
+@report_options
 @output_option
 @common_options("table", "json", "csv")
 def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, no_alipay_payment, timeout, max_steps,
-              data, lang, fmt, html, report):
+              data, lang, fmt, html, report, title, merchant):
     """The fewest products to add so the merchant's products close an operating loop, and why each.
 
     Smallest sets first; each set is minimal (no part of it would do) and comes with the
@@ -435,7 +438,8 @@ def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, no_
     names = _join([_label(G, n, lang) for n in mine], lang)
     write_query_exports(kb, G, results, html=html, report=report, lang=lang,
                         title=t("prescription_title", lang, names=names),
-                        question=_describe_spec(spec, G, lang))
+                        question=_describe_spec(spec, G, lang), report_title=title or "",
+                        merchant=merchant or t("report_merchant_with", lang, names=names))
     _finish(budget)
 
 
@@ -448,20 +452,30 @@ def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, no_
 @loop_options
 @alipay_payment_option
 @timeout_options
+@query_export_options()
+@report_options
 @output_option
 @common_options("table", "json", "csv")
-def gaps(has, needs, payment, domains, max_length, no_alipay_payment, timeout, max_steps, data, lang, fmt):
+def gaps(has, needs, payment, domains, max_length, no_alipay_payment, timeout, max_steps, data, lang, fmt, html,
+         report, title, merchant):
     """Needs and values the merchant's products leave unserved, and the flows its loop still lacks.
 
     \b
     Examples:
       ccare gaps --has mini-program,fan-group
+      ccare gaps --has 商家粉丝群 --merchant 老乡鸡 --report gaps.html --lang zh
     """
     kb, G = _graph(tuple(data))
     mine = sorted({_offering(kb, p) for p in _names(has)})
     spec = _spec(needs, payment, domains, max_length)
     budget = _budget(timeout, max_steps)
     g = find_gaps(G, mine, spec, budget, alipay_payment=not no_alipay_payment)
+    if html or report:
+        names = _join([_label(G, n, lang) for n in mine], lang)
+        write_query_exports(kb, G, [g.to_json(G)] if g.closing is not None else [], html=html, report=report,
+                            lang=lang, title=t("prescription_title", lang, names=names),
+                            question=_describe_spec(spec, G, lang), report_title=title or "",
+                            merchant=merchant or t("report_merchant_with", lang, names=names))
     if fmt == "json":
         echo_json(g.to_json(G))
         _finish(budget)

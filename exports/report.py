@@ -29,9 +29,9 @@ from ccare.exports.highlight import Highlight, check_against, from_result
 from ccare.exports.style import NEED_COLOURS
 from ccare.exports.svg import walk_svg
 from ccare.graph.coverage import values_by_need
-from ccare.i18n import Citations, Rationales
+from ccare.i18n import Citations, Rationales, join, t
 
-__all__ = ["report_html", "REPORT_CSP"]
+__all__ = ["report_html", "default_title", "REPORT_CSP", "MAX_ALTERNATIVES"]
 
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -74,15 +74,45 @@ def _rel(relation_labels, key, lang) -> str:
     return r.get(lang) or r.get("en") or key
 
 
-def _quotes(evidence, ui, cite: Citations, lang: str) -> str:
-    """Each quote with where it stands, as a reader cites it: ``openday 文章 第 25 行 “…”``."""
-    if not evidence:
-        return f'<span class="muted">{safe.text(ui["none_ev"])}</span>'
-    out = []
-    for e in evidence:
-        out.append(f'<blockquote><span class="where">{safe.text(cite.where(e, lang))}</span> '
-                   f'“{safe.text(e.get("quote") or "")}”</blockquote>')
-    return "".join(out)
+class _Refs:
+    """Quotes numbered in the order the report first cites them: ``[3]`` in a table points
+    to "openday 文章 第 23 行：“…”" in the list at the end, so a quote is printed once."""
+
+    def __init__(self, cite: Citations, lang: str):
+        self.cite, self.lang, self.order = cite, lang, {}
+
+    def number(self, ev: dict) -> int:
+        key = (str(ev.get("source") or ""), ev.get("line"), str(ev.get("quote") or ""))
+        return self.order.setdefault(key, len(self.order) + 1)
+
+    def marks(self, evidence) -> str:
+        nums = sorted({self.number(e) for e in evidence or ()})
+        return "".join(f'<span class="ref">[{n}]</span>' for n in nums)
+
+    def inline(self, evidence) -> str:
+        """Each quote in full where it is read (a step), with its number."""
+        return "".join(
+            f'<blockquote>“{safe.text(e.get("quote") or "")}” <span class="where">'
+            f'{safe.text(self.cite.where(e, self.lang))}</span> <span class="ref">[{self.number(e)}]</span>'
+            "</blockquote>" for e in evidence or ())
+
+    def listing(self, titles: dict, ui) -> str:
+        if not self.order:
+            return ""
+        lang = self.lang
+        used = sorted({src for src, _, _ in self.order if src})
+        where = lambda src, line: self.cite.where({"source": src, "line": line}, lang)  # noqa: E731
+        heads = []
+        for src in used:
+            full = (titles.get(src) or {}).get(lang) or (titles.get(src) or {}).get("en") or ""
+            short = self.cite.name(src, lang)
+            named = t("report_source_is", lang, short=short, title=full) if full and full != short else short
+            heads.append(f"<li>{safe.text(named)}</li>")
+        items = "".join(
+            f'<li value="{n}">{safe.text(t("report_quote", lang, quote=quote, where=where(src, line)))}</li>'
+            for (src, line, quote), n in self.order.items())
+        return (f'<section class="sources"><h3>{safe.text(t("report_sources", lang))}</h3>'
+                f'<ul class="titles">{"".join(heads)}</ul><ol class="quotes">{items}</ol></section>')
 
 
 def _reason_text(G, product: str, r: dict, lang: str, relation_labels) -> str:
@@ -172,69 +202,169 @@ def _headline(G, h: Highlight, i: int, lang, ui) -> str:
     return f"{n}{ui['colon']}{arrow}"
 
 
-def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels, cite: Citations, why_texts: Rationales) -> str:
-    closed = h.kind in ("loop", "prescription") and bool(h.steps) and h.steps[-1].target == h.nodes[0]
-    nodes = [(p, _label(G, p, lang), G.nodes[p].get("kind") or "other") for p in h.nodes]
-    steps = [(s.source, s.target, _rel(relation_labels, s.relation, lang), s.inferred) for s in h.steps]
-    svg = walk_svg(nodes, steps, closed=closed, added=h.added, title=_headline(G, h, 1, lang, ui))
-    parts = [f'<figure>{svg}<figcaption>{safe.text(ui["legend"])}</figcaption></figure>']
-    needs = ", ".join(h.needs)
-    parts.append(f'<p class="facts">{len(h.nodes)} {safe.text(ui["nodes"])} · {len(h.steps)} {safe.text(ui["steps_n"])}'
-                 + (f' · {safe.text(ui["needs"])}{ui["colon"]}{safe.text(needs)}' if needs else "") + "</p>")
+def _cycle_of(raw: dict) -> list:
+    """The ids of the cycle (or path) itself, without the offerings supporting it."""
+    walk = raw.get("loop") if isinstance(raw.get("loop"), dict) else raw
+    out = []
+    for e in walk.get("nodes") or ():
+        out.append(e.get("id") if isinstance(e, dict) else e)
+    return [x for x in out if isinstance(x, str)]
+
+
+def _loop_words(G, raw: dict, h: Highlight, lang: str) -> str:
+    """``支付 → 小程序 → 商家粉丝群 → 支付（+ 小程序云）``: the cycle, then what supports it."""
+    cycle = _cycle_of(raw) or list(h.nodes)
+    names = [_label(G, n, lang) for n in cycle]
+    if h.kind in ("loop", "prescription") and names:
+        names.append(names[0])
+    arrow = " → ".join(names)
+    extra = [n for n in h.nodes if n not in cycle]
+    if extra:
+        joined = join([_label(G, n, lang) for n in extra], lang)
+        arrow += f"（+ {joined}）" if lang == "zh" else f" (+ {joined})"
+    return arrow
+
+
+def _is_gaps(raw: dict) -> bool:
+    return isinstance(raw.get("values"), dict) and "missing" in raw
+
+
+def default_title(G, raw: dict, h: Highlight, lang: str, merchant: str = "") -> str:
+    """The report's title as a sentence a service provider signs, e.g. "为已有商家粉丝群的商家开出的
+    经营处方：补上小程序、小程序云，闭合“支付 → 小程序 → 商家粉丝群 → 支付”这一经营闭环"."""
+    L = lambda n: _label(G, n, lang)  # noqa: E731
     if h.kind == "prescription":
-        parts.append(f'<h3>{safe.text(ui["added_why"])}</h3>')
-        if not h.added:
-            parts.append(f'<p>{safe.text(ui["nothing"])}</p>')
+        if not merchant:
+            mine = [n for n in _cycle_of(raw) if n not in h.added]
+            merchant = t("report_merchant_with", lang, names=join([L(n) for n in mine], lang)) if mine else \
+                t("report_merchant_with", lang, names="…")
+        loop = _loop_words(G, raw, h, lang)
+        add = join([L(n) for n in h.added], lang)
+        if _is_gaps(raw):
+            key = "report_title_gaps" if h.added else "report_title_gaps_closed"
         else:
-            why = raw.get("why") if isinstance(raw.get("why"), dict) else {}
-            rows = []
-            for p in h.added:
-                reasons = why.get(p) or _derived_reasons(G, p, h)
-                for j, r in enumerate(reasons):
-                    badge = f' <span class="badge">{safe.text(ui["inferred"])}</span>' if r.get("inferred") else ""
-                    rows.append(
-                        "<tr>"
-                        + (f'<th rowspan="{len(reasons)}">{safe.text(_label(G, p, lang))}</th>' if j == 0 else "")
-                        + f"<td>{safe.text(_reason_text(G, p, r, lang, relation_labels))}{badge}</td>"
-                        + f"<td>{_quotes(r.get('evidence') or [], ui, cite, lang)}</td></tr>"
-                    )
-            parts.append(
-                f'<table class="why"><thead><tr><th>{safe.text(ui["product"])}</th><th>{safe.text(ui["why"])}</th>'
-                f"<th>{safe.text(ui['evidence'])}</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            )
+            key = "report_title_prescribe" if h.added else "report_title_closed"
+        return t(key, lang, merchant=merchant, add=add, loop=loop)
+    if h.kind == "path" and h.nodes:
+        cycle = _cycle_of(raw) or list(h.nodes)
+        key = "report_title_path_for" if merchant else "report_title_path"
+        return t(key, lang, merchant=merchant, a=L(cycle[0]), b=L(cycle[-1]))
+    base = t("report_title_loops", lang)
+    return f"{base}{'：' if lang == 'zh' else ': '}{merchant}" if merchant else base
+
+
+def _plain_words(G, raw: dict, h: Highlight, lang: str) -> list[str]:
+    """How much of the answer the source states and how much is interpretation, in words."""
+    walk = t("report_walk_path" if h.kind == "path" else "report_walk_loop", lang)
+    n = len(h.steps)
+    inferred = sum(1 for s in h.steps if s.inferred)
+    if not n:
+        out = []
+    elif inferred == 0:
+        out = [t("report_plain_all", lang, n=n, walk=walk)]
+    elif inferred == n:
+        out = [t("report_plain_none", lang, n=n, walk=walk)]
+    else:
+        out = [t("report_plain_some", lang, n=n, walk=walk, stated=n - inferred, inferred=inferred)]
+    best: dict = {}
+    for p in h.nodes:
+        for v in (G.nodes[p].get("values") or []) if p in G else []:
+            data = (G.get_edge_data(p, v) or {}).get("serves")
+            if data is not None:
+                best[v] = best.get(v, False) or not data.get("inferred")
+    if best:
+        stated = sum(1 for x in best.values() if x)
+        out.append(t("report_plain_values", lang, n=len(best), stated=stated, inferred=len(best) - stated))
+    why = raw.get("why") if isinstance(raw.get("why"), dict) else {}
+    reasons = [r for p in h.added for r in (why.get(p) or []) if isinstance(r, dict)]
+    if reasons:
+        inf = sum(1 for r in reasons if r.get("inferred"))
+        out.append(t("report_plain_why", lang, n=len(reasons), stated=len(reasons) - inf, inferred=inf))
+    return out
+
+
+def _gaps_section(G, raw: dict, lang: str, ui, refs: _Refs, relation_labels) -> str:
+    L = lambda n: _label(G, n, lang)  # noqa: E731
+    needs = raw.get("needs") if isinstance(raw.get("needs"), dict) else {}
+    unserved = [str(c) for c in needs.get("unserved") or ()]
+    items = [t("report_gaps_needs", lang, needs=", ".join(unserved)) if unserved else t("report_gaps_all_needs", lang)]
+    values = raw.get("values") if isinstance(raw.get("values"), dict) else {}
+    for u in values.get("unserved") or ():
+        if not isinstance(u, dict):
+            continue
+        v = u.get("value")
+        vid = v.get("id") if isinstance(v, dict) else v
+        offered = [L(o) for o in u.get("offered_by") or () if isinstance(o, str)]
+        items.append(t("report_gaps_value", lang, value=L(vid) if isinstance(vid, str) else "?",
+                       need=str(u.get("need") or ""), offered=join(offered, lang) or t("none", lang)))
+    missing = [m for m in raw.get("missing") or () if isinstance(m, dict)]
+    if missing:
+        flows = join([f"{L(m.get('from'))} → {L(m.get('to'))}（{_rel(relation_labels, m.get('relation'), lang)}）"
+                      if lang == "zh" else
+                      f"{L(m.get('from'))} → {L(m.get('to'))} ({_rel(relation_labels, m.get('relation'), lang)})"
+                      for m in missing], lang)
+        items.append(t("report_gaps_missing", lang, flows=flows))
+    lis = "".join(f"<li>{safe.text(x)}</li>" for x in items)
+    return f'<h3>{safe.text(t("report_gaps", lang))}</h3><ul class="gaps">{lis}</ul>'
+
+
+def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels, refs: _Refs, why_texts: Rationales) -> str:
+    cycle = [n for n in _cycle_of(raw) if n in h.nodes] or list(h.nodes)
+    closed = h.kind in ("loop", "prescription") and len(cycle) > 1
+    order = cycle + [n for n in h.nodes if n not in cycle]
+    nodes = [(p, _label(G, p, lang), G.nodes[p].get("kind") or "other") for p in order]
+    steps = [(s.source, s.target, _rel(relation_labels, s.relation, lang), s.inferred) for s in h.steps]
+    svg = walk_svg(nodes, steps, closed=closed, added=h.added, title=_headline(G, h, 1, lang, ui),
+                   height=270 if closed else 170, cycle=len(cycle))
+    plain = "".join(f"<li>{safe.text(x)}</li>" for x in _plain_words(G, raw, h, lang))
+    parts = [f'<ul class="plain">{plain}</ul>' if plain else "",
+             f'<figure>{svg}<figcaption>{safe.text(ui["legend"])}</figcaption></figure>']
+    if _is_gaps(raw):
+        parts.append(_gaps_section(G, raw, lang, ui, refs, relation_labels))
+    if h.kind == "prescription" and h.added:
+        parts.append(f'<h3>{safe.text(ui["added_why"])}</h3>')
+        why = raw.get("why") if isinstance(raw.get("why"), dict) else {}
+        rows = []
+        for p in h.added:
+            reasons = why.get(p) or _derived_reasons(G, p, h)
+            for j, r in enumerate(reasons):
+                badge = f' <span class="badge">{safe.text(ui["inferred"])}</span>' if r.get("inferred") else ""
+                rows.append(
+                    "<tr>"
+                    + (f'<th rowspan="{len(reasons)}">{safe.text(_label(G, p, lang))}</th>' if j == 0 else "")
+                    + f"<td>{safe.text(_reason_text(G, p, r, lang, relation_labels))}{badge}"
+                    + f"{refs.marks(r.get('evidence') or [])}</td></tr>"
+                )
+        parts.append(f'<table class="why"><tbody>{"".join(rows)}</tbody></table>')
     parts.append(f'<h3>{safe.text(ui["coverage"])}</h3>')
     parts.append(_coverage(G, h, lang, ui))
+    serves = []
+    for p in h.nodes:
+        bits = []
+        for v in G.nodes[p].get("values") or []:
+            data = (G.get_edge_data(p, v) or {}).get("serves") or {}
+            mark = f'<span class="badge">{safe.text(ui["inferred"])}</span>' if data.get("inferred") else ""
+            bits.append(f"{safe.text(_label(G, v, lang))}{mark}{refs.marks(data.get('evidence') or [])}")
+        if bits:
+            serves.append(f"<li><strong>{safe.text(_label(G, p, lang))}</strong>{safe.text(ui['colon'])}"
+                          f"{safe.text(ui['sep']).join(bits)}</li>")
+    if serves:
+        parts.append(f'<ul class="serves">{"".join(serves)}</ul>')
     parts.append(f'<h3>{safe.text(ui["steps"])}</h3><ol class="steps">')
     for s in h.steps:
         badge = f' <span class="badge">{safe.text(ui["inferred"])}</span>' if s.inferred else ""
-        why = f'<p class="why-text">{safe.text(why_texts.text(s.rationale, lang))}</p>' if s.rationale else ""
+        why = f'<span class="why-text">{safe.text(why_texts.text(s.rationale, lang))}</span>' if s.rationale else ""
         parts.append(
             f"<li><strong>{safe.text(_label(G, s.source, lang))} → {safe.text(_label(G, s.target, lang))}</strong> "
-            f'<span class="rel">{safe.text(_rel(relation_labels, s.relation, lang))}</span>{badge}{why}'
-            f"{_quotes(s.evidence, ui, cite, lang)}</li>"
+            f'<span class="rel">{safe.text(_rel(relation_labels, s.relation, lang))}</span>{badge} {why}'
+            f"{refs.inline(s.evidence)}</li>"
         )
     parts.append("</ol>")
-    rows = []
-    for p in h.nodes:
-        for v in G.nodes[p].get("values") or []:
-            data = (G.get_edge_data(p, v) or {}).get("serves") or {}
-            need = (
-                next((G.nodes[m].get("code") for m in G.successors(v) if G.nodes[m].get("kind") == "need"), "")
-                if v in G
-                else ""
-            )
-            badge = f' <span class="badge">{safe.text(ui["inferred"])}</span>' if data.get("inferred") else ""
-            rows.append(
-                f"<tr><th>{safe.text(_label(G, p, lang))}</th><td>{safe.text(_label(G, v, lang))}{badge}</td>"
-                f"<td>{safe.text(need)}</td><td>{_quotes(data.get('evidence') or [], ui, cite, lang)}</td></tr>"
-            )
-    if rows:
-        parts.append(
-            f'<h3>{safe.text(ui["serves_ev"])}</h3><table class="ev"><thead><tr><th>{safe.text(ui["product"])}</th>'
-            f"<th>{safe.text(ui['value'])}</th><th>{safe.text(ui['need'])}</th><th>{safe.text(ui['evidence'])}</th>"
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        )
     return "".join(parts)
+
+
+#: at most this many other results are listed after the first (two A4 pages at most)
+MAX_ALTERNATIVES = 4
 
 
 def report_html(
@@ -244,45 +374,55 @@ def report_html(
     lang: str = "en",
     title: str = "",
     question: str = "",
+    merchant: str = "",
     relation_labels: dict | None = None,
     sources: dict | None = None,
     rationales: dict | None = None,
+    source_titles: dict | None = None,
 ) -> str:
     """The report page for ``results`` (a list of query results, best first, or one result).
 
+    ``title`` replaces the default title, a sentence naming ``merchant`` (:func:`default_title`);
     ``sources`` maps a source id to its short names ``{"zh", "en"}`` (quotes say "openday
-    文章 第 25 行"); ``rationales`` maps a rationale to its text in each language the map
-    gives (:class:`ccare.i18n.Rationales`).
-    The first result is shown in full; the others as alternatives.  Raises
-    :class:`~ccare.exports.highlight.HighlightError` when a result is malformed or not in ``G``.
+    文章 第 25 行") and ``source_titles`` to its full titles (listed with the quotes);
+    ``rationales`` maps a rationale to its text in each language the map gives
+    (:class:`ccare.i18n.Rationales`).  The first result is shown in full, up to
+    :data:`MAX_ALTERNATIVES` others as one line each; the page prints on two A4 pages.
+    Raises :class:`~ccare.exports.highlight.HighlightError` when a result is malformed or
+    not in ``G``.
     """
     if lang not in _UI:
         raise ValueError("lang must be 'zh' or 'en'")
     ui = _UI[lang]
     cite, why_texts = Citations(sources), Rationales(rationales)
+    refs = _Refs(cite, lang)
     raws = results if isinstance(results, list) else [results]
     if not raws:
         raise ValueError("nothing to report: the result list is empty")
     hs = [check_against(from_result(r, f"result[{i}]"), G) for i, r in enumerate(raws)]
-    kind = hs[0].kind
-    title = title or ui[kind]
+    title = title or default_title(G, raws[0], hs[0], lang, merchant)
     body = [f"<header><h1>{safe.text(title)}</h1>"]
+    if merchant and merchant not in title:
+        body.append(f'<p class="for">{safe.text(t("report_for", lang, merchant=merchant))}</p>')
     if question:
         body.append(f'<p class="question">{safe.text(question)}</p>')
     body.append("</header>")
     body.append(f'<section class="answer"><h2><span class="tag">{safe.text(ui["recommended"])}</span> '
                 f"{safe.text(_headline(G, hs[0], 1, lang, ui))}</h2>"
-                f"{_section(G, raws[0], hs[0], lang, ui, relation_labels, cite, why_texts)}</section>")
+                f"{_section(G, raws[0], hs[0], lang, ui, relation_labels, refs, why_texts)}</section>")
     if len(hs) > 1:
         items = []
-        for i, h in enumerate(hs[1:], 2):
-            extra = f' · {safe.text(ui["needs"])}{ui["colon"]}{safe.text(", ".join(h.needs))}' if h.needs else ""
+        for i, h in enumerate(hs[1:1 + MAX_ALTERNATIVES], 2):
             inferred = sum(1 for s in h.steps if s.inferred)
             items.append(f"<li>{safe.text(_headline(G, h, i, lang, ui))}"
-                         f'<span class="muted"> · {len(h.nodes)} {safe.text(ui["nodes"])}{extra}'
+                         f'<span class="muted"> · {safe.text(_loop_words(G, raws[i - 1], h, lang))}'
                          f' · {inferred}/{len(h.steps)} {safe.text(ui["inferred"])}</span></li>')
-        body.append(f'<section class="alternatives"><h2>{safe.text(ui["alternatives"])}</h2>'
+        if len(hs) > 1 + MAX_ALTERNATIVES:
+            more = t("report_more_alternatives", lang, n=len(hs) - 1 - MAX_ALTERNATIVES)
+            items.append(f'<li class="muted">{safe.text(more)}</li>')
+        body.append(f'<section class="alternatives"><h3>{safe.text(ui["alternatives"])}</h3>'
                     f'<ol start="2">{"".join(items)}</ol></section>')
+    body.append(refs.listing(source_titles or {}, ui))
     body.append(f'<footer>{safe.text(ui["footer"])}</footer>')
     return (
         "<!DOCTYPE html>\n"
@@ -292,5 +432,3 @@ def report_html(
         f"<title>{safe.text(title)}</title>{safe.inline_style(assets.own('report.css'), 'report.css')}</head>"
         f'<body><main class="report">{"".join(body)}</main></body></html>\n'
     )
-
-

@@ -42,15 +42,36 @@ def _wrap(label: str, width: int = 16) -> list[str]:
     return lines[:3]
 
 
-def walk_svg(nodes, steps, *, closed: bool, added=(), title: str = "") -> str:
+def walk_svg(nodes, steps, *, closed: bool, added=(), title: str = "", height: int = _H,
+             cycle: int | None = None) -> str:
     """SVG of a walk.
 
     ``nodes``: ``(id, label, kind)`` in order; ``steps``: ``(from, to, relation label,
     inferred)``; ``added``: ids to mark as added by a prescription (dashed ring).
+    ``height``: of the drawing (its width is 720); ``cycle``: how many of ``nodes`` form
+    the closed cycle (default all); the others (offerings supporting a product of the
+    cycle) sit outside it, next to the product they support.
     """
+    _H = max(160, int(height))
     n = len(nodes)
     pos = {}
-    if closed and n > 1:
+    c = n if cycle is None else max(0, min(int(cycle), n))
+    if closed and c > 1:
+        rx, ry = (_W / 2 - 120, _H / 2 - 50) if c < n else (_W / 2 - 90, _H / 2 - 48)
+        for i, (nid, _, _) in enumerate(nodes[:c]):
+            a = (math.pi if c == 2 else -math.pi / 2) + 2 * math.pi * i / c  # two side by side
+            pos[nid] = (_W / 2 + rx * math.cos(a), _H / 2 + ry * math.sin(a))
+        # a supporting offering: outside the cycle, beyond the product it supports
+        for j, (nid, _, _) in enumerate(nodes[c:]):
+            target = next((pos[v] for u, v, _, _ in steps if u == nid and v in pos), (_W / 2, _H / 2))
+            dx, dy = target[0] - _W / 2, target[1] - _H / 2
+            d = math.hypot(dx, dy) or 1.0
+            x = min(_W - 50, max(50, target[0] + dx / d * 95))
+            y = min(_H - 40, max(20, target[1] + dy / d * 40 + 22 * j))
+            if math.hypot(x - target[0], y - target[1]) < 100:  # no room beyond it: below (or above) it
+                x, y = target[0] + 30 * j, target[1] + (85 if target[1] <= _H / 2 else -85)
+            pos[nid] = (x, y)
+    elif closed and n > 1:
         r = min(_W, _H) / 2 - 70
         for i, (nid, _, _) in enumerate(nodes):
             a = -math.pi / 2 + 2 * math.pi * i / n

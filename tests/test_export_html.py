@@ -276,7 +276,8 @@ def test_report_of_a_prescription(G, best_prescription):
         assert e["labels"]["en"] in page
     for step in best_prescription["loop"]["steps"]:
         for ev in step["evidence"]:
-            assert f", line {ev['line']}</span> “{ev['quote']}”" in page  # the source's short name, given or its id
+            assert f"“{ev['quote']}” <span class=\"where\">" in page  # each step's quote, where it is read
+            assert f", line {ev['line']}</span>" in page  # the source's short name, given or its id
     for product, reasons in best_prescription["why"].items():
         for r in reasons:
             for ev in r["evidence"]:
@@ -341,7 +342,8 @@ def test_prescribe_writes_report_and_map(ccare, tmp_path):
     assert hl["nodes"] == [n["id"] for n in loop["nodes"]] + [a["offering"] for a in loop["supporting"]]
     assert hl["added"] == [n["id"] for n in first["add"]]
     text = report.read_text(encoding="utf-8")
-    assert "<h1>Prescription for a merchant with mini-program</h1>" in text
+    assert "<h1>A prescription for a merchant with mini-program: add Mini-Program Cloud to close the operating " \
+           "loop payment → mini-program → payment (+ Mini-Program Cloud)</h1>" in text
     assert "users flow to" in text  # relations by their labels
     for step in first["loop"]["steps"]:
         for ev in step["evidence"]:
@@ -353,7 +355,8 @@ def test_prescribe_report_in_chinese(ccare, tmp_path):
     r = ccare("prescribe", "--has", "商家粉丝群", "--lang", "zh", "--report", str(report))
     assert r.exit_code == 0, r.output
     text = report.read_text(encoding="utf-8")
-    assert "<h1>给已有商家粉丝群的商家开的处方</h1>" in text and "用户流向" in text
+    assert "<h1>为已有商家粉丝群的商家开出的经营处方：补上小程序、小程序云，闭合“支付 → 小程序 → 商家粉丝群 → 支付" \
+           "（+ 小程序云）”这一经营闭环</h1>" in text and "用户流向" in text
     assert "every operating loop passes through" not in text
 
 
