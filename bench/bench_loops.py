@@ -44,7 +44,8 @@ WANT = 10
 
 def synthetic_graph(products: int, degree: int, seed: int) -> nx.MultiDiGraph:
     buf = io.StringIO()
-    synth_turtle(buf, products=products, degree=degree, seed=seed)
+    # no supporting products or programmes: their attachments would be a second search to compare
+    synth_turtle(buf, products=products, degree=degree, seed=seed, supporting_share=0, programmes=0)
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "synth.ttl")
         with open(path, "w", encoding="utf-8") as f:

@@ -1,12 +1,26 @@
 """Synthetic maps and merchant portfolios of any size, for benchmarks and scale tests.
 
 :func:`synth_turtle` writes Turtle that extends the shipped map and conforms to its
-shapes: ``products`` synthetic products (each labelled in zh and en, defined, with
-evidence; serving values, living in domains and flowing to ``degree`` other products,
-every relation an evidenced :class:`cc:Assertion`, some inferred with a rationale) and
-``merchants`` merchants of class ``cc:Merchant`` (``cc:merchantId``, labels,
-``cc:hasScale``, ``cc:hasStage``, ``cc:inIndustry`` and ``cc:uses`` of products, shipped
-or synthetic).  The same arguments give the same bytes.
+shapes, with what the map's semantics use, so that a benchmark on it asks real questions:
+
+- ``products`` synthetic products, each labelled in zh and en, defined, with evidence,
+  serving values; every relation an evidenced :class:`cc:Assertion`, some inferred with a
+  rationale.  Most live in domains and flow to ``degree`` other products (users or
+  data); some are *supporting products* (``cc:SupportingProduct``: no domain, no flows,
+  they ``cc:supports`` other products and bring their needs into a loop), some turn data
+  into reach (``cc:ReachActivator``: the only products a data flow may enter on a loop),
+  some are entry channels (``cc:EntryChannel``).  Some send users to the payment hub
+  (``:payment``), receive users from it, or receive its data, so that operating loops
+  (which pass through the hub) run through synthetic products;
+- ``programmes`` programmes (``cc:Programme``) that serve a value, live in the public
+  domain, ``cc:incentivises`` products and, for some, ``cc:suits`` small and medium
+  merchants (then a merchant's scale changes its prescription);
+- ``merchants`` merchants of class ``cc:Merchant`` (``cc:merchantId``, labels,
+  ``cc:hasScale``, ``cc:hasStage``, ``cc:inIndustry`` and ``cc:uses`` of products and
+  programmes, shipped or synthetic); a share of them state ``cc:takesAlipayPayment
+  false`` (for them a prescription may add payment).
+
+The same arguments give the same bytes.
 
 Examples
 --------
@@ -26,7 +40,7 @@ from __future__ import annotations
 import random
 from typing import TextIO
 
-__all__ = ["INDUSTRIES", "SHIPPED_PRODUCTS", "VALUES", "synth_turtle", "product_id", "merchant_id"]
+__all__ = ["INDUSTRIES", "SHIPPED_PRODUCTS", "VALUES", "synth_turtle", "product_id", "programme_id", "merchant_id"]
 
 #: Values of the shipped map (``cc:Value`` ids), in the source's order.
 VALUES = (
@@ -72,6 +86,11 @@ def product_id(i: int) -> str:
     return f"synth-product-{i:06d}"
 
 
+def programme_id(i: int) -> str:
+    """The id of synthetic programme ``i`` (from 1)."""
+    return f"synth-programme-{i:06d}"
+
+
 def merchant_id(i: int) -> str:
     """The ``cc:merchantId`` of synthetic merchant ``i`` (from 1)."""
     return f"M{i:07d}"
@@ -79,6 +98,11 @@ def merchant_id(i: int) -> str:
 
 def _ev(line: int, quote: str) -> str:
     return f'cc:evidence [ cc:source :synth-source ; cc:line {line} ; cc:quote "{quote}" ]'
+
+
+#: Classes of a synthetic product by role, beside ``cc:OtherProduct``.
+_ROLE_CLASSES = {"plain": "", "supporting": " , cc:SupportingProduct", "reach": " , cc:ReachActivator",
+                 "entry": " , cc:EntryChannel"}
 
 
 def synth_turtle(
@@ -89,6 +113,12 @@ def synth_turtle(
     seed: int = 0,
     degree: int = 5,
     inferred_share: float = 0.2,
+    supporting_share: float = 0.1,
+    reach_share: float = 0.1,
+    entry_share: float = 0.05,
+    hub_share: float = 0.1,
+    programmes: int | None = None,
+    no_alipay_share: float = 0.1,
 ) -> dict:
     """Write a synthetic extension of the shipped map to ``out`` as Turtle.
 
@@ -100,22 +130,48 @@ def synth_turtle(
     seed : int
         Seed of the generator: the same arguments write the same text.
     degree : int
-        Flows (``cc:userFlowsTo`` or ``cc:dataFlowsTo``) leaving each synthetic product,
-        to distinct other synthetic products (fewer when there are fewer products).
+        Flows (``cc:userFlowsTo`` or ``cc:dataFlowsTo``) leaving each synthetic product
+        that carries users, to distinct other such synthetic products (fewer when there
+        are fewer).
     inferred_share : float
         Share of relations marked inferred (each with a rationale).
+    supporting_share, reach_share, entry_share : float
+        Shares of the products that are supporting products, turn data into reach, or
+        are entry channels.
+    hub_share : float
+        Chance that a product sends users to the payment hub, and (drawn apart) that the
+        hub sends users to it; a product that turns data into reach gets the hub's data
+        with five times that chance (at most always).
+    programmes : int, optional
+        How many synthetic programmes; default one per 50 products (none without products
+        that carry users).
+    no_alipay_share : float
+        Share of the merchants that state they do not take Alipay payment.
 
     Returns
     -------
     dict
-        Counts written: ``products``, ``merchants``, ``assertions``.
+        Counts written: ``products``, ``programmes``, ``merchants``, ``assertions``.
     """
-    if products < 0 or merchants < 0 or degree < 0:
-        raise ValueError("products, merchants and degree must not be negative")
+    shares = (inferred_share, supporting_share, reach_share, entry_share, hub_share, no_alipay_share)
+    if products < 0 or merchants < 0 or degree < 0 or (programmes is not None and programmes < 0):
+        raise ValueError("products, merchants, programmes and degree must not be negative")
+    if not all(0 <= x <= 1 for x in shares) or supporting_share + reach_share + entry_share > 1:
+        raise ValueError("shares must lie between 0 and 1, and the product roles' shares add up to at most 1")
     rng = random.Random(seed)
+    roles = []
+    for _ in range(products):
+        r = rng.random()
+        roles.append("supporting" if r < supporting_share else "reach" if r < supporting_share + reach_share
+                     else "entry" if r < supporting_share + reach_share + entry_share else "plain")
+    carriers = [i for i in range(1, products + 1) if roles[i - 1] != "supporting"]
+    if programmes is None:
+        programmes = max(1, products // 50) if carriers else 0
+    if programmes and not carriers:
+        raise ValueError("programmes need synthetic products that carry users to incentivise")
     w = out.write
-    w(f"# Synthetic C-CARE map extension written by `ccare synth` (seed {seed}, {products} products, "
-      f"{merchants} merchants). Not real data.\n")
+    w(f"# Synthetic C-CARE map extension written by `ccare synth` (seed {seed}, products: {products}, "
+      f"programmes: {programmes}, merchants: {merchants}). Not real data.\n")
     w(_PREFIXES)
     w(":synth-source a cc:Source ;\n"
       '    rdfs:label "合成数据"@zh , "synthetic data"@en ;\n'
@@ -144,31 +200,58 @@ def synth_turtle(
               f"    cc:inferred false ; {_ev(line, quote)} .\n")
 
     for i in range(1, products + 1):
-        pid = product_id(i)
+        pid, role = product_id(i), roles[i - 1]
         line += 1
-        w(f":{pid} a cc:OtherProduct ;\n"
+        w(f":{pid} a cc:OtherProduct{_ROLE_CLASSES[role]} ;\n"
           f'    rdfs:label "合成产品{i}"@zh , "synthetic product {i}"@en ;\n'
           f'    skos:definition "Synthetic product {i} of a benchmark map."@en ;\n'
           f'    {_ev(line, f"合成产品{i}")} .\n')
         for v in sorted(rng.sample(VALUES, rng.choice((1, 1, 2, 2, 3)))):
             assertion(pid, "serves", v, f"合成产品{i}服务{v}")
+        if role == "supporting":  # no domain, no flows: it works behind the products it supports
+            for j in sorted(rng.sample(carriers, min(len(carriers), rng.choice((1, 1, 2))))):
+                assertion(pid, "supports", product_id(j), f"合成产品{i}支撑{j}")
+            w("\n")
+            continue
         for d in rng.choice(((_DOMAINS[0],), (_DOMAINS[1],), _DOMAINS)):
             assertion(pid, "livesIn", d, f"合成产品{i}在{d}")
-        others = products - 1
+        others = len(carriers) - 1
         if others > 0 and degree > 0:
-            targets = rng.sample(range(1, products), min(degree, others))
-            for t in sorted(targets):
-                j = t if t < i else t + 1  # skip self
+            for j in sorted(x for x in rng.sample(carriers, min(degree + 1, len(carriers))) if x != i)[:degree]:
                 assertion(pid, rng.choice(_FLOWS), product_id(j), f"合成产品{i}流向{j}")
+        if rng.random() < hub_share:
+            assertion(pid, "userFlowsTo", "payment", f"合成产品{i}流向支付")
+        if rng.random() < hub_share:
+            assertion("payment", "userFlowsTo", pid, f"支付流向合成产品{i}")
+        if role == "reach" and rng.random() < 5 * hub_share:
+            assertion("payment", "dataFlowsTo", pid, f"支付数据流向合成产品{i}")
         w("\n")
 
-    pool = [*SHIPPED_PRODUCTS, *(product_id(i) for i in range(1, products + 1))]
+    for i in range(1, programmes + 1):
+        gid = programme_id(i)
+        line += 1
+        w(f":{gid} a cc:Programme ;\n"
+          f'    rdfs:label "合成扶持计划{i}"@zh , "synthetic programme {i}"@en ;\n'
+          f'    skos:definition "Synthetic incentive programme {i} of a benchmark map."@en ;\n'
+          f'    {_ev(line, f"合成扶持计划{i}")} .\n')
+        assertion(gid, "serves", rng.choice(VALUES), f"合成扶持计划{i}服务")
+        assertion(gid, "livesIn", _DOMAINS[0], f"合成扶持计划{i}开放公域")
+        for j in sorted(rng.sample(carriers, min(len(carriers), rng.choice((1, 2))))):
+            assertion(gid, "incentivises", product_id(j), f"合成扶持计划{i}激励{j}")
+        if rng.random() < 0.5:
+            for sc in _SCALES[:2]:
+                assertion(gid, "suits", sc, f"合成扶持计划{i}适合{sc}")
+        w("\n")
+
+    pool = [*SHIPPED_PRODUCTS, *(product_id(i) for i in range(1, products + 1)),
+            *(programme_id(i) for i in range(1, programmes + 1))]
     for i in range(1, merchants + 1):
         mid = merchant_id(i)
         uses = sorted(rng.sample(pool, min(len(pool), rng.randint(1, 6))))
+        alipay = " ; cc:takesAlipayPayment false" if rng.random() < no_alipay_share else ""
         w(f":merchant-{mid} a cc:Merchant ; cc:merchantId \"{mid}\" ;\n"
           f'    rdfs:label "合成商家{i}"@zh , "synthetic merchant {i}"@en ;\n'
           f"    cc:hasScale :{rng.choice(_SCALES)} ; cc:hasStage :{rng.choice(_STAGES)} ; "
-          f"cc:inIndustry :industry-{rng.choice(INDUSTRIES)[0]} ;\n"
+          f"cc:inIndustry :industry-{rng.choice(INDUSTRIES)[0]}{alipay} ;\n"
           f"    cc:uses {' , '.join(':' + u for u in uses)} .\n")
-    return {"products": products, "merchants": merchants, "assertions": assertions}
+    return {"products": products, "programmes": programmes, "merchants": merchants, "assertions": assertions}
