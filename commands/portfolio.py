@@ -180,6 +180,18 @@ def _echo_summary(result: PortfolioRun, G, lang: str, top: int) -> None:
                    [[_label(G, a["product"], lang), f"{a['merchants']:,}"] for a in s["added_products"]])
 
 
+def _write_reports(kb, G, result: PortfolioRun, every, folder: str, lang: str) -> None:
+    """``--reports DIR``: a report per merchant answered and the index (:mod:`ccare.exports.portfolio_reports`)."""
+    from ccare.commands.export import reader_texts, relation_labels, source_titles
+    from ccare.commands.queries import _describe_spec
+    from ccare.exports.portfolio_reports import INDEX, write_reports
+
+    texts = {"relation_labels": relation_labels(kb, G), "source_titles": source_titles(kb), **reader_texts(kb)}
+    paths = write_reports(G, result, folder, list(every), lang=lang, question_text=_describe_spec(result.spec, G, lang),
+                          texts=texts)
+    click.echo(t("pf_reports_wrote", lang, n=len(paths) - 1, index=str(Path(folder) / INDEX)), err=True)
+
+
 def _portfolio_command(mode: str, summary: str):
     @click.command(mode, help=summary + """
 
@@ -193,6 +205,9 @@ def _portfolio_command(mode: str, summary: str):
     merchants answered so far are written and the exit code is 3.
     """)
     @click.option("-o", "--output", metavar="FILE", help="Write the rows here: FILE.csv or FILE.json.")
+    @click.option("--reports", "reports", metavar="DIR",
+                  help="Also write one report per merchant (its HTML report, titled for it) into DIR, made if "
+                       "missing, and DIR/index.html linking them.")
     @loop_options
     @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
                   help="How many of the most frequent additions the summary lists.")
@@ -202,7 +217,7 @@ def _portfolio_command(mode: str, summary: str):
     @click.option("--max-steps", type=click.IntRange(min=1), default=None, hidden=True,
                   help="Stop after this many search steps (for reproducible limits).")
     @common_options("table", "csv", "json")
-    def command(output, needs, payment, domains, max_length, top, timeout, max_steps, data, lang, fmt):
+    def command(output, reports, needs, payment, domains, max_length, top, timeout, max_steps, data, lang, fmt):
         kind = None
         if output is not None and output != "-":
             kind = Path(output).suffix.lower().lstrip(".")
@@ -221,6 +236,8 @@ def _portfolio_command(mode: str, summary: str):
         budget = Budget(timeout=timeout, max_steps=max_steps)
         with progress(len(ms), "商家" if lang == "zh" else "merchants") as update:
             result = run(G, ms, mode, spec, budget, update)
+        if reports:
+            _write_reports(kb, G, result, ms, reports, lang)
         if kind == "csv":
             with atomic_write(output) as f:
                 f.write(_csv_text(result, lang))

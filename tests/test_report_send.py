@@ -30,7 +30,8 @@ def test_prescribe_title_is_a_sentence_naming_the_merchant(ccare, tmp_path):
     out = tmp_path / "r.html"
     r = ccare("prescribe", "--has", "商家粉丝群", "--merchant", "老乡鸡", "--lang", "zh", "--report", str(out))
     assert r.exit_code == 0, r.output
-    assert _h1(out) == "为老乡鸡开出的经营处方：补上小程序、小程序云，闭合“支付 → 小程序 → 商家粉丝群 → 支付（+ 小程序云）”这一经营闭环"
+    assert _h1(out) == ("为老乡鸡开出的经营处方：补上小程序、小程序云，"
+                        "闭合“支付 → 小程序 → 商家粉丝群 → 支付（+ 小程序云）”这一经营闭环")
     r = ccare("prescribe", "--has", "fan-group", "--merchant", "Laoxiangji", "--report", str(out))
     assert r.exit_code == 0, r.output
     assert _h1(out) == ("A prescription for Laoxiangji: add mini-program, Mini-Program Cloud to close the operating "
