@@ -73,8 +73,7 @@ import httpcore
 import httpx
 from rdflib import BNode, Graph, Literal, URIRef
 
-from ccare.errors import CcareError, DataError, UsageError
-from ccare.limits import EXIT_CUT_SHORT
+from ccare.errors import DataError, EndpointError, EndpointTimeout, UsageError
 from ccare.rdfio import terms
 from ccare.rdfio.read import Limits, parse_bytes
 from ccare.text.render import printable as _printable
@@ -105,16 +104,6 @@ _RDF_TYPES = {
 
 #: Bytes of an error answer shown (its first line).
 _ERROR_BODY = 2000
-
-
-class EndpointError(CcareError):
-    """A SPARQL endpoint could not be reached, refused a request or answered nonsense."""
-
-
-class EndpointTimeout(EndpointError):
-    """The endpoint gave no whole answer within the time limit (exit code 3)."""
-
-    exit_code = EXIT_CUT_SHORT
 
 
 def redact(url: str) -> str:

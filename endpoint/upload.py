@@ -56,7 +56,8 @@ from typing import Callable, Iterable, Iterator
 
 from rdflib import RDF, BNode, Graph, URIRef
 
-from ccare.endpoint.client import GENID, Endpoint, EndpointError
+from ccare.endpoint.client import GENID, Endpoint
+from ccare.errors import EndpointError, LoadFailed
 from ccare.kb.model import materialise, shipped_graph
 from ccare.rdfio import terms
 from ccare.rdfio.read import parse_file
@@ -266,11 +267,6 @@ def plan(what: str, graph: Graph, size: int = BATCH, named: str | None = None) -
     names = skolem_names(graph)
     parts = list(batches(graph, size))
     return Plan(what, graph, parts, [insert_data(b, named, names) for b in parts], named, names)
-
-
-class LoadFailed(EndpointError):
-    """A load stopped by the endpoint after some of its requests went through: the
-    message says what the endpoint took and how to finish or undo."""
 
 
 #: Words of an endpoint's refusal that mean "this request is too big" (Virtuoso: "SPARQL

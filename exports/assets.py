@@ -21,16 +21,12 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-from ccare.errors import CcareError
+from ccare.errors import AssetError
 
 __all__ = ["VIS_VERSION", "vis_network_js", "own", "AssetError"]
 
 #: The vis-network release pyvis 0.3.2 bundles (the version its in_line template includes).
 VIS_VERSION = "9.1.2"
-
-
-class AssetError(CcareError):
-    """A bundled script or style sheet the page needs is not installed."""
 
 
 @lru_cache(maxsize=None)

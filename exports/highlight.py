@@ -24,14 +24,10 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from ccare.errors import CcareError
+from ccare.errors import HighlightError
 from ccare.graph.walks import Step  # the query library's step: one shape for a step everywhere
 
 __all__ = ["Step", "Highlight", "HighlightError", "from_result", "check_against", "check_query_args", "read_json"]
-
-
-class HighlightError(CcareError):
-    """A query result is malformed, or names nodes or relations the map does not have."""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import json
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
-from ccare.errors import CcareError
+from ccare.errors import BlankNodesTooDeep, CanonicalizationTooSlow
 from ccare.exports.inference import with_entailments
 
 __all__ = ["FORMATS", "CANONICAL_TIMEOUT", "CanonicalizationTooSlow", "BlankNodesTooDeep", "blank_node_depth",
@@ -96,14 +96,6 @@ class _SortedGraph(Graph):
 #: defeat it (many blank nodes no hash tells apart); the map's own evidence takes
 #: milliseconds.  Override with ``CCARE_CANONICAL_TIMEOUT``.
 CANONICAL_TIMEOUT = 60.0
-
-
-class CanonicalizationTooSlow(CcareError):
-    """Canonical blank-node labels could not be computed within the time limit."""
-
-
-class BlankNodesTooDeep(CcareError):
-    """Blank nodes nest deeper than the export can label and write (``CCARE_MAX_DEPTH``)."""
 
 
 _RDF_REST = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#rest")

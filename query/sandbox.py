@@ -56,8 +56,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from ccare.errors import CcareError
-from ccare.limits import EXIT_CUT_SHORT
+from ccare.errors import CcareError, CutShort, NetworkRefused, WorkerDied
 
 __all__ = ["Outcome", "run_bounded", "call_bounded", "memory_limit", "CutShort", "NetworkRefused", "WorkerDied"]
 
@@ -85,20 +84,6 @@ def memory_limit(environ=None) -> int:
     environ = os.environ if environ is None else environ
     raw = environ.get("CCARE_MAX_MEMORY", "").strip()
     return _size(raw, "CCARE_MAX_MEMORY") if raw else DEFAULT_MEMORY
-
-
-class NetworkRefused(CcareError):
-    """The work tried to reach the network or start a process; ccare refuses both."""
-
-
-class CutShort(CcareError):
-    """Work that gives nothing partial (a validation) was stopped by a limit (exit code 3)."""
-
-    exit_code = EXIT_CUT_SHORT
-
-
-class WorkerDied(CcareError):
-    """The child process ended without finishing (killed from outside, or crashed)."""
 
 
 @dataclass

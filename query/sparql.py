@@ -46,7 +46,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
 
-from ccare.errors import QueryError
+from ccare.errors import QueryError, QueryRefused, QuerySyntaxError
 from ccare.ontology import PREFIXES
 from ccare.query.sandbox import run_bounded
 from ccare.text import csvcells as csvsafe
@@ -75,28 +75,6 @@ MAX_QUERY_BYTES = 1024**2
 _USUAL_PREFIXES = {*PREFIXES, "rdf", "rdfs", "owl", "xsd", "sh"}
 
 _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
-
-
-class QueryRefused(QueryError):
-    """A well-formed query asks for something ccare refuses (an update, SERVICE, FROM)."""
-
-
-class QuerySyntaxError(QueryError):
-    """The SPARQL parser's message, with the line and column where it stopped."""
-
-    def __init__(self, reason: str, line: int | None = None, column: int | None = None, text: str = ""):
-        self.reason, self.line, self.column, self.text = reason, line, column, text
-        where = f" at line {line}, column {column}" if line is not None else ""
-        message = f"SPARQL syntax error{where}: {reason}"
-        if line is not None and text:
-            lines = text.splitlines() or [""]
-            if 1 <= line <= len(lines):
-                src = lines[line - 1]
-                message += f"\n  {src}\n  {' ' * (max(column or 1, 1) - 1)}^"
-        super().__init__(message)
-
-    def __reduce__(self):
-        return (type(self), (self.reason, self.line, self.column, self.text))
 
 
 def _walk(node):

@@ -24,7 +24,7 @@ Oxigraph's ``\uXXXX`` escapes as ``\UXXXXXXXX``.
 >>> term(URIRef("http://ex/a> . } ; DROP ALL ; INSERT DATA { <http://ex/b"))
 Traceback (most recent call last):
 ...
-ccare.rdfio.terms.TermError: not an absolute IRI: 'http://ex/a> . } ; DROP ALL ; INSERT DATA {
+ccare.errors.TermError: not an absolute IRI: 'http://ex/a> . } ; DROP ALL ; INSERT DATA {
 <http://ex/b' (Invalid IRI code point '>')
 >>> term(BNode("b0"), label="b0")
 '_:b0'
@@ -40,15 +40,13 @@ from typing import Iterable
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 
+from ccare.errors import TermError
+
 __all__ = ["TermError", "term", "iri", "values"]
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 # an escape unit of Oxigraph's N-Triples text: "\\" before u/U, a \uXXXX escape, any other
 _UNIT = re.compile(r"\\\\([uU])|\\u([0-9A-Fa-f]{4})|\\.", re.S)
-
-
-class TermError(ValueError):
-    """A term that cannot be written into SPARQL (not an IRI, a bad label or language tag)."""
 
 
 def _shown(value: str, width: int = 120) -> str:
