@@ -349,11 +349,12 @@ class Map:
 
         return run(self.kb.graph, query, timeout=timeout, max_rows=max_rows)
 
-    def validate(self, timeout: float | None = None):
-        """The SHACL report of the map (:func:`ccare.query.shacl.validate`)."""
+    def validate(self, timeout: float | None = None, sources: Sequence[str | os.PathLike] = ()):
+        """The SHACL report of the map (:func:`ccare.query.shacl.validate`), its quotes checked
+        against the source texts found in the data files' folders, then in ``sources``."""
         from ccare.query.shacl import validate
 
-        return validate(self.kb, timeout=timeout)
+        return validate(self.kb, timeout=timeout, sources=sources)
 
     # ------------------------------------------------------------------ exports
 

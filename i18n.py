@@ -119,6 +119,17 @@ MESSAGES: dict[str, dict] = {
     "conforms_endpoint_extra": {"en": ", merged with {n} file(s),", "zh": "（并合并 {n} 个文件）"},
     "violations": {"en": ("{n} violation.", "{n} violations."), "zh": "共 {n} 处违规。"},
     "value_tag": {"en": "[value: {value}]", "zh": "[取值：{value}]"},
+    "source_not_found": {"en": ("Warning: source {source} names the file {file}, which was not found (looked in "
+                                "{folders}): its {n} quote is not checked; give --sources DIR.",
+                                "Warning: source {source} names the file {file}, which was not found (looked in "
+                                "{folders}): its {n} quotes are not checked; give --sources DIR."),
+                         "zh": "警告：来源 {source} 指向文件 {file}，但没有找到（已查找：{folders}）：它的 {n} 条引文未核对；"
+                               "可用 --sources DIR 指定文件夹。"},
+    "source_not_plain": {"en": ("Warning: source {source} names {file}, which is not a plain file name: it is not "
+                                "looked up, and its {n} quote is not checked.",
+                                "Warning: source {source} names {file}, which is not a plain file name: it is not "
+                                "looked up, and its {n} quotes are not checked."),
+                         "zh": "警告：来源 {source} 指向的 {file} 不是单纯的文件名：不会去查找，它的 {n} 条引文未核对。"},
     "validate_nothing": {"en": "give the RDF FILES to check, or --endpoint URL to check what an endpoint holds",
                          "zh": "请给出要检查的 RDF 文件（FILES），或用 --endpoint URL 检查某个端点所存的数据"},
     # sparql
@@ -526,8 +537,16 @@ _RULE_MESSAGES = [
     (re.compile(r"^an inferred assertion needs a one-line cc:rationale$"), "推断的断言需要一行 cc:rationale（理由）"),
     (re.compile(r"^the relation (\S+) (.+) has no evidence: describe it with a cc:Assertion carrying cc:evidence$"),
      "关系 {0} {1} 没有证据：请用带 cc:evidence 的 cc:Assertion 描述它"),
+    # quotes checked against their sources (ccare.query.quotes)
+    (re.compile(r"^the quote “(.*)” is not on line (\d+) of (.+) \((\d+) lines?\); it occurs on line (\d+)$", re.S),
+     "引文“{0}”不在 {2} 的第 {1} 行（该文件共 {3} 行）；它出现在第 {4} 行"),
+    (re.compile(r"^the quote “(.*)” is not on line (\d+) of (.+) \((\d+) lines?\); it occurs nowhere in (.+)$", re.S),
+     "引文“{0}”不在 {2} 的第 {1} 行（该文件共 {3} 行）；{4} 中没有这句引文"),
+    (re.compile(r"^source (\S+): (.+?) cannot be read: (.+)$", re.S),
+     lambda source, file, why: f"来源 {source}：无法读取 {file}：{detail(why, 'zh')}"),
 ]
-_RULE_NAMES_ZH = {"inferred assertion has a rationale": "推断有理由", "relation has evidence": "关系有证据"}
+_RULE_NAMES_ZH = {"inferred assertion has a rationale": "推断有理由", "relation has evidence": "关系有证据",
+                  "quote on its line": "引文在所注的行", "source can be read": "来源文件可读"}
 
 
 def rule(name: str, message: str, lang: str = "en") -> tuple[str, str]:
@@ -540,7 +559,7 @@ def rule(name: str, message: str, lang: str = "en") -> tuple[str, str]:
     for pattern, zh in _RULE_MESSAGES:
         m = pattern.match(message)
         if m:
-            return zh_name, zh.format(*m.groups())
+            return zh_name, zh(*m.groups()) if callable(zh) else zh.format(*m.groups())
     return zh_name, message
 
 
@@ -612,6 +631,13 @@ _ERRORS = [
     (r"is a directory", "是目录"),
     (r"directory (.+) does not exist", "目录 {0} 不存在"),
     (r"is not a regular file", "不是普通文件"),
+    (r"is a symbolic link to a file outside its folder, not a source text", "是指向文件夹之外的符号链接，不是来源文本"),
+    (r"is (a FIFO \(named pipe\)|a device|a socket|a directory|not a regular file), not a source text",
+     lambda kind, *_: "是{}，不是来源文本".format({"a FIFO (named pipe)": " FIFO（命名管道）", "a device": "设备",
+                                                "a socket": "套接字", "a directory": "目录"}.get(kind, "非普通文件"))),
+    (r"contains NUL characters: not a text file", "含有 NUL 字符：不是文本文件"),
+    (r"line (\d+): (.+)", lambda line, what: f"第 {line} 行：{_zh_detail(what)}"),
+    (r"--sources (.+): not a folder", "--sources {0}：不是文件夹"),
     (r"a FIFO \(named pipe\) with no reader; start the reader first", "是没有读取方的 FIFO（命名管道）；请先启动读取方"),
     (r"the file is not UTF-8", "文件不是 UTF-8 编码"),
     (r"not valid (\S+): (.+)", "不是有效的 {0}：{1}"),

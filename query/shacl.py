@@ -10,14 +10,17 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Sequence
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from ccare import ontology
 from ccare.kb.model import KnowledgeBase
+from ccare.query.quotes import QUOTE_RULE, SOURCE_RULE, check_quotes
 from ccare.rdfio.read import parse_text
 
 __all__ = ["Violation", "Report", "PYSHACL_OPTIONS", "DEFAULT_TIMEOUT", "shapes_graph", "validate"]
@@ -36,9 +39,14 @@ class Violation:
     path: str | None
     value: str | None
     severity: str
+    #: a quote not on its line (:mod:`ccare.query.quotes`): the source file, the line it
+    #: gives and the nearest line where the quote occurs (None: nowhere)
+    file: str | None = None
+    line: int | None = None
+    nearest_line: int | None = None
 
     def to_json(self) -> dict:
-        return {
+        d = {
             "focus": self.focus,
             "focus_label": self.focus_label,
             "rule": self.rule,
@@ -47,15 +55,31 @@ class Violation:
             "value": self.value,
             "severity": self.severity,
         }
+        if self.file is not None:
+            d.update(file=self.file, line=self.line, nearest_line=self.nearest_line)
+        return d
 
 
 @dataclass
 class Report:
+    """Whether the map conforms, its violations (SHACL's, then quotes not on their line
+    and sources that cannot be read), and the sources whose quotes were checked
+    (``sources``: :class:`~ccare.query.quotes.SourceCheck`; :attr:`warnings`: those not found)."""
+
     conforms: bool
     violations: list[Violation]
+    sources: list = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list:
+        """Sources cited by quotes that ccare could not find: their quotes were not checked."""
+        return [s for s in self.sources if s.warning]
 
     def to_json(self) -> dict:
-        return {"conforms": self.conforms, "violations": [v.to_json() for v in self.violations]}
+        return {"conforms": self.conforms, "violations": [v.to_json() for v in self.violations],
+                "warnings": [{"source": s.source, "file": s.file, "status": s.status, "quotes": s.quotes,
+                              "message": s.message()} for s in self.warnings],
+                "sources": [s.to_json() for s in self.sources]}
 
 
 def shapes_graph() -> Graph:
@@ -96,19 +120,41 @@ PYSHACL_OPTIONS = {
 DEFAULT_TIMEOUT = 120.0
 
 
-def validate(kb: KnowledgeBase, timeout: float | None = None) -> Report:
-    """Validate the loaded map against the shipped shapes.
+def validate(kb: KnowledgeBase, timeout: float | None = None, sources: Sequence[str | os.PathLike] = (),
+             quotes: bool = True) -> Report:
+    """Validate the loaded map against the shipped shapes, and its quotes against their sources.
 
     pyshacl runs with :data:`PYSHACL_OPTIONS`: it reads only the graph it is given.
-    With a ``timeout`` (seconds) it runs in a child process that is stopped when the time
-    is up or the memory limit is reached (:func:`ccare.query.sandbox.call_bounded`), raising
-    :class:`~ccare.query.sandbox.CutShort`.
+    With ``quotes`` (default), every quote whose source names a file ccare can find is
+    checked, verbatim on its line (:func:`ccare.query.quotes.check_quotes`); the file is
+    looked for in the folder of each of the map's data files (``kb.sources``), then in the
+    folders ``sources``, then among the shipped sources.  A quote off its line, or a source
+    that cannot be read, is a violation; a source not found is a warning
+    (:attr:`Report.warnings`).  With a ``timeout`` (seconds) it all runs in a child process
+    that is stopped when the time is up or the memory limit is reached
+    (:func:`ccare.query.sandbox.call_bounded`), raising :class:`~ccare.query.sandbox.CutShort`.
     """
+    folders = _source_folders(kb, sources) if quotes else None
     if timeout is not None:
         from ccare.query.sandbox import call_bounded, memory_limit
 
-        return call_bounded(lambda: _validate(kb), timeout=timeout, what="validation", memory=memory_limit())
-    return _validate(kb)
+        return call_bounded(lambda: _validate(kb, folders), timeout=timeout, what="validation",
+                            memory=memory_limit())
+    return _validate(kb, folders)
+
+
+def _source_folders(kb: KnowledgeBase, sources) -> list[str]:
+    """The folders a source file is looked for in: the data files', then ``sources``
+    (each must be a folder: a usage error otherwise), each once."""
+    from ccare.errors import UsageError
+
+    extra = []
+    for d in [sources] if isinstance(sources, (str, os.PathLike)) else sources:
+        if not os.path.isdir(d):
+            raise UsageError(f"--sources {d}: not a folder")
+        extra.append(str(d))
+    data = [os.path.dirname(os.path.abspath(f)) for f in kb.sources]
+    return list(dict.fromkeys([*data, *extra]))
 
 
 class _Counted(Graph):
@@ -130,7 +176,7 @@ class _Counted(Graph):
         return self._size
 
 
-def _validate(kb: KnowledgeBase) -> Report:
+def _validate(kb: KnowledgeBase, folders: list[str] | None = None) -> Report:
     import pyshacl  # heavy; only the validate command needs it
 
     shapes = shapes_graph()
@@ -165,4 +211,15 @@ def _validate(kb: KnowledgeBase) -> Report:
             )
         )
     violations.sort(key=lambda v: (v.focus, v.rule, v.message))
-    return Report(conforms=bool(conforms), violations=violations)
+    if folders is None:
+        return Report(conforms=bool(conforms), violations=violations)
+    checked = check_quotes(kb, folders)
+    for p in checked.problems:
+        violations.append(Violation(focus=p.owner, focus_label=p.owner_label, rule=QUOTE_RULE, message=p.message(),
+                                    path="cc:quote", value=p.quote, severity="Violation", file=p.file, line=p.line,
+                                    nearest_line=p.nearest))
+    for s in checked.sources:
+        if s.status == "unreadable":
+            violations.append(Violation(focus=s.source, focus_label=None, rule=SOURCE_RULE, message=s.message(),
+                                        path="cc:file", value=s.file, severity="Violation", file=s.file))
+    return Report(conforms=bool(conforms) and checked.ok, violations=violations, sources=checked.sources)

@@ -320,6 +320,7 @@ def test_validate_and_cache_print_csv_and_write_o(ccare, tmp_path):
     text = (EXAMPLES / "extension.ttl").read_text(encoding="utf-8")
     bad = tmp_path / "typo.ttl"
     bad.write_text(text.replace(":smart-menu a cc:OtherProduct", ":smart-menu a cc:OtherProdcut"), encoding="utf-8")
+    (tmp_path / "field-notes-2024.txt").write_bytes((EXAMPLES / "field-notes-2024.txt").read_bytes())  # its source
     printed = ccare("validate", str(bad), "--format", "csv")
     assert printed.exit_code == 1
     rows = _rows(printed.stdout)
