@@ -54,6 +54,44 @@ MESSAGES: dict[str, dict] = {
     "n_rows": {"en": ("{n} row", "{n} rows"), "zh": "{n} 行"},
     "n_new_industries": {"en": ("{n} new industry", "{n} new industries"), "zh": "{n} 个新行业"},
     "n_entries": {"en": ("{n} entry", "{n} entries"), "zh": "{n} 个条目"},
+    # map sheets (ccare import of a map sheet, ccare export sheet): where a fault is, and what it is
+    "sheet_at_sheet": {"en": "sheet {sheet}", "zh": "工作表 {sheet}"},
+    "sheet_at_row": {"en": "row {row}", "zh": "第 {row} 行"},
+    "sheet_at_column": {"en": "column {column} ({header})", "zh": "{column} 列（{header}）"},
+    "sheet_two_columns": {"en": "a second column for {field} (the first is {first!r}); this one is ignored", "zh": "{field} 有第二列（第一列是 {first!r}）；这一列不读"},
+    "sheet_missing_column": {"en": "no column {column}, which this sheet needs; its rows are not read", "zh": "缺少本工作表必需的列 {column}；其中各行未读取"},
+    "sheet_formula": {"en": "a formula without a cached value: ccare never evaluates formulas; save the workbook in Excel (which stores the values) or type the value", "zh": "公式没有缓存值：ccare 从不计算公式；请在 Excel 中保存工作簿（会存下计算结果），或直接填入值"},
+    "sheet_empty": {"en": "empty, but needed here", "zh": "为空，但此处必填"},
+    "sheet_bad_id": {"en": "{value!r} cannot be an id: no spaces or any of < > \" {{ }} | ^ ` : / ? # ;", "zh": "{value!r} 不能作编号：不能含空格或 < > \" {{ }} | ^ ` : / ? # ; 中任何字符"},
+    "sheet_duplicate_id": {"en": "id {value!r} is already on row {first}", "zh": "编号 {value!r} 已在第 {first} 行出现"},
+    "sheet_unknown": {"en": "unknown {kind} {value!r}", "zh": "未知的{kind} {value!r}"},
+    "sheet_unknown_near": {"en": "unknown {kind} {value!r}; did you mean: {near}?", "zh": "未知的{kind} {value!r}；您要找的是否是：{near}？"},
+    "sheet_ambiguous": {"en": "{value!r} names several entities ({names}); give the id", "zh": "{value!r} 可以指多个实体（{names}）；请给出编号"},
+    "sheet_wrong_type": {"en": "{value!r} is not a {kind}", "zh": "{value!r} 不是{kind}"},
+    "sheet_no_label": {"en": "no label: give a Chinese or an English label (or both)", "zh": "没有名称：请给出中文或英文名称（或两者）"},
+    "sheet_no_definition": {"en": "no definition: give one in Chinese or in English (or both)", "zh": "没有定义：请给出中文或英文定义（或两者）"},
+    "sheet_no_evidence_entity": {"en": "no evidence: add a row to the evidence sheet whose subject is {name}", "zh": "没有证据：请在证据工作表中添加一行，主语为 {name}"},
+    "sheet_no_evidence_relation": {"en": "no evidence: add a row to the evidence sheet for {subject} {relation} {object}", "zh": "没有证据：请在证据工作表中为 {subject} {relation} {object} 添加一行"},
+    "sheet_needs_inferred": {"en": "say whether it is inferred (true or false): {relation} is stated with evidence", "zh": "请说明是否为推断（true 或 false）：{relation} 须附证据陈述"},
+    "sheet_bad_boolean": {"en": "{value!r} is not true or false (or 是, 否)", "zh": "{value!r} 不是 true 或 false（或 是、否）"},
+    "sheet_needs_rationale": {"en": "an inferred relation needs a rationale, in Chinese or in English", "zh": "推断的关系需要理由（中文或英文）"},
+    "sheet_rationale_not_asserted": {"en": "a rationale belongs to a relation with evidence: fill in inferred (true or false)", "zh": "理由属于附证据的关系：请填写是否推断（true 或 false）"},
+    "sheet_bad_literal": {"en": "{value!r} is not a valid {datatype}", "zh": "{value!r} 不是有效的 {datatype}"},
+    "sheet_bad_date": {"en": "{value!r} is not a date: write YYYY-MM-DD, YYYY-MM or YYYY", "zh": "{value!r} 不是日期：请写成 YYYY-MM-DD、YYYY-MM 或 YYYY"},
+    "sheet_bad_type": {"en": "unknown object type {value!r} (allowed: {allowed})", "zh": "未知的宾语类型 {value!r}（可选：{allowed}）"},
+    "sheet_structural": {"en": "{relation} is not written as a relation: use the {sheet} sheet", "zh": "{relation} 不以关系的形式填写：请使用 {sheet} 工作表"},
+    "sheet_duplicate_relation": {"en": "the same relation is already on row {first} of sheet {sheet}", "zh": "同一关系已在工作表 {sheet} 第 {first} 行出现"},
+    "sheet_no_relation": {"en": "no relation {subject} {relation} {object} with evidence in the relations (or facts) sheet", "zh": "关系（或数量事实）工作表中没有附证据的关系 {subject} {relation} {object}"},
+    "sheet_no_relation_near": {"en": "no relation {subject} {relation} {object} with evidence in the relations (or facts) sheet; did you mean the object: {near}?", "zh": "关系（或数量事实）工作表中没有附证据的关系 {subject} {relation} {object}；您要找的宾语是否是：{near}？"},
+    "sheet_not_asserted": {"en": "the relation on row {row} of sheet {sheet} has no inferred value: evidence goes with relations that say whether they are inferred", "zh": "工作表 {sheet} 第 {row} 行的关系没有填写是否推断：证据只能附在写明是否推断的关系上"},
+    "sheet_bad_line": {"en": "{value!r} is not a line number (a whole number from 1)", "zh": "{value!r} 不是行号（从 1 起的整数）"},
+    "sheet_bad_number": {"en": "{value!r} is not a number", "zh": "{value!r} 不是数值"},
+    "sheet_bad_unit": {"en": "{value!r} is not a unit (e.g. unit:NUM, unit:PERCENT)", "zh": "{value!r} 不是单位（例如 unit:NUM、unit:PERCENT）"},
+    "sheet_not_a_fact": {"en": "{value!r} is not a quantitative fact: give it the type QuantitativeFact in the entities sheet", "zh": "{value!r} 不是数量事实：请在实体工作表中把它的类型写为 QuantitativeFact"},
+    "sheet_imported": {"en": "Imported {name} ({entities} entities, {relations} relations, {facts} facts, {evidence} evidence rows) into {target}.", "zh": "已将 {name}（{entities} 个实体、{relations} 条关系、{facts} 个数量事实、{evidence} 行证据）导入 {target}。"},
+    "sheet_failed": {"en": ("{n} problem in {name}; nothing was written.", "{n} problems in {name}; nothing was written."), "zh": "{name} 中有 {n} 处问题；未写入任何内容。"},
+    "sheet_ignored": {"en": "{sheet}: columns ccare does not know were ignored: {columns}", "zh": "{sheet}：ccare 不认识的列已忽略：{columns}"},
+    "sheet_exported": {"en": "Wrote the map sheet ({entities} entities, {relations} relations, {facts} facts, {evidence} evidence rows) to {where}.", "zh": "已将地图表格（{entities} 个实体、{relations} 条关系、{facts} 个数量事实、{evidence} 行证据）写入 {where}。"},
     # loops and prescriptions: payment as the baseline, offerings supporting a loop
     "deprecated_payment": {
         "en": "Note: --payment/--no-payment is now --via-payment/--not-via-payment (whether the loop passes "
@@ -357,12 +395,17 @@ def lang_of(value: str | None) -> str | None:
 def default_lang(environ: Mapping[str, str] | None = None) -> str:
     """The language when ``--lang`` is not given: ``CCARE_LANG`` (``zh`` or ``en``), then the
     locale (the first set of ``LC_ALL``, ``LC_MESSAGES``, ``LANG``; ``zh*`` gives zh), then en."""
-    env = os.environ if environ is None else environ
-    chosen = lang_of(env.get("CCARE_LANG"))
+    from ccare import settings
+
+    if environ is None:  # CCARE_LANG as ccare's settings read it; the locale from the environment
+        chosen = settings.current().lang
+        locale = (os.environ.get("LC_ALL"), os.environ.get("LC_MESSAGES"), os.environ.get("LANG"))
+    else:
+        chosen = settings.Settings.from_env(environ).lang
+        locale = (environ.get("LC_ALL"), environ.get("LC_MESSAGES"), environ.get("LANG"))
     if chosen:
         return chosen
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(var)
+    for value in locale:
         if value:
             return "zh" if value.strip().lower().startswith("zh") else "en"
     return "en"
