@@ -1,6 +1,7 @@
 """The map as a graph, and the queries strategists ask of it.
 
 - :mod:`ccare.graph.build`: RDF map -> NetworkX ``MultiDiGraph`` and back;
+- :mod:`ccare.graph.view`: reading that graph (flow subgraph, products, entities), no RDF;
 - :mod:`ccare.graph.walks`: paths and loops step by step, with evidence;
 - :mod:`ccare.graph.search`: constrained, pruned enumeration of directed cycles;
 - :mod:`ccare.graph.loops`: operating loops;
@@ -12,5 +13,6 @@
 - :mod:`ccare.graph.whatif`: loops lost and kept when a product is dropped.
 
 Nothing here imports click or prints: the command line (:mod:`ccare.commands.queries`)
-renders what these functions return.
+renders what these functions return.  Only :mod:`~ccare.graph.build` reads RDF: the
+algorithms take the vocabulary from :mod:`ccare.ontology.vocab` and load without rdflib.
 """

@@ -40,8 +40,10 @@ import networkx as nx
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from ccare.kb.model import NEED_CODES, KnowledgeBase
+from ccare.graph.view import FLOW_RELATIONS, flow_graph, node_entity, products, require
+from ccare.kb.model import KnowledgeBase
 from ccare.ontology import CC, ID, QUDT
+from ccare.ontology.vocab import NEED_CODES, NODE_KINDS, NODE_ROLES
 from ccare.rdfio import bulk
 
 __all__ = [
@@ -57,30 +59,17 @@ __all__ = [
     "require",
 ]
 
-#: node kind by class, most specific first
-KINDS = (
-    (CC.Product, "product"),
-    (CC.Programme, "programme"),
-    (CC.Need, "need"),
-    (CC.Value, "value"),
-    (CC.Domain, "domain"),
-    (CC.Scene, "scene"),
-    (CC.Advantage, "advantage"),
-    (CC.Case, "case"),
-    (CC.Practice, "practice"),
-    (CC.QuantitativeFact, "fact"),
-)
+#: node kind by class, most specific first (:data:`ccare.ontology.vocab.NODE_KINDS` as IRIs)
+KINDS = tuple((getattr(CC, cls), kind) for cls, kind in NODE_KINDS)
 
-#: Roles the loop queries read, by class (never by id): a node may have several.
-ROLES = (
-    (CC.PaymentHub, "hub"),  # every merchant already has it; loops pass through it
-    (CC.ReachActivator, "reach"),  # turns data into reach: a loop may enter it along a data flow
-    (CC.EntryChannel, "entry"),  # customers come in through it: stands in for the public domain
-    (CC.SupportingProduct, "supporting"),  # works behind another product, carries no users
-)
+#: Roles the loop queries read, by class (never by id): a node may have several
+#: (:data:`ccare.ontology.vocab.NODE_ROLES` as IRIs).
+ROLES = tuple((getattr(CC, cls), role) for cls, role in NODE_ROLES)
 
-#: The relations operating loops walk: users and data moving between products.
-FLOW_RELATIONS = ("userFlowsTo", "dataFlowsTo")
+#: The modules whose code builds the graph from a loaded map (and the NetworkX version): a
+#: graph kept in the parse cache is keyed by the map's key and their source
+#: (:func:`ccare.kb.cache.derived_key`), so a change to how it is built is a new entry.
+BUILD_CODE = (__name__, "ccare.graph.view", "ccare.kb.model", "ccare.rdfio.bulk", "networkx")
 
 #: Predicates that never become edges: bookkeeping of evidence and typing.
 _SKIP = {RDF.type, RDF.subject, RDF.predicate, RDF.object, CC.evidence, CC.source}
@@ -112,7 +101,7 @@ class _Types:
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
-        self.sup = kb._superclasses
+        self.sup = kb.superclasses
         # instances of these are never nodes (merchants, assertions, ...): not read at all
         never = {c for c in self.sup if any(n in self.sup[c] for n in _NOT_NODES)} | set(_NOT_NODES)
         of: dict = {}
@@ -174,7 +163,7 @@ def to_networkx(kb: KnowledgeBase) -> nx.MultiDiGraph:
     if key is not None:
         from ccare.kb import cache
 
-        key = cache.derived_key(key, __name__, "ccare.kb.model", "ccare.rdfio.bulk", "networkx")
+        key = cache.derived_key(key, *BUILD_CODE)
         G = cache.get_derived(key, "networkx")
         if isinstance(G, nx.MultiDiGraph):
             return G
@@ -224,7 +213,7 @@ def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
             need_of[v] = kb.need_code(n) if n is not None else None
         return need_of[v]
 
-    evidence = kb._evidence
+    evidence = kb.evidence_index
     serves, lives_in = str(CC.serves), str(CC.livesIn)
     for k, nid in sorted(nodes.items(), key=lambda kv: kv[1]):
         s = term_of[k]
@@ -273,7 +262,7 @@ def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
                 r = relation[p] = _key(kb, URIRef(p))
             edges.append((u, v, r, s, p, o))
     edges.sort(key=itemgetter(0, 1, 2))
-    facts, add = kb._facts, G.add_edge
+    facts, add = kb.triple_facts, G.add_edge
     for u, v, r, s, p, o in edges:
         ev, inferred, rationale = facts(s, p, o)
         add(u, v, key=r, relation=r, iri=p, evidence=_evidence_json(ev), inferred=inferred, rationale=rationale)
@@ -283,54 +272,6 @@ def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
 def _evidence_json(evidence) -> list[dict]:
     """Evidence tuples as :meth:`ccare.kb.model.Evidence.to_json` writes them."""
     return [{"source": s, "line": line, "quote": q} for s, line, q in evidence]
-
-
-def flow_graph(G: nx.MultiDiGraph, relations=FLOW_RELATIONS) -> nx.MultiDiGraph:
-    """A read-only view of ``G``: products and the user- and data-flow edges between them."""
-    keep = set(products(G))
-    rels = set(relations)
-    return nx.subgraph_view(
-        G,
-        filter_node=keep.__contains__,
-        filter_edge=lambda u, v, k: k in rels,
-    )
-
-
-def require(G: nx.MultiDiGraph, ids, kind: str = "product") -> None:
-    """Raise :class:`~ccare.errors.UnknownEntityError`, with near matches among the ids
-    and labels of ``G``'s nodes, for the first of ``ids`` that is not a node of ``G``.
-
-    The graph queries take node ids; a misspelt id is an error, never an empty answer.
-    """
-    import difflib
-
-    from ccare.errors import UnknownEntityError
-
-    for i in ids:
-        if i in G:
-            continue
-        names = {}
-        for n, labels in G.nodes(data="labels"):
-            for name in (n, *(labels or {}).values()):
-                names.setdefault(str(name).casefold(), n)
-        key = str(i).casefold()
-        near = difflib.get_close_matches(key, list(names), n=8, cutoff=0.5)
-        near += [k for k in names if key and (key in k or k in key) and k not in near]
-        raise UnknownEntityError(i, list(dict.fromkeys(names[k] for k in near))[:5], kind=kind)
-
-
-def products(G: nx.MultiDiGraph) -> list[str]:
-    """Ids of the product nodes of ``G``, sorted."""
-    return sorted(n for n, k in G.nodes(data="kind") if k == "product")
-
-
-def node_entity(G: nx.MultiDiGraph, n: str) -> dict:
-    """Node ``n`` as entity JSON: ``{"id", "iri", "type", "labels"}`` (``type`` a full IRI).
-
-    The same shape as :meth:`ccare.kb.model.Entity.to_json`.
-    """
-    d = G.nodes[n]
-    return {"id": n, "iri": d.get("iri"), "type": d.get("type_iri"), "labels": dict(d.get("labels") or {})}
 
 
 def to_rdf_triples(G: nx.MultiDiGraph) -> set:

@@ -24,8 +24,8 @@ from typing import Sequence
 
 import networkx as nx
 
-from ccare.graph.build import node_entity, products
-from ccare.kb.model import NEED_CODES
+from ccare.graph.view import node_entity, products
+from ccare.ontology.vocab import NEED_CODES
 
 __all__ = ["values_by_need", "need_of_values", "CoverageRow", "coverage"]
 

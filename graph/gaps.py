@@ -29,10 +29,10 @@ from typing import Sequence
 
 import networkx as nx
 
-from ccare.graph.build import node_entity
 from ccare.graph.coverage import values_by_need
 from ccare.graph.loops import LoopSpec
 from ccare.graph.prescribe import Prescription, baseline, prescriptions
+from ccare.graph.view import node_entity
 from ccare.graph.walks import best_edge
 from ccare.limits import Budget
 

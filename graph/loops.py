@@ -66,11 +66,11 @@ from typing import Iterator, Sequence
 import networkx as nx
 
 from ccare.errors import UsageError
-from ccare.graph.build import FLOW_RELATIONS, flow_graph, require
 from ccare.graph.search import CycleSearch
+from ccare.graph.view import FLOW_RELATIONS, flow_graph, require
 from ccare.graph.walks import Attachment, Walk, data_enters, rotate, walk
-from ccare.kb.model import NEED_CODES
 from ccare.limits import Budget
+from ccare.ontology.vocab import NEED_CODES
 
 __all__ = [
     "PUBLIC",

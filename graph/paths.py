@@ -31,7 +31,7 @@ from typing import Iterator, Sequence
 import networkx as nx
 
 from ccare.errors import UsageError
-from ccare.graph.build import FLOW_RELATIONS, flow_graph, require
+from ccare.graph.view import FLOW_RELATIONS, flow_graph, require
 from ccare.graph.walks import Walk, data_enters, walk
 from ccare.limits import Budget
 

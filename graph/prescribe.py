@@ -67,9 +67,9 @@ from typing import Iterator, Sequence
 import networkx as nx
 
 from ccare.errors import UsageError
-from ccare.graph.build import node_entity, require
 from ccare.graph.coverage import need_of_values
 from ccare.graph.loops import ACQUIRE, PRIVATE, PUBLIC, LoopSpec, hub_of, loop_search, provides
+from ccare.graph.view import node_entity, require
 from ccare.graph.walks import Attachment, Step, Walk
 from ccare.limits import Budget
 

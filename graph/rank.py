@@ -38,7 +38,7 @@ from typing import Sequence
 import networkx as nx
 
 from ccare.errors import UsageError
-from ccare.graph.build import FLOW_RELATIONS, flow_graph, node_entity
+from ccare.graph.view import FLOW_RELATIONS, flow_graph, node_entity
 from ccare.graph.walks import Walk, data_enters
 
 __all__ = ["MEASURES", "Ranked", "product_flow_digraph", "pagerank", "rank", "explain"]

@@ -37,8 +37,8 @@ from typing import Iterable, Sequence
 
 import networkx as nx
 
-from ccare.graph.build import FLOW_RELATIONS, node_entity
-from ccare.kb.model import NEED_CODES
+from ccare.graph.view import FLOW_RELATIONS, node_entity
+from ccare.ontology.vocab import NEED_CODES
 
 __all__ = ["Step", "Attachment", "Walk", "best_edge", "walk", "data_enters", "needs_of", "rotate"]
 

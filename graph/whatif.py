@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from ccare.graph.build import node_entity, require
 from ccare.graph.loops import LoopSpec, hub_of, operating_loops
 from ccare.graph.rank import product_flow_digraph
+from ccare.graph.view import node_entity, require
 from ccare.limits import Budget
 
 __all__ = ["WhatIf", "whatif"]

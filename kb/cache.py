@@ -69,7 +69,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib import Graph
 
-from ccare import __version__
+from ccare import __version__, settings
 from ccare.rdfio.atomic import atomic_write
 from ccare.rdfio.store import from_ox, kind_of, new_graph, oxigraph_of
 
@@ -96,7 +96,7 @@ NO_CACHE_ENV = "CCARE_NO_CACHE"
 MAX_ENTRIES = 8
 #: Bytes the entries may take in all (``CCARE_CACHE_MAX_SIZE``, e.g. ``8G``); one entry
 #: of a map of 2M triples takes about 250 MiB.
-MAX_BYTES = 4 * 1024**3
+MAX_BYTES = settings.DEFAULT_CACHE_MAX_SIZE
 MAX_BYTES_ENV = "CCARE_CACHE_MAX_SIZE"
 #: Bumped when the entry format or what goes into a graph changes.
 FORMAT = "ccare-parse-cache-2"
@@ -111,7 +111,7 @@ _MAGIC = b"ccare-derived-2\n"
 
 def cache_dir() -> Path:
     """The folder holding the parse cache (it may not exist yet)."""
-    root = os.environ.get(CACHE_DIR_ENV, "").strip()
+    root = settings.current().cache_dir
     if not root:
         import platformdirs
 
@@ -123,13 +123,17 @@ def enabled(cache: bool | None = None) -> bool:
     """Whether to use the cache: ``cache`` if given, else not when ``CCARE_NO_CACHE`` is set."""
     if cache is not None:
         return bool(cache)
-    return os.environ.get(NO_CACHE_ENV, "").strip().lower() in ("", "0", "false", "no")
+    return not settings.current().no_cache
 
 
 #: ccare's modules whose code turns input bytes into the loaded map: the parse cache's key
 #: covers their source, so a change to how a map is read or materialised is a new entry.
+#: What is derived from the map and cached beside it adds the code that derives it
+#: (:func:`derived_key`; the NetworkX graph: :data:`ccare.graph.build.BUILD_CODE`).
+#: ``tests/test_load_path.py`` checks that every module loading and building imports is here.
 LOAD_CODE = ("ccare.kb.cache", "ccare.kb.loader", "ccare.kb.model", "ccare.rdfio.store", "ccare.rdfio.read",
-             "ccare.rdfio.prescan", "ccare.rdfio.bulk", "ccare.rdfio.terms", "ccare.ontology")
+             "ccare.rdfio.prescan", "ccare.rdfio.bulk", "ccare.rdfio.terms", "ccare.ontology",
+             "ccare.rdfio.atomic", "ccare.ontology.namespaces", "ccare.ontology.vocab")
 
 _CODE_DIGESTS: dict = {}
 
@@ -431,12 +435,7 @@ def clear() -> int:
 
 def max_bytes() -> int:
     """:data:`MAX_BYTES`, or ``CCARE_CACHE_MAX_SIZE`` when set."""
-    raw = os.environ.get(MAX_BYTES_ENV, "").strip()
-    if not raw:
-        return MAX_BYTES
-    from ccare.limits import parse_size
-
-    return parse_size(raw, MAX_BYTES_ENV)
+    return settings.current().cache_max_size  # a usage error naming the variable if it is not a size
 
 
 def _prune() -> None:

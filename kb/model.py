@@ -36,6 +36,7 @@ from rdflib.term import Node
 from ccare.errors import AmbiguousEntityError, UnknownEntityError, UsageError
 from ccare.kb.loader import build_graph, load_keyed, materialise, shipped_inputs
 from ccare.ontology import CC, ID, QUDT
+from ccare.ontology.vocab import NEED_CODES  # re-exported: ccare.kb.model.NEED_CODES still works
 from ccare.rdfio import bulk
 
 __all__ = [
@@ -51,8 +52,6 @@ __all__ = [
     "shipped_graph",
 ]
 
-#: The four C-CARE needs, in the source's order.
-NEED_CODES = ("SCALE", "ACTIVE", "WORTH", "EFFICIENCY")
 
 #: Relations between entities that the map states as evidenced assertions.
 RELATIONS = (
@@ -503,9 +502,11 @@ class KnowledgeBase:
         ``cc:inferred true``, ``None`` when the assertion does not say; rationales as literals."""
         return self._assertion_index[1]
 
-    def _facts(self, s, p, o) -> tuple[tuple, bool, str | None]:
-        """The evidence (sorted ``(source, line, quote)`` tuples), inferred flag and
-        rationale of the triple with the keys ``s``, ``p``, ``o`` (see :meth:`statement`).
+    def triple_facts(self, s, p, o) -> tuple[tuple, bool, str | None]:
+        """``(evidence, inferred, rationale)`` of the triple whose subject, predicate and
+        object have the node keys ``s``, ``p``, ``o`` (:func:`ccare.rdfio.bulk.key`): the
+        evidence as sorted ``(source id, line, quote)`` tuples; a triple no assertion
+        describes is ``((), False, None)``.  :meth:`statement` is the same for rdflib terms.
 
         A triple is inferred when every assertion describing it is (a triple with no
         assertion is bare: stated, no evidence); its rationale is then the least of their
@@ -525,9 +526,26 @@ class KnowledgeBase:
             return evidence, False, None
         return evidence, True, _rationale([r for a in nodes for r in notes[a][1]])
 
+    # ------------------------------------------------------------------ read interface
+    # What graph/build.py (and any reader of the map in bulk) reads: the indexes the
+    # lookups above use, by node key (:func:`ccare.rdfio.bulk.key`: an IRI's text).
+
+    @property
+    def superclasses(self) -> dict:
+        """Class -> the set of all its superclasses (``rdfs:subClassOf``, closed; a class
+        without any is absent).  Built once; the caller must not modify it."""
+        return self._superclasses
+
+    @property
+    def evidence_index(self) -> dict:
+        """Node key -> its evidence, sorted ``(source id, line, quote)`` tuples, for every
+        node with ``cc:evidence`` (assertions included).  Built once (one query); the caller
+        must not modify it."""
+        return self._evidence
+
     def statement(self, s: Node, p: URIRef, o: Node) -> Statement:
         """The triple ``(s, p, o)`` with the evidence of the assertions describing it."""
-        evidence, inferred, rationale = self._facts(bulk.key(s), bulk.key(p), bulk.key(o))
+        evidence, inferred, rationale = self.triple_facts(bulk.key(s), bulk.key(p), bulk.key(o))
         return Statement(s, p, o, tuple(Evidence(*e) for e in evidence), inferred, rationale)
 
     # ------------------------------------------------------------------ questions

@@ -23,9 +23,6 @@ from __future__ import annotations
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from rdflib import Namespace, URIRef
-from rdflib.namespace import DefinedNamespace
-
 __all__ = [
     "CC",
     "ID",
@@ -40,121 +37,20 @@ __all__ = [
 ]
 
 
-class CC(DefinedNamespace):
-    """The ccare vocabulary; a misspelt term raises instead of minting a new IRI."""
-
-    _fail = True
-    _NS = Namespace("https://w3id.org/ccare/ontology#")
-
-    # classes
-    OperatingModel: URIRef
-    CustomerAsset: URIRef
-    Need: URIRef
-    Value: URIRef
-    Offering: URIRef
-    Product: URIRef
-    CoreProduct: URIRef
-    OtherProduct: URIRef
-    PaymentHub: URIRef
-    ReachActivator: URIRef
-    SupportingProduct: URIRef
-    Instrument: URIRef
-    EntryChannel: URIRef
-    Programme: URIRef
-    Domain: URIRef
-    Scene: URIRef
-    CoreAdvantage: URIRef
-    Case: URIRef
-    Practice: URIRef
-    QuantitativeFact: URIRef
-    CountedKind: URIRef
-    Bound: URIRef
-    ProfileDimension: URIRef
-    MerchantScale: URIRef
-    DigitalisationStage: URIRef
-    Industry: URIRef
-    Merchant: URIRef
-    Source: URIRef
-    Evidence: URIRef
-    Assertion: URIRef
-    Event: URIRef
-    Platform: URIRef
-    PlatformRole: URIRef
-    Advantage: URIRef
-    OperatingQuality: URIRef
-    ServiceProvider: URIRef
-    Metaphor: URIRef
-    Measure: URIRef
-    MerchantCohort: URIRef
-    FactStatus: URIRef
-    # object properties
-    centredOn: URIRef
-    serves: URIRef
-    livesIn: URIRef
-    opensInto: URIRef
-    inScene: URIRef
-    flowsTo: URIRef
-    userFlowsTo: URIRef
-    dataFlowsTo: URIRef
-    supports: URIRef
-    combinesWith: URIRef
-    incentivises: URIRef
-    suits: URIRef
-    uses: URIRef
-    reports: URIRef
-    carriedBy: URIRef
-    measures: URIRef
-    counts: URIRef
-    bound: URIRef
-    ofDimension: URIRef
-    hasScale: URIRef
-    hasStage: URIRef
-    inIndustry: URIRef
-    evidence: URIRef
-    source: URIRef
-    hostedBy: URIRef
-    presents: URIRef
-    servesAs: URIRef
-    evolvingInto: URIRef
-    deepenedInto: URIRef
-    delivers: URIRef
-    standsFor: URIRef
-    voicedBy: URIRef
-    composes: URIRef
-    systematises: URIRef
-    prioritisedBy: URIRef
-    hasMeasure: URIRef
-    openTo: URIRef
-    status: URIRef
-    # datatype properties
-    line: URIRef
-    quote: URIRef
-    inferred: URIRef
-    rationale: URIRef
-    file: URIRef
-    freeFrom: URIRef
-    merchantId: URIRef
-    takesAlipayPayment: URIRef
-    asOf: URIRef
-    fixedOrder: URIRef
+#: Names of :mod:`ccare.ontology.namespaces`, loaded (with rdflib) on first use, so that
+#: importing the package, or :mod:`ccare.ontology.vocab`, costs no RDF library.
+_NAMESPACES = frozenset({"CC", "ID", "QUDT", "UNIT", "PREFIXES"})
 
 
-#: Namespace of the map's entities: ``ID["fan-group"]``.
-ID = Namespace("https://w3id.org/ccare/id/")
-QUDT = Namespace("http://qudt.org/schema/qudt/")
-UNIT = Namespace("http://qudt.org/vocab/unit/")
+def __getattr__(name: str):
+    if name in _NAMESPACES:
+        from ccare.ontology import namespaces
 
-#: Prefixes bound on every graph ccare builds (for readable Turtle and SPARQL).
-PREFIXES = {
-    "cc": str(CC._NS),
-    "ccid": str(ID),
-    "qudt": str(QUDT),
-    "unit": str(UNIT),
-    "prov": "http://www.w3.org/ns/prov#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "sh": "http://www.w3.org/ns/shacl#",
-}
+        value = getattr(namespaces, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _ROOT = files(__name__)
 

@@ -112,3 +112,97 @@ def test_the_memo_is_bounded(tmp_path, builds):
 @pytest.fixture
 def ccare_cli(ccare):
     return ccare
+
+
+# ---------------------------------------------------------------------- the cache key covers the code
+
+
+#: Modules that loading and building import but whose code decides nothing of the map or
+#: its graph: empty packages, and the messages and limits of errors.
+NOT_LOAD_CODE = {"ccare", "ccare.kb", "ccare.rdfio", "ccare.graph", "ccare.errors", "ccare.limits"}
+
+
+def test_the_cache_key_covers_every_module_of_loading_and_building():
+    """Every module of ccare that loading a map and building its graph imports is hashed
+    into the key of what the parse cache keeps (the map, and the graph beside it)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, ccare.kb.model, ccare.kb.loader, ccare.kb.cache, ccare.graph.build; "
+            "print(' '.join(sorted(m for m in sys.modules if m == 'ccare' or m.startswith('ccare.'))))")
+    used = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+    from ccare.kb import cache
+
+    covered = set(cache.LOAD_CODE) | set(build.BUILD_CODE)
+    assert "ccare.graph.build" in build.BUILD_CODE and "ccare.kb.loader" in cache.LOAD_CODE
+    assert used - NOT_LOAD_CODE <= covered, sorted(used - NOT_LOAD_CODE - covered)
+
+
+def test_a_cached_map_follows_an_edit_of_the_loading_code(tmp_path, monkeypatch, ccare_cli, builds):
+    """The issue's stale cache: edit ``loader._MATERIALISE`` and a cached run must answer the
+    new way, as ``--no-cache`` does (the key hashes loader.py's source)."""
+    from ccare.kb import cache, loader
+
+    monkeypatch.setenv("CCARE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("CCARE_NO_CACHE", raising=False)
+    monkeypatch.setenv("CCARE_STORE", "oxigraph")  # materialised by the _MATERIALISE update
+    question = ("path", "zhima-credit", "mini-program", "--k", "0", "--format", "json")
+    r = ccare_cli(*question)
+    assert r.exit_code == 0 and json.loads(r.stdout), r.output  # the stated flow, from the assertions
+    assert [e["store"] for e in cache.entries() if e["store"] == "oxigraph"] == ["oxigraph"]
+
+    # "edit" loader.py: a copy of its source whose update materialises nothing
+    edited = loader._MATERIALISE.replace("INSERT { ?s ?p ?o }", "INSERT { ?s ?p ?s }")
+    assert edited != loader._MATERIALISE
+    source = tmp_path / "loader.py"
+    source.write_text(open(loader.__file__, encoding="utf-8").read().replace(loader._MATERIALISE, edited),
+                      encoding="utf-8")
+    monkeypatch.setattr(loader, "_MATERIALISE", edited)
+    monkeypatch.setattr(loader, "__file__", str(source))
+    monkeypatch.setattr(cache, "_CODE_DIGESTS", {})  # a new process would hash the source afresh
+    api.forget()
+
+    fresh = ccare_cli("--no-cache", *question)
+    cached = ccare_cli(*question)
+    assert fresh.exit_code == cached.exit_code == 0, cached.output
+    assert json.loads(cached.stdout) == json.loads(fresh.stdout) == []  # the new way, cache or not
+    m = ccare.load(store="oxigraph")
+    assert "mini-program" not in set(m.graph.successors("zhima-credit"))
+
+
+# ---------------------------------------------------------------------- clean boundaries
+
+
+def test_graph_algorithms_import_without_the_rdf_stack():
+    """``graph/`` algorithms take their vocabulary from :mod:`ccare.ontology.vocab`: importing
+    them loads neither rdflib nor pyoxigraph; ``from ccare.ontology import CC`` still works."""
+    import subprocess
+    import sys
+
+    code = ("import sys, json; import ccare.graph.loops, ccare.graph.prescribe, ccare.graph.paths; "
+            "before = sorted(m for m in ('rdflib', 'pyoxigraph') if m in sys.modules); "
+            "from ccare.ontology import CC; "
+            "print(json.dumps([before, str(CC.serves), 'rdflib' in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == [[], "https://w3id.org/ccare/ontology#serves", True]
+
+
+def test_need_codes_have_one_home():
+    from ccare.kb import model
+    from ccare.ontology import vocab
+
+    assert model.NEED_CODES is vocab.NEED_CODES
+    assert build.FLOW_RELATIONS is vocab.FLOW_RELATIONS
+    assert [k for _, k in build.KINDS] == [k for _, k in vocab.NODE_KINDS]
+
+
+def test_graph_build_reads_the_map_through_its_public_interface():
+    """graph/build.py uses no private attribute of the knowledge base."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(build))
+    private = sorted({n.attr for n in ast.walk(tree)
+                      if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "kb"
+                      and n.attr.startswith("_")})
+    assert not private, private
