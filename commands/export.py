@@ -42,10 +42,10 @@ def _lang() -> str:
 
 
 def _graph(data):
-    from ccare.graph.build import to_networkx
+    """``(kb, G)``: the map's knowledge base and its graph (:attr:`ccare.api.Map.graph`)."""
+    from ccare.commands.common import load_graph
 
-    kb = load_kb(data)
-    return kb, to_networkx(kb)
+    return load_graph(data)
 
 
 def relation_labels(kb, G) -> dict:

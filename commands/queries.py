@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import io
-import weakref
 from itertools import islice
 
 import click
@@ -25,13 +24,13 @@ from ccare.commands.common import (
     echo_json,
     echo_table,
     fmt_evidence,
+    load_graph,
     load_kb,
     merchant_profile,
     output_option,
     relation_label,
     resolve_needs,
 )
-from ccare.graph.build import to_networkx
 from ccare.commands.export import query_export_options, report_options, write_query_exports
 from ccare.graph.coverage import coverage as coverage_rows
 from ccare.graph.coverage import values_by_need
@@ -118,17 +117,10 @@ def _names(values) -> list[str]:
 # ---------------------------------------------------------------------- helpers
 
 
-#: NetworkX graph of each loaded knowledge base, built once per knowledge base.
-_GRAPHS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def _graph(data: tuple):
-    """``(kb, G)`` for ``--data`` (and whatever else :func:`load_kb` honours)."""
-    kb = load_kb(data)
-    G = _GRAPHS.get(kb)
-    if G is None:
-        G = _GRAPHS[kb] = to_networkx(kb)
-    return kb, G
+    """``(kb, G)`` for ``--data`` (and whatever else :func:`load_map` honours): the map's
+    knowledge base and its graph (:attr:`ccare.api.Map.graph`)."""
+    return load_graph(data)
 
 
 def _offering(kb, name: str) -> str:
