@@ -43,7 +43,9 @@ SMOOTH_EDGES_UP_TO = 2000
 
 #: nothing may be fetched: scripts and styles are inline, images only data: URIs
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-       "img-src data:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
+       "img-src data:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'; "
+       # the question engine runs in a Worker started from a blob of the page's own script
+       "worker-src blob:")
 
 _NEED_ORDER = ("SCALE", "ACTIVE", "WORTH", "EFFICIENCY")
 
@@ -129,6 +131,20 @@ def page_data(
         "highlight": None if highlight is None else highlight.to_json(),
         "sources": {k: dict(v) for k, v in sorted((sources or {}).items())},
         "rationales": _used_rationales(rationales, edges, highlight),
+        "engine": _engine_data(G, [n[0] for n in nodes]),
+    }
+
+
+def _engine_data(G: nx.MultiDiGraph, ids: list) -> dict:
+    """What the page's question engine (``web/engine.js``) reads besides nodes and edges:
+    each node's kind as the graph queries read it, the roles of the nodes that have any,
+    and the need each value belongs to (:func:`ccare.graph.coverage.need_of_values`)."""
+    from ccare.graph.coverage import need_of_values
+
+    return {
+        "kind": [G.nodes[n].get("kind") for n in ids],
+        "roles": {n: list(G.nodes[n].get("roles") or ()) for n in ids if G.nodes[n].get("roles")},
+        "valueNeed": dict(sorted(need_of_values(G).items())),
     }
 
 
@@ -142,7 +158,7 @@ def _used_rationales(rationales: dict | None, edges: list, highlight) -> dict:
     return {k: dict(rationales[k]) for k in sorted(used) if k in rationales}
 
 
-_MARK = re.compile(r"\{\{(title|lang|csp|style|vis|data|script)\}\}")
+_MARK = re.compile(r"\{\{(title|lang|csp|style|vis|data|engine|script)\}\}")
 
 
 #: the map page's title in each language
@@ -178,6 +194,7 @@ def map_html(
         "style": safe.inline_style(assets.own("map.css"), "map.css"),
         "vis": safe.inline_script(assets.vis_network_js(), "vis-network"),
         "data": f'<script type="application/json" id="ccare-data">{safe.script_json(data)}</script>',
+        "engine": safe.inline_script(assets.own("engine.js"), "engine.js"),
         "script": safe.inline_script(assets.own("map.js"), "map.js"),
     }
     # one pass: text put in by one marker is never searched for another
