@@ -52,7 +52,7 @@ SUMMARIES = {
     "validate": "Check RDF FILES, merged with the shipped map, against the map's SHACL rules.",
     "synth": "Write a synthetic extension of the map: products and merchants that conform to the rules.",
     "cache": "Where the parse cache is, and what it holds; --clear empties it.",
-    "import": "Turn a merchant portfolio (CSV) into RDF for --data.",
+    "import": "Turn a merchant portfolio (CSV) or a map sheet (.xlsx, CSV folder) into RDF for --data.",
     "portfolio": "Ask every merchant of a portfolio the map's questions.",
     "load": "Load FILES (RDF, e.g. from `ccare import`) into a SPARQL 1.1 endpoint; no FILES: the shipped map.",
     "sparql": "Run a read-only SPARQL QUERY over the shipped map merged with --data files.",

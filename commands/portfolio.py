@@ -51,7 +51,7 @@ def _rdf_format(output: str) -> str:
 
 
 @click.command("import")
-@click.argument("source", metavar="PORTFOLIO.csv")
+@click.argument("source", metavar="SHEET")
 @click.option("-o", "--output", required=True, metavar="FILE",
               help="Write the merchants' RDF here, whole or not at all (- for standard output). "
                    "Format from the extension (.ttl, .nt, .jsonld, .rdf, ...); Turtle if unknown.")
@@ -60,7 +60,14 @@ def _rdf_format(output: str) -> str:
 @lang_option
 @data_option
 def import_cmd(source, output, encoding, lang, data):
-    """Turn a merchant portfolio (CSV) into RDF for --data.
+    """Turn a merchant portfolio (CSV) or a map sheet (.xlsx, CSV folder) into RDF for --data.
+
+    A map sheet (from `ccare export sheet`: sheets entities, relations, evidence, facts, in one
+    .xlsx or a folder of CSV files) becomes evidenced RDF that conforms to the map's rules.
+    Every fault is listed with its sheet, row and column, and near matches for unknown
+    names; when there is any, nothing is written and the exit code is 1.
+
+    A merchant portfolio is a CSV file (or the first sheet of an .xlsx without map sheets).
 
     The header row names the columns, in English or Chinese, in any order:
     merchant_id (商家编号), name (商家名称), industry (行业), scale (规模: small, medium,
@@ -75,11 +82,18 @@ def import_cmd(source, output, encoding, lang, data):
       ccare import portfolio.csv -o merchants.ttl
       ccare portfolio prescribe --data merchants.ttl -o prescriptions.csv
     """
+    from ccare.commands.mapsheet import import_map, is_map_sheet
     from ccare.rdfio.read import FORMATS
 
+    if is_map_sheet(source):
+        return import_map(source, output, encoding, lang, data)
     name = "<stdin>" if source == "-" else source
     kb = load_kb(data)
     raw = read_source(source)
+    if raw[:4] == b"PK\x03\x04" and source != "-":  # a portfolio kept in Excel: its first sheet, as CSV
+        from ccare.sheets.workbook import first_sheet_csv
+
+        raw = first_sheet_csv(source)
     text = decode(raw, name, encoding)
     p = parse(text, Names(kb), name=name)
     fmt = _rdf_format(output)
