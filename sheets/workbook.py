@@ -63,6 +63,8 @@ __all__ = [
     "xlsx_bytes",
     "csv_texts",
     "cell_text",
+    "workbook_sheets",
+    "first_sheet_csv",
 ]
 
 #: Bytes one part of an ``.xlsx`` may expand to.
@@ -334,6 +336,59 @@ def _read_ws(fws, vws, sheet: Sheet, title: str, limit: int, name: str) -> Table
     if table is None:
         table = _header_table(sheet, title, [])
     return table
+
+
+def _bounded_bytes(path) -> bytes:
+    from ccare.rdfio.read import Limits, read_bounded
+
+    return read_bounded(Path(path), Limits.from_env(), what="an Excel workbook")
+
+
+def workbook_sheets(path) -> dict:
+    """What an Excel workbook holds: ``{"map": True}`` when one of its sheets is a map sheet,
+    and ``names``, its sheet names (the workbook is checked as :func:`check_xlsx` does)."""
+    data = _bounded_bytes(path)
+    check_xlsx(data, str(path))
+    book = _open_book(data, True, str(path))
+    try:
+        names = list(book.sheetnames)
+    finally:
+        book.close()
+    return {"map": any(sheet_named(n) is not None for n in names), "names": names}
+
+
+def first_sheet_csv(path, limit: int | None = None) -> bytes:
+    """The first sheet of an Excel workbook as UTF-8 CSV (for a merchant portfolio kept in
+    Excel), read as :func:`read_xlsx_bytes` reads: cached values only, a formula without one
+    refused, rows bounded."""
+    data = _bounded_bytes(path)
+    check_xlsx(data, str(path))
+    limit = max_rows() if limit is None else limit
+    fbook, vbook = _open_book(data, False, str(path)), _open_book(data, True, str(path))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    try:
+        title = fbook.sheetnames[0]
+        for n, (frow, vrow) in enumerate(zip(fbook[title].iter_rows(max_col=MAX_COLUMNS),
+                                             vbook[title].iter_rows(max_col=MAX_COLUMNS)), start=1):
+            if n > limit + 1:
+                raise DataError(path, f"sheet {title} has more than {limit:,} rows, over the limit "
+                                      "(set CCARE_MAX_SHEET_ROWS to raise it)")
+            cells = []
+            for i, (fc, vc) in enumerate(zip(frow, vrow)):
+                if getattr(fc, "data_type", None) == "f" and vc.value is None:
+                    raise DataError(path, f"sheet {title}, row {n}, column {column_letter(i)}: a formula without a "
+                                          "cached value; ccare never evaluates formulas (save it in Excel first)")
+                cells.append(cell_text(vc.value))
+            while cells and not cells[-1]:
+                cells.pop()
+            w.writerow(cells)
+    except IndexError:
+        raise DataError(path, "the workbook has no sheet") from None
+    finally:
+        fbook.close()
+        vbook.close()
+    return buf.getvalue().encode("utf-8")
 
 
 # ---------------------------------------------------------------------- CSV folder
