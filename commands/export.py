@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from ccare.commands.common import csv_raw_option, data_option, lang_option, load_kb
+from ccare.commands.mapsheet import sheet_cmd
 from ccare.errors import UsageError
 from ccare.i18n import MESSAGES, t
 
@@ -118,6 +119,7 @@ def export():
       ccare export ttl -o map.ttl
       ccare export graphml -o map.graphml
       ccare export csv -o tables/          (nodes.csv and edges.csv)
+      ccare export sheet -o map.xlsx       (the map sheet to edit; ccare import reads it back)
     """
 
 
@@ -230,6 +232,9 @@ def _rdf_command(fmt: str, name: str):
 
 for _fmt, _name in (("ttl", "Turtle"), ("nt", "N-Triples"), ("jsonld", "JSON-LD"), ("xml", "RDF/XML")):
     export.add_command(_rdf_command(_fmt, _name))
+
+# the map sheet: ccare's own template to edit in Excel (commands/mapsheet.py)
+export.add_command(sheet_cmd)
 
 
 # ---------------------------------------------------------------------- graph files
