@@ -395,12 +395,17 @@ def lang_of(value: str | None) -> str | None:
 def default_lang(environ: Mapping[str, str] | None = None) -> str:
     """The language when ``--lang`` is not given: ``CCARE_LANG`` (``zh`` or ``en``), then the
     locale (the first set of ``LC_ALL``, ``LC_MESSAGES``, ``LANG``; ``zh*`` gives zh), then en."""
-    env = os.environ if environ is None else environ
-    chosen = lang_of(env.get("CCARE_LANG"))
+    from ccare import settings
+
+    if environ is None:  # CCARE_LANG as ccare's settings read it; the locale from the environment
+        chosen = settings.current().lang
+        locale = (os.environ.get("LC_ALL"), os.environ.get("LC_MESSAGES"), os.environ.get("LANG"))
+    else:
+        chosen = settings.Settings.from_env(environ).lang
+        locale = (environ.get("LC_ALL"), environ.get("LC_MESSAGES"), environ.get("LANG"))
     if chosen:
         return chosen
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(var)
+    for value in locale:
         if value:
             return "zh" if value.strip().lower().startswith("zh") else "en"
     return "en"

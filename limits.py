@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 
-__all__ = ["Budget", "DEFAULT_TIMEOUT", "EXIT_CUT_SHORT", "parse_size", "env_seconds", "MAX_SIZE"]
+__all__ = ["Budget", "DEFAULT_TIMEOUT", "EXIT_CUT_SHORT", "parse_size", "MAX_SIZE"]
 
 #: Seconds a search may run unless the user says otherwise (``--timeout``).
 DEFAULT_TIMEOUT = 30.0
@@ -105,23 +105,3 @@ def parse_size(value: str, var: str, maximum: int = MAX_SIZE) -> int:
     if f * SIZE_UNITS[unit] > maximum:
         raise UsageError(f"{var} is over the largest value allowed, {maximum:,} bytes (got {value!r})")
     return int(f * SIZE_UNITS[unit])
-
-
-def env_seconds(var: str, default: float, environ=None) -> float:
-    """Seconds from the environment variable ``var`` (else ``default``); a usage error
-    when it is not a positive, finite number (``nan`` would switch the limit off)."""
-    import os
-
-    from ccare.errors import UsageError
-
-    environ = os.environ if environ is None else environ
-    raw = (environ.get(var) or "").strip()
-    if not raw:
-        return default
-    try:
-        v = float(raw)
-    except ValueError:
-        v = math.nan
-    if not (math.isfinite(v) and v > 0):
-        raise UsageError(f"{var} must be a positive, finite number of seconds (got {raw!r})")
-    return v

@@ -60,7 +60,6 @@ import hashlib
 import ipaddress
 import json
 import math
-import os
 import re
 import socket
 import ssl
@@ -68,11 +67,13 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
+from typing import Mapping
 
 import httpcore
 import httpx
 from rdflib import BNode, Graph, Literal, URIRef
 
+from ccare import settings
 from ccare.errors import DataError, EndpointError, EndpointTimeout, UsageError
 from ccare.rdfio import terms
 from ccare.rdfio.read import Limits, parse_bytes
@@ -393,26 +394,27 @@ class Credentials:
         return bool(self.token or self.user)
 
     @classmethod
-    def for_url(cls, url: str, environ=None) -> "Credentials":
+    def for_url(cls, url: str, environ: Mapping[str, str] | None = None) -> "Credentials":
         """The credentials for ``url``: a token from :data:`TOKEN_ENV`; else a user from
         :data:`USER_ENV` or the URL's ``user@``, with the password from
-        :data:`PASSWORD_ENV` or the URL's ``user:password@``.
+        :data:`PASSWORD_ENV` or the URL's ``user:password@`` (the variables of ``environ``,
+        else of :func:`ccare.settings.current`).
 
         Raises :class:`~ccare.errors.UsageError` for a password with no user.
         """
-        env = os.environ if environ is None else environ
-        if env.get(TOKEN_ENV):
-            return cls(token=env[TOKEN_ENV])
+        s = settings.current() if environ is None else settings.Settings.from_env(environ)
+        if s.endpoint_token:
+            return cls(token=s.endpoint_token)
         parts = urllib.parse.urlsplit(url)
         in_url = urllib.parse.unquote(parts.username) if parts.username is not None else None
-        user = env.get(USER_ENV) or in_url
+        user = s.endpoint_user or in_url
         if user is None:
-            if env.get(PASSWORD_ENV):
+            if s.endpoint_password:
                 raise UsageError(f"{PASSWORD_ENV} is set but names no user: set {USER_ENV}, "
                                  "or put user@ in the endpoint's URL")
             return cls()
-        if env.get(PASSWORD_ENV) is not None:
-            password = env[PASSWORD_ENV]
+        if s.endpoint_password is not None:
+            password = s.endpoint_password
         else:  # the URL's password goes with the URL's user only
             password = urllib.parse.unquote(parts.password or "") if user == in_url else ""
         return cls(user=user, password=password)

@@ -33,6 +33,7 @@ import json
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
+from ccare import settings
 from ccare.errors import BlankNodesTooDeep, CanonicalizationTooSlow
 from ccare.exports.inference import with_entailments
 
@@ -95,7 +96,7 @@ class _SortedGraph(Graph):
 #: Seconds canonical labelling may take.  RDFC-1.0 is exponential on graphs built to
 #: defeat it (many blank nodes no hash tells apart); the map's own evidence takes
 #: milliseconds.  Override with ``CCARE_CANONICAL_TIMEOUT``.
-CANONICAL_TIMEOUT = 60.0
+CANONICAL_TIMEOUT = settings.DEFAULT_CANONICAL_TIMEOUT
 
 
 _RDF_REST = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#rest")
@@ -164,9 +165,7 @@ def _canonical_quads(graph: Graph) -> list:
     _check_depth(graph)  # deep nesting crashes the labelling (a stack overflow in native code)
     text = ox.serialize((ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in graph),
                         format=ox.RdfFormat.N_TRIPLES)
-    from ccare.limits import env_seconds
-
-    timeout = env_seconds("CCARE_CANONICAL_TIMEOUT", CANONICAL_TIMEOUT)  # nan, inf, 0: usage error
+    timeout = settings.current().canonical_timeout  # nan, inf, 0: a usage error naming the variable
     out = run_bounded(lambda: _canonical_lines(text), timeout=timeout, memory=memory_limit())
     if not out.complete:
         raise CanonicalizationTooSlow(

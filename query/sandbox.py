@@ -54,14 +54,15 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
+from ccare import settings
 from ccare.errors import CcareError, CutShort, NetworkRefused, WorkerDied
 
 __all__ = ["Outcome", "run_bounded", "call_bounded", "memory_limit", "CutShort", "NetworkRefused", "WorkerDied"]
 
 #: Memory a worker may add to the process unless ``CCARE_MAX_MEMORY`` says otherwise.
-DEFAULT_MEMORY = 4 * 1024**3
+DEFAULT_MEMORY = settings.DEFAULT_MEMORY
 
 _HEADER = struct.Struct(">Q")
 _BATCH = 256
@@ -77,13 +78,10 @@ _DENIED_EVENTS = frozenset({
 })
 
 
-def memory_limit(environ=None) -> int:
-    """Bytes a worker may add to the process: ``CCARE_MAX_MEMORY`` (``8G``, ``512M``) or 4 GiB."""
-    from ccare.rdfio.read import _size
-
-    environ = os.environ if environ is None else environ
-    raw = environ.get("CCARE_MAX_MEMORY", "").strip()
-    return _size(raw, "CCARE_MAX_MEMORY") if raw else DEFAULT_MEMORY
+def memory_limit(environ: Mapping[str, str] | None = None) -> int:
+    """Bytes a worker may add to the process: ``CCARE_MAX_MEMORY`` (``8G``, ``512M``) or 4 GiB
+    (of ``environ``, else of :func:`ccare.settings.current`)."""
+    return (settings.current() if environ is None else settings.Settings.from_env(environ)).max_memory
 
 
 @dataclass

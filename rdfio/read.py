@@ -39,11 +39,13 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.util import guess_format
 
+from ccare import settings
 from ccare.errors import DataError
 from ccare.rdfio import prescan
 
@@ -81,15 +83,6 @@ FORMATS = {
 #: first).  Named graphs merge into the map, as they do for TriG and N-Quads.
 RDFLIB_FORMATS = ("trix",)
 
-_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-
-
-def _size(value: str, var: str) -> int:
-    from ccare.limits import parse_size
-
-    return parse_size(value, var)  # nan, inf and sizes over 1 TiB are usage errors too
-
-
 @dataclass(frozen=True)
 class Limits:
     """Bounds on one input file; the defaults leave room for maps of a million triples.
@@ -102,23 +95,20 @@ class Limits:
     2147483648
     """
 
-    max_file_size: int = 512 * 1024**2
-    max_literal: int = 1024**2
-    max_depth: int = 128
-
-    #: Environment variables that override each limit.
-    ENV = {"max_file_size": "CCARE_MAX_FILE_SIZE", "max_literal": "CCARE_MAX_LITERAL", "max_depth": "CCARE_MAX_DEPTH"}
+    max_file_size: int = settings.DEFAULT_MAX_FILE_SIZE
+    max_literal: int = settings.DEFAULT_MAX_LITERAL
+    max_depth: int = settings.DEFAULT_MAX_DEPTH
 
     @classmethod
-    def from_env(cls, environ=None) -> "Limits":
-        """The defaults, overridden by ``CCARE_MAX_FILE_SIZE``, ``CCARE_MAX_LITERAL``, ``CCARE_MAX_DEPTH``."""
-        environ = os.environ if environ is None else environ
-        values = {}
-        for field, var in cls.ENV.items():
-            raw = environ.get(var, "").strip()
-            if raw:
-                values[field] = _size(raw, var)
-        return cls(**values)
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Limits":
+        """The defaults, overridden by ``CCARE_MAX_FILE_SIZE``, ``CCARE_MAX_LITERAL``, ``CCARE_MAX_DEPTH``
+        (of ``environ``, else of :func:`ccare.settings.current`)."""
+        return cls.from_settings(settings.current() if environ is None else settings.Settings.from_env(environ))
+
+    @classmethod
+    def from_settings(cls, s: settings.Settings) -> "Limits":
+        """The limits ``s`` sets (a usage error naming the variable whose value is not allowed)."""
+        return cls(max_file_size=s.max_file_size, max_literal=s.max_literal, max_depth=s.max_depth)
 
 
 def _unknown_format(name, fmt) -> DataError:

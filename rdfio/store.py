@@ -31,7 +31,6 @@ rdflib.term.Literal('c'), rdflib.term.Literal('d', lang='en')])
 
 from __future__ import annotations
 
-import os
 from typing import Iterator
 
 import pyoxigraph as ox
@@ -40,7 +39,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.query import Result
 from rdflib.store import Store
 
-from ccare import ontology
+from ccare import ontology, settings
 from ccare.errors import DataError, UsageError
 from ccare.rdfio.read import FORMATS, Limits, check_input, explain, parse_bytes
 
@@ -59,8 +58,8 @@ __all__ = [
 ]
 
 #: Store kinds, the default first.
-STORES = ("oxigraph", "memory")
-DEFAULT_STORE = "oxigraph"
+STORES = settings.STORES
+DEFAULT_STORE = settings.DEFAULT_STORE
 #: Environment variable naming the store kind when the caller does not.
 STORE_ENV = "CCARE_STORE"
 
@@ -72,11 +71,11 @@ def store_kind(kind: str | None = None) -> str:
 
     Raises :class:`~ccare.errors.UsageError` for a kind that is not one of :data:`STORES`.
     """
-    name = kind if kind else os.environ.get(STORE_ENV, "").strip() or DEFAULT_STORE
-    name = name.strip().lower()
+    if not kind:  # the setting is checked when read: a usage error names CCARE_STORE
+        return settings.current().store or DEFAULT_STORE
+    name = kind.strip().lower()
     if name not in STORES:
-        where = "" if kind else f" (from {STORE_ENV})"
-        raise UsageError(f"unknown store {name!r}{where} (allowed: {', '.join(STORES)})")
+        raise UsageError(f"unknown store {name!r} (allowed: {', '.join(STORES)})")
     return name
 
 
