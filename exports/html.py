@@ -158,7 +158,7 @@ def _used_rationales(rationales: dict | None, edges: list, highlight) -> dict:
     return {k: dict(rationales[k]) for k in sorted(used) if k in rationales}
 
 
-_MARK = re.compile(r"\{\{(title|lang|csp|style|vis|data|engine|script)\}\}")
+_MARK = re.compile(r"\{\{(title|lang|csp|style|vis|data|engine|script|ask)\}\}")
 
 
 #: the map page's title in each language
@@ -196,6 +196,7 @@ def map_html(
         "data": f'<script type="application/json" id="ccare-data">{safe.script_json(data)}</script>',
         "engine": safe.inline_script(assets.own("engine.js"), "engine.js"),
         "script": safe.inline_script(assets.own("map.js"), "map.js"),
+        "ask": safe.inline_script(assets.own("ask.js"), "ask.js"),
     }
     # one pass: text put in by one marker is never searched for another
     return _MARK.sub(lambda m: parts[m.group(1)], assets.own("map.html"))

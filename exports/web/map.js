@@ -19,7 +19,8 @@
       type: "type", needs: "needs", values: "values", domains: "domains", evidence: "evidence",
       inferred: "inferred", why: "why", relation: "relation", id: "id",
       loop: "Operating loop", path: "Path", prescription: "Prescription", add: "Add",
-      products: "products", keyHas: "black ring: products the merchant has", keyAdd: "orange ring: products to add",
+      products: "products", keyHas: "green ring: products the merchant has", keyAdd: "orange dashed ring: products to add",
+      keyLoop: "black ring: the loop's other products",
       alreadyCloses: "the merchant's products already close this loop",
       userFlow: "users flow", dataFlow: "data flows", otherRel: "other relations", dashed: "dashed: inferred",
       more: "more", colon: ": ", line: "line {n}", sourceLine: "{source}, line {n}"
@@ -31,7 +32,8 @@
       type: "类型", needs: "诉求", values: "价值", domains: "所在域", evidence: "证据",
       inferred: "推断", why: "理由", relation: "关系", id: "编号",
       loop: "经营闭环", path: "路径", prescription: "处方", add: "新增",
-      products: "个产品", keyHas: "黑圈：商家已有的产品", keyAdd: "橙圈：需新增的产品",
+      products: "个产品", keyHas: "绿圈：商家已有的产品", keyAdd: "橙色虚线圈：需新增的产品",
+      keyLoop: "黑圈：闭环上的其他产品",
       alreadyCloses: "商家现有产品已闭合此环",
       userFlow: "用户流向", dataFlow: "数据流向", otherRel: "其他关系", dashed: "虚线：推断",
       more: "更多", colon: "：", line: "第 {n} 行", sourceLine: "{source} 第 {n} 行"
@@ -41,19 +43,38 @@
   var FLOW_COLOURS = { userFlowsTo: "#1677ff", dataFlowsTo: "#2ca02c" };
   var OTHER_EDGE = "#c3c9d1";
   var FADED = { node: { background: "#eef0f3", border: "#dfe3e8" }, font: "#c5cad1", edge: "#e6e9ed" };
-  var HL = { border: "#111111", edge: "#e8590c", added: "#e8590c" };
+  var HL = { border: "#111111", edge: "#e8590c", added: "#e8590c", has: "#1a7f37" };
 
   var lang = DATA.lang === "zh" ? "zh" : "en";
   var kinds = DATA.kinds;
   var N = DATA.nodes, E = DATA.edges;
-  var hl = DATA.highlight;
-  var hlNodes = {}, hlAdded = {};
-  if (hl) {
-    hl.nodes.forEach(function (id) { hlNodes[id] = true; });
-    hl.added.forEach(function (id) { hlNodes[id] = true; hlAdded[id] = true; });
-  }
-  var byId = {};
+  var hl = null;
+  var hlNodes, hlAdded, hlHas;
+  var byId = Object.create(null);
   N.forEach(function (n, i) { byId[n[0]] = i; });
+  /* the edge a step of the highlight follows, by "from\0to\0relation" */
+  var edgeOf = new Map();
+  E.forEach(function (e, j) { edgeOf.set(N[e[0]][0] + "\u0000" + N[e[1]][0] + "\u0000" + e[2], j); });
+  var stepOf = E.map(function (e) { return e[6]; });
+
+  /* what a result emphasises: its nodes, the products to add (orange, dashed) and the
+     merchant's own products (green), each step's edge numbered */
+  function useHighlight(h) {
+    hl = h || null;
+    hlNodes = Object.create(null); hlAdded = Object.create(null); hlHas = Object.create(null);
+    stepOf = E.map(function () { return -1; });
+    if (!hl) return;
+    hl.nodes.forEach(function (id) { hlNodes[id] = true; });
+    (hl.added || []).forEach(function (id) { hlNodes[id] = true; hlAdded[id] = true; });
+    (hl.has || []).forEach(function (id) { if (byId[id] !== undefined) { hlNodes[id] = true; hlHas[id] = true; } });
+    hl.steps.forEach(function (s, i) {
+      var j = edgeOf.get(s.from + "\u0000" + s.to + "\u0000" + s.relation);
+      if (j === undefined && s.relation === "combinesWith") j = edgeOf.get(s.to + "\u0000" + s.from + "\u0000" + s.relation);
+      if (j !== undefined && stepOf[j] < 0) stepOf[j] = i;
+    });
+  }
+  useHighlight(DATA.highlight);
+  stepOf = E.map(function (e) { return e[6]; });
 
   /* ---------------------------------------------------------------- helpers */
 
@@ -94,7 +115,7 @@
     return out.join("\n");
   }
 
-  function labelOf(id) { return byId.hasOwnProperty(id) ? nodeLabel(byId[id]) : id; }
+  function labelOf(id) { return (byId[id] !== undefined) ? nodeLabel(byId[id]) : id; }
 
   function relLabel(key) {
     var r = DATA.relations[key];
@@ -178,7 +199,7 @@
     var n = N[i], k = kinds[n[1]], id = n[0];
     var s = { id: id, group: k.kind, hidden: isHidden(i) };
     if (hl && hlNodes[id]) {
-      var ring = hlAdded[id] ? HL.added : HL.border;
+      var ring = hlAdded[id] ? HL.added : hlHas[id] ? HL.has : HL.border;
       s.borderWidth = 5;
       s.size = k.size * 1.35;
       s.font = { color: "#111", size: k.font + 3, bold: true };
@@ -208,11 +229,11 @@
   function edgeStyle(j) {
     var e = E[j], flow = FLOW_COLOURS[e[2]];
     var s = { id: j };
-    if (big && (flow || e[6] >= 0)) s.arrows = ARROW;
-    if (e[6] >= 0) {
+    if (big && (flow || stepOf[j] >= 0)) s.arrows = ARROW;
+    if (stepOf[j] >= 0) {
       s.width = 4.5;
       s.color = { color: HL.edge, highlight: HL.edge, hover: HL.edge };
-      s.label = (e[6] + 1) + ". " + relLabel(e[2]);
+      s.label = (stepOf[j] + 1) + ". " + relLabel(e[2]);
       s.font = { size: 20, color: "#b3400a", strokeWidth: 0, background: "rgba(255,255,255,0.9)", align: "horizontal" };
     } else if (flow) {
       s.width = 1.8;
@@ -329,7 +350,7 @@
   function restyleEdges() {
     network.setOptions({ edges: { color: otherEdgeColour() } });
     var changed = [];
-    E.forEach(function (e, j) { if (e[6] < 0 && FLOW_COLOURS[e[2]]) changed.push(edgeStyle(j)); });
+    E.forEach(function (e, j) { if (stepOf[j] < 0 && FLOW_COLOURS[e[2]]) changed.push(edgeStyle(j)); });
     edges.update(changed);
   }
 
@@ -341,9 +362,52 @@
     }));
     edges.update(E.map(function (e, j) {
       var u = { id: j, title: edgeTitle(j) };
-      if (e[6] >= 0) u.label = (e[6] + 1) + ". " + relLabel(e[2]);
+      if (stepOf[j] >= 0) u.label = (stepOf[j] + 1) + ". " + relLabel(e[2]);
       return u;
     }));
+  }
+
+  /* Draw another result on the map (or none): nodes and edges it touches, before or
+     after, get their look again; options a node had only as part of a result are reset
+     with null, so its group's look comes back. */
+  function setHighlight(h) {
+    var before = hlNodes, beforeSteps = stepOf;
+    useHighlight(h);
+    fade = !!hl;
+    document.getElementById("fade").checked = fade;
+    var touched = [];
+    N.forEach(function (n, i) {
+      var id = n[0];
+      var s = nodeStyle(i);
+      shown[i] = s.group + (s.hidden ? "/hidden" : "");
+      if (before[id] || hlNodes[id]) {
+        if (!hlNodes[id]) { s.borderWidth = null; s.size = null; s.font = null; s.color = null; s.shapeProperties = null; }
+        if (hlNodes[id] && !labelled[id]) { labelled[id] = true; s.label = labelFor(i); }
+        s.hidden = !!s.hidden;
+      }
+      touched.push(s);
+    });
+    nodes.update(touched);
+    network.setOptions({ edges: { color: otherEdgeColour() } });
+    var changed = [];
+    E.forEach(function (e, j) {
+      if (beforeSteps[j] < 0 && stepOf[j] < 0 && !FLOW_COLOURS[e[2]]) return;
+      var s = edgeStyle(j);
+      if (stepOf[j] < 0) {
+        s.label = null; s.font = null;
+        if (!FLOW_COLOURS[e[2]]) { s.width = null; s.color = null; }
+        if (!big) s.arrows = null;
+      }
+      changed.push(s);
+    });
+    edges.update(changed);
+    buildAnswer();
+    if (hl) {
+      var ids = Object.keys(hlNodes);
+      network.fit({ nodes: ids, animation: false });
+      if (network.getScale() > 1.6) network.moveTo({ scale: 1.6 });
+      labelView();
+    }
   }
 
   /* ---------------------------------------------------------------- side panel */
@@ -423,9 +487,9 @@
   }
 
   function buildAnswer() {
-    if (!hl) return;
     var box = document.getElementById("answer");
-    box.hidden = false;
+    box.hidden = !hl;
+    if (!hl) return;
     var sum = document.getElementById("answer-summary");
     sum.textContent = "";
     var head = t(hl.kind) + " \u00b7 " + hl.nodes.length + " " + t("products");
@@ -437,7 +501,7 @@
         ? t("add") + t("colon") + hl.added.map(labelOf).join(lang === "zh" ? "\u3001" : ", ")
         : t("alreadyCloses")));
       sum.appendChild(el("br"));
-      sum.appendChild(el("small", { text: t("keyHas") + " \u00b7 " + t("keyAdd") }));
+      sum.appendChild(el("small", { text: t("keyHas") + " \u00b7 " + t("keyAdd") + " \u00b7 " + t("keyLoop") }));
     }
     var ol = document.getElementById("steps");
     ol.textContent = "";
@@ -448,7 +512,7 @@
       if (s.rationale) li.appendChild(el("p", { cls: "why", text: why(s.rationale) }));
       li.appendChild(evidenceBlock(s.evidence.map(function (e) { return [e.source, e.line, e.quote]; })));
       li.addEventListener("click", function () {
-        var ids = edges.getIds({ filter: function (it) { return E[it.id][6] === i; } });
+        var ids = edges.getIds({ filter: function (it) { return stepOf[it.id] === i; } });
         network.setSelection({ nodes: [s.from, s.to], edges: ids });
         network.fit({ nodes: [s.from, s.to], animation: { duration: 300 } });
       });
@@ -503,7 +567,7 @@
   var matches = [];
 
   function select(id) {
-    if (!byId.hasOwnProperty(id)) return;
+    if (!(byId[id] !== undefined)) return;
     network.selectNodes([id]);
     network.focus(id, { scale: Math.max(network.getScale(), 1.1), animation: false });
     labelView();
@@ -563,8 +627,18 @@
     b.addEventListener("click", function () { setLang(b.getAttribute("data-lang")); });
   });
 
+  var langListeners = [];
+  Array.prototype.forEach.call(document.querySelectorAll("#langs button"), function (b) {
+    b.addEventListener("click", function () { langListeners.forEach(function (f) { f(lang); }); });
+  });
+
   setLang(lang, true);
 
-  window.ccareMap = { network: network, nodes: nodes, edges: edges, select: select, setLang: setLang,
-    highlight: hl, data: DATA };
+  /* what the question panel (ask.js) uses to draw and to cite */
+  window.ccareMap = { network: network, nodes: nodes, edges: edges, select: select,
+    setLang: function (l) { setLang(l); langListeners.forEach(function (f) { f(lang); }); },
+    highlight: hl, data: DATA, setHighlight: setHighlight, el: el, labelOf: labelOf, quote: quote, why: why,
+    relLabel: relLabel, kindName: kindName, lang: function () { return lang; },
+    onLang: function (f) { langListeners.push(f); },
+    current: function () { return hl; } };
 })();
