@@ -250,7 +250,7 @@ class Map:
         from ccare.graph.prescribe import profile_nodes
         from ccare.kb.model import NEED_CODES
 
-        codes = NEED_CODES if needs is None else tuple(self._need(n) for n in needs)
+        codes = NEED_CODES if needs is None else tuple(dict.fromkeys(self._need(n) for n in needs))
         return LoopSpec(needs=codes, through=self._ids(through, "product"), without=self._ids(without),
                         max_length=DEFAULT_MAX_LENGTH if max_length is None else max_length,
                         payment=payment, domains=domains,
@@ -281,27 +281,39 @@ class Map:
         """Everything the map says about one entity: ``ccare show NAME --format json``."""
         return self.kb.describe(self.kb.resolve(name))
 
-    def paths(self, source: str, target: str, k: int = 3, via: Sequence[str] | None = None) -> Answer:
-        """The shortest routes a customer takes (user flows) and up to ``k`` alternatives."""
+    def paths(self, source: str, target: str, k: int = 3, via: Sequence[str] | None = None,
+              budget=None) -> Answer:
+        """The shortest routes a customer takes (user flows) and up to ``k`` alternatives.
+
+        ``budget`` (:class:`~ccare.limits.Budget`) stops the search early, as the command
+        line's ``--timeout`` does: ``budget.cut_short`` says so.  An entity that is not a
+        node of the graph (a class, say) has no path: the answer is empty.
+        """
         from ccare.graph.paths import product_paths
 
         a, b = self.resolve(source), self.resolve(target)
-        return Answer(product_paths(self.graph, a, b, k=k, via=via), self.graph, "paths", self.lang)
+        if a not in self.graph or b not in self.graph:
+            return Answer((), self.graph, "paths", self.lang)
+        return Answer(product_paths(self.graph, a, b, k=k, via=via or None, budget=budget), self.graph, "paths",
+                      self.lang)
 
     def loops(self, needs: Sequence[str] | None = None, through=(), without=(), max_length: int | None = None,
-              limit: int = 20, payment: bool = True, domains: bool = True, scale: str | None = None) -> Answer:
-        """Operating loops, ranked (see :mod:`ccare.graph.loops`)."""
+              limit: int = 20, payment: bool = True, domains: bool = True, scale: str | None = None,
+              budget=None) -> Answer:
+        """Operating loops, ranked (see :mod:`ccare.graph.loops`); ``budget`` as in :meth:`paths`."""
         from itertools import islice
 
         from ccare.graph.loops import operating_loops
 
         spec = self._spec(needs, through, without, max_length, payment, domains, scale)
-        return Answer(islice(operating_loops(self.graph, spec), limit), self.graph, "loops", self.lang)
+        return Answer(islice(operating_loops(self.graph, spec, budget), limit), self.graph, "loops", self.lang)
 
     def prescribe(self, has, needs: Sequence[str] | None = None, scale: str | None = None,
                   stage: str | None = None, alipay_payment: bool = True, limit: int = 5,
-                  max_length: int | None = None, payment: bool = True, domains: bool = True) -> Answer:
-        """The fewest offerings to add so the merchant's loop closes, and why each."""
+                  max_length: int | None = None, payment: bool = True, domains: bool = True,
+                  budget=None) -> Answer:
+        """The fewest offerings to add so the merchant's loop closes, and why each
+        (``budget`` as in :meth:`paths`)."""
         from itertools import islice
 
         from ccare.graph.prescribe import SCALES, STAGES, prescriptions
@@ -311,8 +323,8 @@ class Map:
         if stage is not None and stage not in STAGES:
             raise UsageError(f"unknown stage {stage!r} (allowed: {', '.join(STAGES)})")
         spec = self._spec(needs, (), (), max_length, payment, domains)
-        found = prescriptions(self.graph, self._ids(has), spec, scale=scale, stage=stage,
-                              alipay_payment=alipay_payment)
+        found = prescriptions(self.graph, sorted(set(self._ids(has))), spec, scale=scale, stage=stage,
+                              budget=budget, alipay_payment=alipay_payment)
         return Answer(islice(found, limit), self.graph, "prescribe", self.lang)
 
     def gaps(self, has, needs: Sequence[str] | None = None, alipay_payment: bool = True) -> Answer:
@@ -365,7 +377,7 @@ class Map:
 
         highlight = None
         if answer is not None and len(answer):
-            highlight = check_against(from_result(answer[0].to_json(self.graph)), self.graph)
+            highlight = check_against(from_result(answer), self.graph)
         return map_html(self.graph, lang=lang or self.lang, highlight=highlight)
 
     def report(self, answer: Answer, lang: str | None = None, title: str = "") -> str:

@@ -8,9 +8,6 @@ the result with :func:`ccare.exports.files.write` (atomically; ``-o -`` is stand
 from __future__ import annotations
 
 import contextlib
-import importlib
-import io
-import json
 import shlex
 from pathlib import Path
 
@@ -135,10 +132,12 @@ def _load_highlight(path: str):
     return from_result(obj, where=path), obj
 
 
-def _run_query(query: str, data) -> list:
-    """Run ``ccare QUERY --format json`` in this process and return its parsed JSON."""
-    from ccare import cli as cli_module
-
+def _run_query(query: str, data):
+    """The library's answer to the ``--highlight`` query: ``loops``, ``path`` or
+    ``prescribe`` in the command line's words, its options parsed as that command parses
+    them, answered by the :class:`~ccare.api.Map` of ``data`` (the map being drawn) as an
+    :class:`~ccare.api.Answer` of walks or prescriptions.  A search cut short
+    (``--timeout``, ``--max-steps``) gives what it found, and says so on stderr."""
     try:
         args = shlex.split(query)
     except ValueError as e:
@@ -146,30 +145,38 @@ def _run_query(query: str, data) -> list:
     if not args or args[0] not in HIGHLIGHT_COMMANDS:
         raise UsageError(f"--highlight takes a query of {', '.join(HIGHLIGHT_COMMANDS)} "
                          f"(e.g. \"prescribe --has mini-program\"), not {query!r}")
-    target = cli_module.COMMANDS.get(args[0])
-    if target is None:
-        raise UsageError(f"--highlight: this ccare has no {args[0]!r} command")
-    module, attr = target.split(":")
-    cmd = getattr(importlib.import_module(module), attr)
+    name = args[0]
+    from ccare.commands import queries  # the query commands' options: one vocabulary
+
+    cmd = getattr(queries, name)
     if any(a == "--format" or a.startswith("--format=") for a in args):
-        raise UsageError("--highlight: leave out --format (the query is run with --format json)")
+        raise UsageError("--highlight: leave out --format (the query's first result is drawn, not printed)")
+    from ccare.commands.common import current_lang, load_map, merchant_profile
     from ccare.exports.highlight import check_query_args
+    from ccare.limits import EXIT_CUT_SHORT, Budget
 
     check_query_args(args[1:], cmd)  # the query's own options only: no --data, --html, --report
-    extra = [x for d in data for x in ("--data", str(d))]
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        # without standalone mode click returns an exit code (3: the search was cut short)
-        code = cmd.main(args=[*args[1:], "--format", "json", *extra], prog_name=f"ccare {args[0]}",
-                        standalone_mode=False)
-    if isinstance(code, int) and code:
-        from ccare.commands.common import current_lang
-
-        click.echo(t("highlight_stopped", current_lang(), cmd=args[0], code=code), err=True)
-    try:
-        return json.loads(buf.getvalue())
-    except json.JSONDecodeError:
-        raise UsageError(f"--highlight: {args[0]} printed no JSON result") from None
+    p = cmd.make_context(f"ccare {name}", list(args[1:])).params  # parsed and checked, not run
+    lang = current_lang()
+    if p.get("old_payment") is not None:
+        click.echo(t("deprecated_payment", lang), err=True)
+        p["payment"] = p["old_payment"]
+    m = load_map(data)
+    budget = Budget(timeout=p["timeout"], max_steps=p["max_steps"])
+    if name == "path":
+        found = m.paths(p["source"], p["target"], k=p["k"], via=queries._names(p["via"]) or None, budget=budget)
+    elif name == "loops":
+        found = m.loops(needs=list(p["needs"]), through=queries._names(p["through"]),
+                        without=queries._names(p["without"]), max_length=p["max_length"], limit=p["limit"],
+                        payment=p["payment"], domains=p["domains"], budget=budget)
+    else:
+        scale, stage = merchant_profile(m.kb, p["scale"], p["stage"])
+        found = m.prescribe(queries._names(p["has"]), needs=list(p["needs"]), scale=scale, stage=stage,
+                            alipay_payment=not p["no_alipay_payment"], limit=p["limit"],
+                            max_length=p["max_length"], payment=p["payment"], domains=p["domains"], budget=budget)
+    if budget.cut_short:
+        click.echo(t("highlight_stopped", lang, cmd=name, code=EXIT_CUT_SHORT), err=True)
+    return found
 
 
 @export.command("html")

@@ -1,6 +1,8 @@
 """Query results (a loop, a path, a prescription) as something a page can draw on the map.
 
-The input is the JSON the query commands print (see the README's JSON shapes): a path or
+The input is a result of the library (a :class:`~ccare.graph.walks.Walk`, a
+:class:`~ccare.graph.prescribe.Prescription`, an :class:`ccare.api.Answer` of them), or
+the JSON the query commands print (see the README's JSON shapes): a path or
 loop ``{"nodes": [entity, ...], "steps": [{"from", "to", "relation", "evidence",
 "inferred"}], "needs": [...]}``, a prescription ``{"add": [entity, ...], "loop": loop}``, or
 a list of either (ranked; the first is taken).  :func:`from_result` checks the shape,
@@ -116,8 +118,41 @@ def _walk(obj: dict, where: str):
     return tuple(nodes), tuple(steps), needs, entities, "loop" if is_loop else "path"
 
 
+def _of_walk(w, where: str):
+    """:func:`_walk` for a :class:`~ccare.graph.walks.Walk`: the same nodes, steps (the
+    supporting offerings' after the walk's own), needs and kind as from its JSON."""
+    nodes, steps = list(w.nodes), []
+    for i, s in enumerate(w.steps):
+        steps.append(Step(s.source, s.target, s.relation, _evidence(s.evidence, f"{where}: steps[{i}]"),
+                          bool(s.inferred), s.rationale))
+    is_loop = bool(steps) and len(steps) == len(nodes) and steps[-1].target == nodes[0]
+    for i, a in enumerate(w.attached):
+        if a.offering not in nodes:
+            nodes.append(a.offering)
+        steps.append(Step(a.offering, a.product, a.relation, _evidence(a.evidence, f"{where}: supporting[{i}]"),
+                          bool(a.inferred), a.rationale))
+    return tuple(nodes), tuple(steps), tuple(str(n) for n in w.needs), {}, "loop" if is_loop else "path"
+
+
 def from_result(obj, where: str = "result") -> Highlight:
-    """The :class:`Highlight` of a query result (loop, path, prescription, or a ranked list)."""
+    """The :class:`Highlight` of a query result (loop, path, prescription, or a ranked list).
+
+    ``obj`` is the library's result (a :class:`~ccare.graph.walks.Walk`, a
+    :class:`~ccare.graph.prescribe.Prescription`, or a list of them such as a
+    :class:`ccare.api.Answer`), or the JSON a query command prints (untrusted: its shape is
+    checked).  Of a list, the first (best) result is taken.
+    """
+    from ccare.graph.prescribe import Prescription
+    from ccare.graph.walks import Walk
+
+    if isinstance(obj, Walk):
+        nodes, steps, needs, entities, kind = _of_walk(obj, where)
+        return Highlight(kind, nodes, steps, needs, (), entities)
+    if isinstance(obj, Prescription):
+        nodes, steps, needs, entities, _ = _of_walk(obj.loop, f"{where}.loop")
+        return Highlight("prescription", nodes, steps, needs, tuple(obj.add), entities)
+    if isinstance(obj, tuple):
+        obj = list(obj)
     if isinstance(obj, list):
         if not obj:
             raise HighlightError(f"{where}: the result list is empty: nothing to highlight")

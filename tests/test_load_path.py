@@ -118,8 +118,9 @@ def ccare_cli(ccare):
 
 
 #: Modules that loading and building import but whose code decides nothing of the map or
-#: its graph: empty packages, and the messages and limits of errors.
-NOT_LOAD_CODE = {"ccare", "ccare.kb", "ccare.rdfio", "ccare.graph", "ccare.errors", "ccare.limits"}
+#: its graph: empty packages, the messages and limits of errors, the settings read from the
+#: environment (what decides the map among them, the store kind, is in the key itself).
+NOT_LOAD_CODE = {"ccare", "ccare.kb", "ccare.rdfio", "ccare.graph", "ccare.errors", "ccare.limits", "ccare.settings"}
 
 
 def test_the_cache_key_covers_every_module_of_loading_and_building():
@@ -206,3 +207,58 @@ def test_graph_build_reads_the_map_through_its_public_interface():
                       if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "kb"
                       and n.attr.startswith("_")})
     assert not private, private
+
+
+# ---------------------------------------------------------------------- exports take library objects
+
+
+@pytest.mark.parametrize("question", ["loops", "paths", "prescribe"])
+def test_highlight_of_a_library_result_is_that_of_its_json(question):
+    """:func:`from_result` takes the library's walks and prescriptions (one, or an Answer of
+    them) and draws exactly what it draws from their JSON."""
+    from ccare.exports.highlight import check_against, from_result
+
+    m = ccare.load()
+    answer = {"loops": lambda: m.loops(limit=3), "paths": lambda: m.paths("zhima-credit", "payment"),
+              "prescribe": lambda: m.prescribe(has=["mini-program"], needs=["SCALE", "ACTIVE"])}[question]()
+    assert answer
+    h = from_result(answer)
+    assert h == from_result(answer.to_json()) == from_result(answer[0]) == from_result(tuple(answer))
+    assert h.kind == {"loops": "loop", "paths": "path", "prescribe": "prescription"}[question]
+    assert check_against(h, m.graph) == check_against(from_result(answer.to_json()), m.graph)
+
+
+def test_export_highlight_asks_the_library_not_the_command(ccare_cli, tmp_path, monkeypatch):
+    """``export html --highlight`` answers its query through :class:`ccare.api.Map`: the
+    query command itself never runs, and ccare.cli is not imported by the export."""
+    import ast
+    import inspect
+
+    from ccare.commands import export, queries
+    from ccare.exports.highlight import check_against, from_result
+
+    monkeypatch.setattr(queries.prescribe, "callback", lambda *a, **k: pytest.fail("ran the prescribe command"))
+    page = tmp_path / "m.html"
+    r = ccare_cli("export", "html", "-o", str(page), "--highlight", "prescribe --has 小程序 --needs scale,active")
+    assert r.exit_code == 0, r.output
+    from test_export_html import page_json
+
+    drawn = page_json(page.read_text(encoding="utf-8"))["highlight"]
+    m = ccare.load()
+    best = check_against(from_result(m.prescribe(has=["mini-program"], needs=["SCALE", "ACTIVE"])), m.graph)
+    assert drawn == json.loads(json.dumps(best.to_json())) and drawn["kind"] == "prescription"
+    imported = {n.module for n in ast.walk(ast.parse(inspect.getsource(export))) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(ast.parse(inspect.getsource(export))) if isinstance(n, ast.Import)
+                 for a in n.names}
+    assert "ccare.cli" not in imported and not any(m and m.startswith("ccare.cli") for m in imported)
+
+
+def test_a_budget_stops_the_library_as_timeout_stops_the_command():
+    from ccare.limits import Budget
+
+    m = ccare.load()
+    budget = Budget(timeout=None, max_steps=20)
+    m.loops(budget=budget)
+    assert budget.cut_short
+    budget = Budget(timeout=None, max_steps=None)
+    assert m.loops(limit=1, budget=budget) and not budget.cut_short
