@@ -39,6 +39,7 @@ COMMANDS = {
     "coverage": "ccare.commands.queries:coverage",
     "rank": "ccare.commands.queries:rank",
     "whatif": "ccare.commands.queries:whatif",
+    "diff": "ccare.commands.diff:diff",
 }
 
 #: The first line of each command's help, so that ``ccare --help`` lists the commands
@@ -64,6 +65,7 @@ SUMMARIES = {
     "coverage": "Product × need/value matrix: which product serves which of the eight values.",
     "rank": "Products ranked by their role in the flow graph, and why the top one matters.",
     "whatif": "What breaks if a product is dropped: operating loops lost and kept.",
+    "diff": "What changed from map OLD to map NEW, and what it does to merchants.",
 }
 
 def _finite_numbers(cmd):
