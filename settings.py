@@ -177,9 +177,15 @@ def _text(raw: str, var: str) -> str:
 
 
 def _lang(raw: str, var: str) -> str | None:
-    from ccare.i18n import lang_of
+    """``zh`` or ``en`` for a language or locale name, else None: the reading of
+    :func:`ccare.i18n.lang_of`, written here because settings sit below i18n (README, "Layout"):
+    i18n reads its default language from them.
 
-    return lang_of(raw)
+    >>> [_lang(v, "CCARE_LANG") for v in ("zh_CN.UTF-8", " EN-gb", "fr", "")]
+    ['zh', 'en', None, None]
+    """
+    v = raw.strip().lower()
+    return "zh" if v.startswith("zh") else "en" if v.startswith("en") else None
 
 
 def _raw(raw: str, var: str) -> str:
