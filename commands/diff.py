@@ -11,6 +11,7 @@ import click
 
 from ccare import i18n
 from ccare.commands.common import (
+    echo_csv,
     echo_json,
     echo_table,
     fmt_evidence,
@@ -228,6 +229,23 @@ def _print_markdown(d, lang: str) -> None:
     click.echo("\n".join(out).rstrip("\n"))
 
 
+# ---------------------------------------------------------------------- csv
+
+#: Columns of ``--format csv``: those of :meth:`~ccare.graph.diff.MapDiff.records`, empty where a row has none.
+CSV_COLUMNS = ["section", "entity", "label", "type", "status", "what", "change", "field", "relation", "other",
+               "other_label", "old", "new", "inferred", "evidence", "nodes", "loop", "supporting", "needs",
+               "merchant", "has", "has_label", "changed", "old_status", "old_add", "old_loop", "new_status",
+               "new_add", "new_loop"]
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
 # ---------------------------------------------------------------------- the command
 
 
@@ -266,7 +284,7 @@ def _load_side(side: str, data, whole: bool):
 @timeout_options
 @output_option(answers=(EXIT_CHANGED,))
 @lang_option
-@format_option("table", "json", "markdown")
+@format_option("table", "json", "markdown", "csv")
 def diff(old, new, has, data, whole_maps, needs, payment, domains, max_length, fail_on_change, timeout, max_steps,
          lang, fmt):
     """What changed from map OLD to map NEW, and what it does to merchants.
@@ -302,6 +320,9 @@ def diff(old, new, has, data, whole_maps, needs, payment, domains, max_length, f
         echo_json(result.to_json())
     elif fmt == "markdown":
         _print_markdown(result, lang)
+    elif fmt == "csv":  # one row per change, loop gained or lost, prescription compared (MapDiff.records)
+        rows = result.records(lang)
+        echo_csv(CSV_COLUMNS, [[_cell(r.get(c)) for c in CSV_COLUMNS] for r in rows])
     else:
         _print_table(result, lang)
     _finish(budget)

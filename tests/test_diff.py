@@ -314,6 +314,22 @@ def test_markdown_for_a_pull_request(ccare, tmp_path, edited):
     assert "scan-to-order menu" in text and "**Operating loops serving" in text
 
 
+def test_csv_one_row_per_change(ccare, edited):
+    import csv
+    import io
+
+    r = ccare("diff", "shipped", str(edited), "--whole-maps", "--format", "csv", "--has", "mini-program")
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    fact = [x for x in rows if x["what"] == "fact"]
+    assert [(x["entity"], x["label"], x["field"], x["old"], x["new"]) for x in fact] == [
+        ("zhima-credit-users", "Zhima Credit users", "value", "700000000", "800000000")]
+    assert {x["change"] for x in rows if x["section"] == "loops"} == {"gained", "lost"}
+    (p,) = [x for x in rows if x["section"] == "prescriptions"]
+    assert (p["has"], p["changed"], p["old_add"], p["new_add"]) == ("mini-program", "true", "mini-program-cloud",
+                                                                      "mini-program-cloud;smart-menu")
+
+
 def test_sides_folders_and_errors(ccare, tmp_path):
     folder = tmp_path / "ext"
     folder.mkdir()
