@@ -27,7 +27,7 @@ from ccare.i18n import reason as _reason
 from ccare.i18n import status as _status
 from ccare.i18n import t
 from ccare.limits import EXIT_CUT_SHORT, Budget
-from ccare.portfolio.batch import MODES, PortfolioRun, run
+from ccare.portfolio.batch import MODES, PortfolioRun, default_workers, run
 from ccare.portfolio.csvin import COLUMNS, decode, parse, read_source
 from ccare.portfolio.index import merchants
 from ccare.portfolio.names import Names
@@ -228,10 +228,14 @@ def _portfolio_command(mode: str, summary: str):
     @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=PORTFOLIO_TIMEOUT,
                   show_default=True, metavar="SECONDS",
                   help="Stop after this long; the merchants answered so far are written and the exit code is 3.")
+    @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+                  help="Answer the distinct questions in N processes (default: the processors available). "
+                       "The answers are the same, in the same order, whatever N is.")
     @click.option("--max-steps", type=click.IntRange(min=1), default=None, hidden=True,
                   help="Stop after this many search steps (for reproducible limits).")
     @common_options("table", "csv", "json")
-    def command(output, reports, needs, payment, domains, max_length, top, timeout, max_steps, data, lang, fmt):
+    def command(output, reports, needs, payment, domains, max_length, top, timeout, workers, max_steps, data, lang,
+                fmt):
         kind = None
         if output is not None and output != "-":
             kind = Path(output).suffix.lower().lstrip(".")
@@ -249,7 +253,8 @@ def _portfolio_command(mode: str, summary: str):
         spec = LoopSpec(needs=tuple(needs), payment=payment, domains=domains, max_length=max_length)
         budget = Budget(timeout=timeout, max_steps=max_steps)
         with progress(len(ms), "商家" if lang == "zh" else "merchants") as update:
-            result = run(G, ms, mode, spec, budget, update)
+            result = run(G, ms, mode, spec, budget, update,
+                         workers=workers if workers is not None else default_workers())
         if reports:
             _write_reports(kb, G, result, ms, reports, lang)
         if kind == "csv":

@@ -55,9 +55,12 @@ Examples
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import networkx as nx
 
@@ -69,7 +72,8 @@ from ccare.graph.walks import data_enters
 from ccare.limits import Budget
 from ccare.portfolio.index import Merchant
 
-__all__ = ["MODES", "Answer", "MerchantResult", "PortfolioRun", "on_cycles", "question", "unserved", "answer", "run"]
+__all__ = ["MODES", "Answer", "MerchantResult", "PortfolioRun", "on_cycles", "question", "unserved", "answer", "run",
+           "default_workers"]
 
 #: What :func:`run` can ask of every merchant.
 MODES = ("gaps", "prescribe")
@@ -240,6 +244,20 @@ def answer(G: nx.MultiDiGraph, m: Merchant, mode: str, spec: LoopSpec, budget: B
     return Answer(needs, first.add, first.loop.nodes, (), tuple(a.offering for a in first.loop.attached))
 
 
+#: Seconds of answering in this process before the remaining questions go to a pool of
+#: worker processes (starting one costs about a second: a fresh interpreter imports ccare
+#: and receives the graph), so that small portfolios never pay for a pool.
+POOL_AFTER_SECONDS = 1.0
+
+
+def default_workers() -> int:
+    """The processors this process may run on (at least 1)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def run(
     G: nx.MultiDiGraph,
     merchants: Sequence[Merchant],
@@ -247,31 +265,137 @@ def run(
     spec: LoopSpec = LoopSpec(),
     budget: Budget | None = None,
     progress: Callable[[int], None] | None = None,
+    *,
+    workers: int = 1,
+    share: bool = True,
 ) -> PortfolioRun:
     """Answer ``mode`` (``gaps`` or ``prescribe``) for every merchant, in order.
 
     ``progress(n)`` is called as merchants are answered, ``n`` at a time.  See the
     module docs for the shared answers and the budget.
+
+    ``workers`` > 1 answers distinct questions in that many worker processes (started
+    with ``spawn``, never by forking a process that may run threads), once answering here
+    has taken :data:`POOL_AFTER_SECONDS`.  The results are the same, in the same order,
+    whatever ``workers`` is.  A step limit (``budget.max_steps``) counts the steps of one
+    process, so with one the run stays in this process.
+
+    ``share=False`` asks every merchant its own question, one at a time, with nothing
+    shared (the reference the shortcuts are tested against).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive whole number (got {workers!r})")
     budget = budget if budget is not None else Budget(timeout=None)
+    if not share:
+        return _run_plain(G, merchants, mode, spec, budget, progress)
     cyclic, suited, hub = on_cycles(G, spec), _suited(G), hub_of(G, spec)
+    qs = [question(m, mode, cyclic, suited, hub) for m in merchants]
+    reps: dict = {}  # question -> index of the first merchant asking it
+    for i, q in enumerate(qs):
+        reps.setdefault(q, i)
+    todo = list(reps.values())
     memo: dict = {}
+    results: list = []
+
+    def emit() -> None:  # the merchants whose questions are answered, in order
+        n0 = len(results)
+        while len(results) < len(merchants) and qs[len(results)] in memo:
+            i = len(results)
+            a = memo[qs[i]]
+            if reps[qs[i]] != i:
+                a = replace(a, unserved=unserved(G, merchants[i], spec))
+            results.append(MerchantResult(merchants[i], a))
+        if progress is not None and len(results) > n0:
+            progress(len(results) - n0)
+
+    for i, a in _answers(G, merchants, todo, mode, spec, budget, cyclic, workers):
+        memo[qs[i]] = a
+        emit()
+    return PortfolioRun(mode, spec, len(merchants), results, len(memo), budget)
+
+
+def _run_plain(G, merchants, mode, spec, budget, progress) -> PortfolioRun:
     results = []
     for m in merchants:
-        q = question(m, mode, cyclic, suited, hub)
-        a = memo.get(q)
-        if a is None:
-            if budget.expired():
-                break
-            a = answer(G, m, mode, spec, budget, cyclic)
-            if budget.cut_short:
-                break
-            memo[q] = a
-        else:
-            a = replace(a, unserved=unserved(G, m, spec))
+        if budget.expired():
+            break
+        a = answer(G, m, mode, spec, budget)
+        if budget.cut_short:
+            break
         results.append(MerchantResult(m, a))
         if progress is not None:
             progress(1)
-    return PortfolioRun(mode, spec, len(merchants), results, len(memo), budget)
+    return PortfolioRun(mode, spec, len(merchants), results, len(results), budget)
+
+
+def _answers(G, merchants, todo, mode, spec, budget, cyclic, workers) -> Iterator[tuple]:
+    """``(index, Answer)`` for the merchants at ``todo``, in that order, until the budget
+    runs out (then ``budget`` says why)."""
+    start = time.monotonic()
+    k = 0
+    parallel = workers > 1 and budget.max_steps is None
+    while k < len(todo):
+        if parallel and time.monotonic() - start >= POOL_AFTER_SECONDS and len(todo) - k > 1:
+            yield from _pooled(G, merchants, todo[k:], mode, spec, budget, cyclic, workers)
+            return
+        if budget.expired():
+            return
+        a = answer(G, merchants[todo[k]], mode, spec, budget, cyclic)
+        if budget.cut_short:
+            return
+        yield todo[k], a
+        k += 1
+
+
+# ---------------------------------------------------------------------- the worker pool
+
+_WORKER: dict = {}
+
+
+def _init_worker(G, mode, spec, cyclic, deadline, timeout) -> None:
+    """A worker's state, sent once: the graph and what every question shares."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _WORKER.update(G=G, mode=mode, spec=spec, cyclic=cyclic, deadline=deadline, timeout=timeout)
+
+
+def _answer_chunk(chunk: list) -> tuple:
+    """Answers to a chunk of questions (one merchant each), and why it stopped early (or
+    None): the answers before the one the budget cut."""
+    w = _WORKER
+    out = []
+    for m in chunk:
+        b = Budget(timeout=None)
+        if w["deadline"] is not None:
+            b.deadline, b.timeout = w["deadline"], w["timeout"]
+        if b.expired():
+            return out, b.reason
+        a = answer(w["G"], m, w["mode"], w["spec"], b, w["cyclic"])
+        if b.cut_short:
+            return out, b.reason
+        out.append(a)
+    return out, None
+
+
+def _pooled(G, merchants, todo, mode, spec, budget, cyclic, workers) -> Iterator[tuple]:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # a fork after threads (Oxigraph, bulk reads) can deadlock
+    size = max(1, min(32, len(todo) // (workers * 8)))
+    chunks = [todo[j:j + size] for j in range(0, len(todo), size)]
+    args = (G, mode, spec, cyclic, budget.deadline, budget.timeout)
+    with ctx.Pool(min(workers, len(chunks)), initializer=_init_worker, initargs=args) as pool:
+        it = pool.imap(_answer_chunk, [[merchants[i] for i in c] for c in chunks])
+        for c in chunks:
+            while True:
+                try:
+                    answers, reason = it.next(timeout=0.5)
+                    break
+                except multiprocessing.TimeoutError:
+                    if budget.expired():
+                        return
+            yield from zip(c, answers)
+            if reason is not None:
+                budget.stop(reason)
+                return
