@@ -26,7 +26,7 @@
       scale: "Scale", stage: "Stage", any: "any", alipay: "takes Alipay payment",
       small: "small", medium: "medium", large: "large", exploring: "exploring", mature: "mature",
       go: "Find what closes the loop", from: "From", to: "To", findPath: "Find paths",
-      product: "Product", through: "through it", without: "without it", findLoops: "Find loops",
+      product: "Product", through: "through it", without: "without it", all: "all loops", findLoops: "Find loops",
       drop: "Drop", findWhatif: "What breaks?", save: "Save this answer",
       working: "Working…", none: "No answer: nothing closes such a loop.", noPath: "No path.",
       noLoops: "No loop.", cut: "Cut short: the search reached its limit ({why}); these are the answers found so far.",
@@ -44,7 +44,7 @@
       scale: "规模", stage: "阶段", any: "不限", alipay: "已开通支付宝支付",
       small: "小型", medium: "中型", large: "大型", exploring: "探索期", mature: "成熟期",
       go: "找出闭合经营闭环的最少产品", from: "从", to: "到", findPath: "查找路径",
-      product: "产品", through: "经过它", without: "不经过它", findLoops: "查找闭环",
+      product: "产品", through: "经过它", without: "不经过它", all: "全部闭环", findLoops: "查找闭环",
       drop: "去掉", findWhatif: "会失去什么？", save: "保存此答案",
       working: "计算中…", none: "无解：没有产品组合能闭合这样的闭环。", noPath: "没有路径。",
       noLoops: "没有闭环。", cut: "答案不完整：搜索达到上限（{why}），以下为已找到的答案。",
@@ -108,7 +108,7 @@
     if (get("pay") === "0") s.pay = false;
     var prod = new Set(products);
     ["from", "to", "product", "drop"].forEach(function (k) { var v = get(k); if (v !== null && prod.has(v)) s[k] = v; });
-    if (get("mode") === "without") s.mode = "without";
+    if (get("mode") === "without" || get("mode") === "all") s.mode = get("mode");
     var pick = get("pick");
     if (pick !== null && /^[0-9]{1,4}$/.test(pick)) s.pick = +pick;
     s.asked = get("ask") === "1";
@@ -257,7 +257,7 @@
       form.appendChild(el("button", { type: "submit", id: "ask-go", text: t("findPath") }));
     } else if (state.q === "loops") {
       var mode = el("select", { name: "mode", id: "ask-mode" }, option("through", t("through"), state.mode === "through"),
-        option("without", t("without"), state.mode === "without"));
+        option("without", t("without"), state.mode === "without"), option("all", t("all"), state.mode === "all"));
       form.appendChild(el("div", { cls: "row" }, field(t("product"), productSelect("product", state.product)), field("\u00a0", mode)));
       form.appendChild(el("button", { type: "submit", id: "ask-go", text: t("findLoops") }));
     } else {
@@ -298,7 +298,10 @@
         stage: state.stage || null, alipayPayment: state.pay };
     }
     if (state.q === "path") return { q: "path", source: state.from, target: state.to, k: 3 };
-    if (state.q === "loops") return { q: "loops", spec: state.mode === "without" ? { without: [state.product] } : { through: [state.product] } };
+    if (state.q === "loops") {
+      return { q: "loops", spec: state.mode === "all" ? {} : state.mode === "without" ? { without: [state.product] }
+        : { through: [state.product] } };
+    }
     return { q: "whatif", drop: state.drop };
   }
 
@@ -498,6 +501,8 @@
   function load(params) {
     var got = readState(params);
     state = got.state;
+    answer = null;  // an answer to another question must not be read as this one's
+    answerFor = null;
     if (got.lang && got.lang !== lang()) M.setLang(got.lang);
   }
 
@@ -531,6 +536,6 @@
     if (fromFragment()) { render(); if (state.asked) ask(); else M.setHighlight(null); }
   });
 
-  window.ccareAsk = { state: function () { return JSON.parse(JSON.stringify(state)); }, answer: function () { return answer; },
+  window.ccareAsk = { limits: LIMITS, state: function () { return JSON.parse(JSON.stringify(state)); }, answer: function () { return answer; },
     ask: ask, pageCopy: pageCopy, usesWorker: function () { return !!worker; } };
 })();

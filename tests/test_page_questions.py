@@ -1,0 +1,344 @@
+"""The map page answers the strategist's questions by itself, in real Chromium.
+
+A reader of the exported page (``ccare export html``) ticks a merchant's products and
+gets what ``ccare prescribe`` answers; asks for paths, loops and what breaks when a
+product goes; shares the question in the URL fragment (hostile fragments are ignored);
+and saves a copy of the page that opens on the answer.  Competency questions 4, 5, 9 and
+11 of the project's brief are answered here in the page alone.  Screenshots in both
+languages go to ``$CCARE_TEST_ARTIFACTS``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ccare.graph.loops import LoopSpec, operating_loops
+from ccare.graph.paths import product_paths
+from ccare.graph.prescribe import prescriptions
+from ccare.graph.whatif import whatif
+
+ARTIFACTS = Path(os.environ["CCARE_TEST_ARTIFACTS"])  # conftest.py sets it for the session
+GREEN, ORANGE = "#1a7f37", "#e8590c"
+
+
+@pytest.fixture(scope="module")
+def page_file(tmp_path_factory):
+    """The shipped map's page, exported as a user does."""
+    from ccare.cli import cli
+
+    out = tmp_path_factory.mktemp("questions") / "map.html"
+    r = CliRunner().invoke(cli, ["export", "html", "-o", str(out)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return out
+
+
+class Page:
+    """A page opened from a file; what went wrong or tried to leave the machine is kept."""
+
+    def __init__(self, browser, url: str, **context):
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900}, **context)
+        self.errors, self.blocked, self.dialogs = [], [], []
+
+        def route(r):
+            if r.request.url.startswith(("file:", "data:", "blob:")):
+                r.continue_()
+            else:
+                self.blocked.append(r.request.url)
+                r.abort()
+
+        self.context.route("**/*", route)
+        self.page = p = self.context.new_page()
+        p.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        p.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}")
+             if m.type in ("error", "warning") else None)
+        p.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        p.goto(url)
+        p.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
+
+    def js(self, expr, arg=None):
+        return self.page.evaluate(expr, arg)
+
+    def wait(self, expr: str, timeout: float = 10.0):
+        deadline = time.monotonic() + timeout
+        while not self.js(expr):
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out waiting for {expr}")
+            self.page.wait_for_timeout(40)
+
+    def answered(self):
+        self.wait("!!window.ccareAsk && !!ccareAsk.answer()")
+
+    def results(self) -> list:
+        return self.js("[...document.querySelectorAll('#ask-results > li')].map(li => li.innerText)")
+
+    def ring(self, node) -> str | None:
+        c = self.js("id => ccareMap.nodes.get(id).color", node)
+        return c.get("border") if isinstance(c, dict) else None
+
+    def assert_clean(self):
+        assert self.errors == [] and self.blocked == [] and self.dialogs == []
+
+
+@pytest.fixture
+def open_page(browser):
+    opened = []
+
+    def _open(path_or_url, fragment: str = "", **context):
+        url = path_or_url if isinstance(path_or_url, str) else path_or_url.as_uri()
+        o = Page(browser, url + (("#" + fragment) if fragment else ""), **context)
+        opened.append(o)
+        return o
+
+    yield _open
+    for o in opened:
+        o.context.close()
+
+
+def _label(G, n, lang="en"):
+    labels = G.nodes[n].get("labels") or {}
+    return labels.get(lang) or labels.get("en") or n
+
+
+# ---------------------------------------------------------------------- the merchant panel
+
+
+def test_merchant_panel_prescribes_as_the_library_does(open_page, page_file, G):
+    """A merchant with a fan group: the page's answer is the library's, drawn with rings."""
+    o = open_page(page_file)
+    assert o.js("ccareAsk.usesWorker()") is True  # the search runs off the main thread
+    o.page.check("#ask-has input[value='fan-group']")
+    o.page.click("#ask-go")
+    o.answered()
+    want = list(prescriptions(G, ["fan-group"]))
+    got = o.results()
+    assert len(got) == len(want) >= 1
+    first = want[0]
+    assert got[0].startswith("Add: " + ", ".join(_label(G, n) for n in first.add))
+    # the loop is drawn: its products and the added ones emphasised, step edges numbered
+    hl = o.js("ccareMap.current()")
+    assert hl["nodes"] == list(first.loop.products) and hl["added"] == list(first.add)
+    assert [(s["from"], s["to"], s["relation"]) for s in hl["steps"]][: len(first.loop.steps)] == [
+        (s.source, s.target, s.relation) for s in first.loop.steps]
+    # rings: the merchant's own products green, the ones to add orange (dashed), others plain
+    assert o.ring("fan-group") == GREEN and o.ring("payment") == GREEN
+    assert all(o.ring(n) == ORANGE for n in first.add)
+    assert o.ring("zhima-credit") is None
+    # why each product is there, with its evidence, and the loop step by step
+    why = o.page.inner_text("#ask-results > li:first-child .why-box")
+    for p in first.add:
+        for r in first.why[p]:
+            assert r.text(G, "en") in why
+    assert first.why[first.add[0]][0].evidence[0]["quote"] in why
+    steps = o.page.inner_text("#steps")
+    assert all(s.evidence[0]["quote"] in steps for s in first.loop.steps if s.evidence)
+    ARTIFACTS.mkdir(exist_ok=True)
+    o.page.screenshot(path=str(ARTIFACTS / "page-prescribe-en.png"))
+    # everything follows the language switch: the form, the answer, the reasons
+    o.page.click("#langs button[data-lang=zh]")
+    o.wait("document.querySelector('#ask-go').textContent.includes('闭环')")
+    why = o.page.inner_text("#ask-results > li:first-child .why-box")
+    for p in first.add:
+        assert _label(G, p, "zh") in why
+        for r in first.why[p]:
+            assert r.text(G, "zh") in why
+    assert o.page.inner_text("#ask-results > li:first-child").startswith("新增：")
+    assert "商家已有的产品" in o.page.inner_text("#ask")
+    o.page.screenshot(path=str(ARTIFACTS / "page-prescribe-zh.png"))
+    o.assert_clean()
+
+
+def test_competency_5_mini_program_with_three_needs(open_page, page_file, G):
+    """A merchant runs only a mini-program and wants SCALE, ACTIVE and WORTH."""
+    o = open_page(page_file)
+    o.page.check("#ask-has input[value='mini-program']")
+    o.page.uncheck("#ask-needs input[value='EFFICIENCY']")
+    o.page.click("#ask-go")
+    o.answered()
+    want = list(prescriptions(G, ["mini-program"], LoopSpec(needs=("SCALE", "ACTIVE", "WORTH"))))
+    assert want[0].add == ()
+    assert o.results()[0].startswith("the merchant's products already close a loop")
+    assert o.ring("mini-program") == GREEN
+    # with all four needs the page names what to add, and why
+    o.page.check("#ask-needs input[value='EFFICIENCY']")
+    o.page.click("#ask-go")
+    o.wait("ccareAsk.answer() && ccareAsk.answer().prescriptions && ccareAsk.answer().prescriptions[0].add.length > 0")
+    first = next(prescriptions(G, ["mini-program"]))
+    assert o.results()[0].startswith("Add: " + ", ".join(_label(G, n) for n in first.add))
+    assert "the loop's only source of EFFICIENCY" in o.page.inner_text("#ask-results > li:first-child")
+    o.assert_clean()
+
+
+def test_scale_stage_and_payment_change_the_answer_as_in_the_library(open_page, page_file, G):
+    o = open_page(page_file)
+    o.page.check("#ask-has input[value='coupons']")
+    o.page.select_option("#ask-scale", "small")
+    o.page.select_option("#ask-stage", "mature")
+    o.page.uncheck("#ask-pay")
+    o.page.click("#ask-go")
+    o.answered()
+    want = list(prescriptions(G, ["coupons"], scale="small", stage="mature", alipay_payment=False))
+    got = o.js("ccareAsk.answer().prescriptions.map(p => p.add)")
+    assert got == [list(p.add) for p in want]
+    assert o.ring("payment") != GREEN  # not taken for granted any more
+    o.assert_clean()
+
+
+# ---------------------------------------------------------------------- path, loops, whatif
+
+
+def test_competency_9_path_from_zhima_credit_to_payment(open_page, page_file, G):
+    o = open_page(page_file)
+    o.page.click("#ask-tabs button[data-q=path]")
+    o.page.select_option("#ask-from", "zhima-credit")
+    o.page.select_option("#ask-to", "payment")
+    o.page.click("#ask-go")
+    o.answered()
+    want = list(product_paths(G, "zhima-credit", "payment"))
+    got = o.results()
+    assert len(got) == len(want) >= 2
+    assert [line.split("\n")[0] for line in got] == [" → ".join(_label(G, n) for n in w.nodes) for w in want]
+    assert o.js("ccareMap.current().nodes") == list(want[0].nodes)
+    o.page.click("#ask-results > li:nth-child(2)")
+    assert o.js("ccareMap.current().nodes") == list(want[1].nodes)
+    o.assert_clean()
+
+
+def test_competency_4_loops_over_all_four_needs(open_page, page_file, G):
+    o = open_page(page_file)
+    o.page.click("#ask-tabs button[data-q=loops]")
+    o.page.select_option("#ask-mode", "all")
+    o.page.click("#ask-go")
+    o.answered()
+    want = list(operating_loops(G))
+    got = o.results()
+    assert len(got) == min(len(want), 20) and len(want) >= 2
+    for line, w in zip(got, want):
+        names = [_label(G, n) for n in w.nodes]
+        assert line.startswith(" → ".join(names + names[:1]))
+        assert line.split("\n")[-1] == " · ".join(w.needs)
+    # each step cites its evidence, in the step list of the loop drawn
+    steps = o.page.inner_text("#steps")
+    assert all(s.evidence[0]["quote"] in steps for s in want[0].steps if s.evidence)
+    # through and without a product
+    o.page.select_option("#ask-product", "alipay-live")
+    o.page.select_option("#ask-mode", "without")
+    o.page.click("#ask-go")
+    o.wait("ccareAsk.answer() && ccareAsk.state().mode === 'without'")
+    want = list(operating_loops(G, LoopSpec(without=("alipay-live",))))
+    assert o.js("ccareAsk.answer().loops.map(w => w.nodes)") == [list(w.nodes) for w in want]
+    o.assert_clean()
+
+
+def test_competency_11_what_breaks_without_alipay_live(open_page, page_file, G):
+    o = open_page(page_file)
+    o.page.click("#ask-tabs button[data-q=whatif]")
+    o.page.select_option("#ask-drop", "alipay-live")
+    o.page.click("#ask-go")
+    o.answered()
+    w = whatif(G, "alipay-live")
+    status = o.page.inner_text("#ask-status")
+    assert f"Loops lost: {len(w.lost)}" in status and f"Loops kept: {len(w.kept)}" in status
+    got = o.results()
+    assert sum(1 for line in got if line.startswith("✖")) == min(len(w.lost), 20)
+    o.page.click("#langs button[data-lang=zh]")
+    o.wait("document.querySelector('#ask-status').innerText.includes('失去的闭环')")
+    assert f"失去的闭环：{len(w.lost)} 个" in o.page.inner_text("#ask-status")
+    ARTIFACTS.mkdir(exist_ok=True)
+    o.page.screenshot(path=str(ARTIFACTS / "page-whatif-zh.png"))
+    o.page.click("#langs button[data-lang=en]")
+    o.page.screenshot(path=str(ARTIFACTS / "page-whatif-en.png"))
+    o.assert_clean()
+
+
+def test_a_limit_cuts_the_answer_short_and_the_page_says_so(open_page, page_file):
+    o = open_page(page_file)
+    o.js("ccareAsk.limits.maxSteps = 20")
+    o.page.click("#ask-tabs button[data-q=loops]")
+    o.page.select_option("#ask-mode", "all")
+    o.page.click("#ask-go")
+    o.answered()
+    assert o.js("ccareAsk.answer().cutShort") is True
+    assert "Cut short" in o.page.inner_text("#ask-status")
+    o.assert_clean()
+
+
+# ---------------------------------------------------------------------- sharing
+
+
+def test_the_fragment_holds_the_question_and_opens_on_it(open_page, page_file, G):
+    o = open_page(page_file)
+    o.page.check("#ask-has input[value='life-account']")
+    o.page.click("#langs button[data-lang=zh]")
+    o.page.click("#ask-go")
+    o.answered()
+    fragment = o.js("location.hash.slice(1)")
+    assert "has=life-account" in fragment and "lang=zh" in fragment and "ask=1" in fragment
+    again = open_page(page_file, fragment)
+    again.answered()
+    assert again.js("document.documentElement.lang") == "zh-CN"
+    assert again.js("ccareAsk.state().has") == ["life-account"]
+    assert again.results() == o.results()
+    again.assert_clean()
+
+
+HOSTILE = [
+    "q=prescribe&has=fan-group,<img src=x onerror=alert(1)>,__proto__&needs=ACTIVE,XSS&scale=huge&stage=<b>&ask=1",
+    "q=<script>alert(1)</script>&lang=javascript:alert(1)",
+    "%E0%A4%A&&&==&q",
+    "q=path&from=constructor&to=__proto__&ask=1",
+    "q=whatif&drop=toString&ask=1&pick=99999999999999999999",
+    "has=" + ",".join(["fan-group"] * 5000) + "&ask=1",
+    "x" * 30000,
+    "q=loops&mode=eval&product=payment&ask=1&lang=zh",
+]
+
+
+def test_hostile_fragments_are_ignored_safely(open_page, page_file):
+    """Each fragment is read when the page opens (the first) or when it changes (the rest,
+    on one open page): what is not a known question, id, need, scale or stage is left out."""
+    o = open_page(page_file, HOSTILE[0])
+    for i, fragment in enumerate(HOSTILE):
+        if i:
+            o.js("f => { location.hash = f; }", fragment)
+            o.page.wait_for_timeout(60)
+        o.page.wait_for_selector("#ask-go", state="attached")
+        if "ask=1" in fragment and len(fragment) <= 20000:
+            o.answered()
+        state = o.js("ccareAsk.state()")
+        assert state["q"] in ("prescribe", "path", "loops", "whatif"), fragment
+        assert set(state["has"]) <= {"fan-group"}
+        assert set(state["needs"]) <= {"SCALE", "ACTIVE", "WORTH", "EFFICIENCY"}
+        assert state["scale"] == "" and state["stage"] == "" and state["mode"] in ("through", "without", "all")
+        assert o.js("[...document.querySelectorAll('#ask *')].filter(e => e.tagName === 'IMG' || e.tagName === 'SCRIPT'"
+                    " || [...e.attributes].some(a => a.name.startsWith('on'))).length") == 0
+    assert o.js("ccareAsk.state().has") == []  # the last fragment named no product
+    o.page.wait_for_timeout(100)
+    o.assert_clean()
+
+
+def test_save_this_answer_downloads_a_page_that_opens_on_it(open_page, page_file, tmp_path):
+    o = open_page(page_file, accept_downloads=True)
+    o.page.check("#ask-has input[value='coupons']")
+    o.page.select_option("#ask-scale", "small")
+    o.page.click("#ask-go")
+    o.answered()
+    o.page.click("#ask-results > li:nth-child(1)")
+    want = o.results()
+    with o.page.expect_download() as info:
+        o.page.click("#ask-save")
+    saved = tmp_path / "answer.html"
+    info.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and 'id="ccare-state"' in text
+    assert text.count('id="ccare-data"') == 1 and "<canvas" not in text
+    again = open_page(saved)  # no fragment: a file:// link does not travel, the file does
+    again.answered()
+    assert again.js("ccareAsk.state().has") == ["coupons"] and again.js("ccareAsk.state().scale") == "small"
+    assert again.results() == want
+    again.assert_clean()
+    o.assert_clean()
