@@ -191,11 +191,12 @@ def map_html(
         "title": safe.text(data["title"]),
         "lang": "zh-CN" if lang == "zh" else "en",
         "csp": safe.text(CSP),
-        "style": safe.inline_style(assets.own("map.css"), "map.css"),
+        "style": safe.inline_style(assets.own("map.css") + assets.own("explore.css"), "map.css"),
         "vis": safe.inline_script(assets.vis_network_js(), "vis-network"),
         "data": f'<script type="application/json" id="ccare-data">{safe.script_json(data)}</script>',
         "engine": safe.inline_script(assets.own("engine.js"), "engine.js"),
-        "script": safe.inline_script(assets.own("map.js"), "map.js"),
+        # explore.js (readable view, focus, near matches, flows) runs after map.js, on what it exposes
+        "script": safe.inline_script(assets.own("map.js") + "\n" + assets.own("explore.js"), "map.js"),
         "ask": safe.inline_script(assets.own("ask.js"), "ask.js"),
     }
     # one pass: text put in by one marker is never searched for another

@@ -133,6 +133,7 @@ def _handlers_in_dom(o) -> list:
 def test_map_draws_the_graphml_nodes_offline(open_page, shipped):
     o = open_page(shipped / "map.html")
     H = nx.read_graphml(shipped / "map.graphml", force_multigraph=True)
+    o.page.click("#view-all")  # it opens on the readable view (products, needs, values): test_explore.py
     assert o.js(VISIBLE) == sorted(H.nodes)
     assert o.js("ccareMap.network.body.edgeIndices.length") == H.number_of_edges()
     # the canvas really has a drawing on it: many pixels differ from the background
@@ -188,6 +189,7 @@ def test_language_switch(open_page, shipped):
 
 def test_filters_by_type_and_need(open_page, shipped, G):
     o = open_page(shipped / "map.html")
+    o.page.click("#view-all")
     o.page.uncheck("#legend input[data-kind=fact]")
     facts = {n for n, k in G.nodes(data="kind") if k == "fact"}
     assert set(o.js(VISIBLE)) == set(G.nodes) - facts
@@ -316,6 +318,7 @@ def test_a_big_map_draws_and_searches(open_page, tmp_path):
     out = tmp_path / "big.html"
     out.write_text(map_html(G), encoding="utf-8")
     o = open_page(out)
+    o.page.click("#view-all")
     assert o.js(VISIBLE) == sorted(G.nodes)
     assert o.js("ccareMap.network.body.edgeIndices.length") == G.number_of_edges()
     arrows = o.js("ccareMap.edges.get({filter: e => !!e.arrows}).length")
