@@ -355,6 +355,22 @@ class Map:
         spec = self._spec(needs, (), (), None, True, True)
         return Answer([whatif(self.graph, self.resolve(drop, "offering"), spec)], self.graph, "whatif", self.lang)
 
+    def diff(self, other: "Map", has=(), merchants: bool = True, needs: Sequence[str] | None = None,
+             timeout: float | None = None):
+        """What changed from this map to ``other``, and what it does to merchants: a
+        :class:`~ccare.graph.diff.MapDiff` (``to_json()``, ``records()``), see
+        :func:`ccare.graph.diff.compare`.  ``has``: product sets (lists of ids or zh/en names,
+        or comma-separated strings) whose best prescription is compared; ``merchants``: also
+        compare the merchants both maps hold (a portfolio merged into both); ``timeout``:
+        seconds the searches may take (then ``cut_short`` says why)."""
+        from ccare.graph.diff import compare
+        from ccare.limits import Budget
+        from ccare.portfolio.index import merchants as merchants_of
+
+        spec = self._spec(needs, (), (), None, True, True)
+        return compare(self, other, has=has, merchants=merchants_of if merchants else None, spec=spec,
+                       budget=Budget(timeout=timeout))
+
     def sparql(self, query: str, timeout: float = 30, max_rows: int = 10_000):
         """A read-only SPARQL query over the map (:func:`ccare.query.sparql.run`)."""
         from ccare.query.sparql import run

@@ -366,3 +366,6 @@ def test_the_python_api(edited):
     (fact,) = [r for r in rows if r["section"] == "map" and r["what"] == "fact"]
     assert (fact["label"], fact["old"], fact["new"]) == ("芝麻信用用户数", "700000000", "800000000")
     assert d.to_json()["changed"] is True
+    same = new.diff(new, has=[["mini-program"], "商家粉丝群,coupons"])  # Map.diff: the same comparison
+    assert not same.changed and [p.has for p in same.prescriptions] == [("mini-program",), ("fan-group", "coupons")]
+    assert old.diff(new).to_json() == {**d.to_json(), "prescriptions": []}
