@@ -396,8 +396,12 @@ class Map:
             highlight = check_against(from_result(answer), self.graph)
         return map_html(self.graph, lang=lang or self.lang, highlight=highlight)
 
-    def report(self, answer: Answer, lang: str | None = None, title: str = "") -> str:
-        """The one-page report of ``answer`` (loops, paths or prescriptions)."""
+    def report(self, answer: Answer, lang: str | None = None, title: str = "", merchant: str = "") -> str:
+        """The report of ``answer`` (loops, paths or prescriptions), two A4 pages at most;
+        its default title is a sentence naming ``merchant`` (:func:`ccare.exports.report.default_title`)."""
         from ccare.exports.report import report_html
+        from ccare.i18n import Citations, Rationales
 
-        return report_html([x.to_json(self.graph) for x in answer], self.graph, lang=lang or self.lang, title=title)
+        return report_html([x.to_json(self.graph) for x in answer], self.graph, lang=lang or self.lang, title=title,
+                           merchant=merchant, sources=Citations.of(self.kb).to_json(),
+                           rationales=Rationales.of(self.kb).to_json())

@@ -138,3 +138,13 @@ def test_the_report_prints_on_two_a4_pages_at_most(browser, ccare, tmp_path, lan
     name = "-".join(q.strip("-").replace(",", "_") for q in query)
     pages = _pdf_pages(browser, out, ARTIFACTS / f"report-print-{name}-{lang}.png")
     assert 1 <= pages <= 2, f"{query} in {lang}: {pages} pages"
+
+
+def test_the_library_writes_the_same_report():
+    import ccare
+
+    m = ccare.load()
+    page = m.report(m.prescribe(["fan-group"]), lang="zh", merchant="老乡鸡")
+    (h1,) = re.findall(r"<h1>(.*?)</h1>", page)
+    assert htmlmod.unescape(h1).startswith("为老乡鸡开出的经营处方：补上小程序、小程序云，闭合“支付 → 小程序")
+    assert "openday 文章 第 " in page  # quotes cited by the source's short name, as the command line's report
