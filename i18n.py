@@ -288,6 +288,11 @@ MESSAGES: dict[str, dict] = {
     "report_plain_why": {"en": "Of the {n} reasons given for the products to add, {stated} rest on the source's "
                                "own words and {inferred} on our reading of it.",
                          "zh": "新增产品的 {n} 条理由中，{stated} 条直接依据原文，{inferred} 条为推断。"},
+    "report_plain_one_stated": {"en": "The source states the one step of this {walk} directly.",
+                                "zh": "这条{walk}只有一步，由原文直接陈述。"},
+    "report_plain_one_inferred": {"en": "The one step of this {walk} is not stated word for word by the source: "
+                                        "it is our reading of it, and says why.",
+                                  "zh": "这条{walk}只有一步，不是原文逐字陈述的，为推断（附理由）。"},
     "report_walk_loop": {"en": "loop", "zh": "闭环"},
     "report_walk_path": {"en": "path", "zh": "路径"},
     "report_sources": {"en": "Sources and quotes", "zh": "来源与原文引文"},

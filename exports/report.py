@@ -41,6 +41,7 @@ _UI = {
         "add": "Add", "nothing": "Nothing to add: the merchant's products already close this loop.",
         "added_why": "Products added, and why", "product": "product", "why": "why", "evidence": "evidence",
         "coverage": "Coverage: what each product of the loop serves", "loop_row": "the loop",
+        "coverage_path": "Coverage: what each product of the path serves", "path_row": "the path",
         "steps": "Steps, each with its evidence", "serves_ev": "Evidence for what each product serves",
         "value": "value", "need": "need", "alternatives": "Alternatives", "inferred": "inferred",
         "stated": "stated", "requested": "requested", "needs": "needs",
@@ -54,6 +55,7 @@ _UI = {
         "add": "新增", "nothing": "无需新增：商家现有产品已闭合此环。",
         "added_why": "新增产品及理由", "product": "产品", "why": "理由", "evidence": "证据",
         "coverage": "覆盖：闭环中各产品服务的诉求与价值", "loop_row": "整个闭环",
+        "coverage_path": "覆盖：路径上各产品服务的诉求与价值", "path_row": "整条路径",
         "steps": "每一步及其证据", "serves_ev": "各产品服务价值的证据",
         "value": "价值", "need": "诉求", "alternatives": "其他方案", "inferred": "推断",
         "stated": "原文明示", "requested": "所需", "needs": "诉求",
@@ -185,7 +187,8 @@ def _coverage(G, h: Highlight, lang, ui) -> str:
         f'<td class="{"st" if covered[v] == "stated" else "inf" if covered[v] else "gap"}">'
         f'{"●" if covered[v] == "stated" else "○" if covered[v] else "–"}</td>'
         for c in codes for v in by_need[c])
-    rows.append(f'<tr class="total"><th>{safe.text(ui["loop_row"])}</th>{total}</tr>')
+    whole = ui["path_row"] if h.kind == "path" else ui["loop_row"]
+    rows.append(f'<tr class="total"><th>{safe.text(whole)}</th>{total}</tr>')
     return (f'<table class="matrix"><thead><tr>{"".join(head1)}</tr><tr>{"".join(head2)}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')
 
@@ -260,6 +263,8 @@ def _plain_words(G, raw: dict, h: Highlight, lang: str) -> list[str]:
     inferred = sum(1 for s in h.steps if s.inferred)
     if not n:
         out = []
+    elif n == 1:
+        out = [t("report_plain_one_inferred" if inferred else "report_plain_one_stated", lang, walk=walk)]
     elif inferred == 0:
         out = [t("report_plain_all", lang, n=n, walk=walk)]
     elif inferred == n:
@@ -336,7 +341,7 @@ def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels, refs: _Refs,
                     + f"{refs.marks(r.get('evidence') or [])}</td></tr>"
                 )
         parts.append(f'<table class="why"><tbody>{"".join(rows)}</tbody></table>')
-    parts.append(f'<h3>{safe.text(ui["coverage"])}</h3>')
+    parts.append(f'<h3>{safe.text(ui["coverage_path" if h.kind == "path" else "coverage"])}</h3>')
     parts.append(_coverage(G, h, lang, ui))
     serves = []
     for p in h.nodes:
@@ -414,8 +419,9 @@ def report_html(
         items = []
         for i, h in enumerate(hs[1:1 + MAX_ALTERNATIVES], 2):
             inferred = sum(1 for s in h.steps if s.inferred)
+            walk = f" · {_loop_words(G, raws[i - 1], h, lang)}" if h.kind == "prescription" else ""
             items.append(f"<li>{safe.text(_headline(G, h, i, lang, ui))}"
-                         f'<span class="muted"> · {safe.text(_loop_words(G, raws[i - 1], h, lang))}'
+                         f'<span class="muted">{safe.text(walk)}'
                          f' · {inferred}/{len(h.steps)} {safe.text(ui["inferred"])}</span></li>')
         if len(hs) > 1 + MAX_ALTERNATIVES:
             more = t("report_more_alternatives", lang, n=len(hs) - 1 - MAX_ALTERNATIVES)
