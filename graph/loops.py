@@ -59,6 +59,9 @@ Examples
 
 from __future__ import annotations
 
+import functools
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Iterator, Sequence
@@ -89,6 +92,7 @@ __all__ = [
     "distinct",
     "OFFERING_KINDS",
     "loop_search",
+    "shared_searches",
 ]
 
 PUBLIC, PRIVATE = "public-domain", "private-domain"
@@ -196,7 +200,12 @@ def hub_of(G: nx.MultiDiGraph, spec: LoopSpec | None = None) -> str | None:
     ``hub`` (class ``cc:PaymentHub``; the first by id if there are several)."""
     if spec is not None and spec.hub:
         return spec.hub
+    memo = _SHARED.get()
+    if memo is not None and memo.get("graph") is G and "hub" in memo:
+        return memo["hub"]
     hubs = sorted(n for n, r in G.nodes(data="roles") if r and "hub" in r)
+    if memo is not None and memo.get("graph") is G:
+        memo["hub"] = hubs[0] if hubs else None
     return hubs[0] if hubs else None
 
 
@@ -269,6 +278,79 @@ def distinct(loops) -> list[Walk]:
     return out
 
 
+#: The memo of :func:`shared_searches`: loop searches over one graph share their setup.
+_SHARED: ContextVar = ContextVar("ccare_shared_loop_searches", default=None)
+
+
+@contextmanager
+def shared_searches(G: nx.MultiDiGraph) -> Iterator[None]:
+    """Within this block, loop searches over ``G`` (:func:`loop_search`, and so
+    prescriptions and gaps) share what does not depend on the merchant: the flow
+    graph's successors, the offerings attachable to each product, and the search graph
+    of products with their attachments for each set of offerings suiting the merchant.
+    Each search only sets its weights and anchors.  The answers are those of searches
+    made alone; ``G`` must not change inside the block."""
+    token = _SHARED.set({"graph": G})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+class _Flows:
+    """What every search for one ``spec.relations`` and ``spec.without`` shares: the flow
+    successors, the products on flows, what each node provides, and every offering that
+    may be attached to each product whatever merchant asks (``suits`` kept apart)."""
+
+    def __init__(self, G: nx.MultiDiGraph, spec: LoopSpec):
+        F = flow_graph(G, spec.relations)
+        without = set(spec.without)
+        succ: dict = {}
+        for n in F:
+            if n in without:
+                continue
+            succ[n] = sorted({v for _, v, k in F.out_edges(n, keys=True)
+                              if v not in without and v != n and (k != "dataFlowsTo" or data_enters(G, v))})
+        self.succ = succ
+        self.on_flows = on_flows = {n for n, vs in succ.items() if vs} | {v for vs in succ.values() for v in vs}
+        everyone = set(G)  # owned by all: availability is decided per search (_available)
+        self.attach = {n: attachments(G, n, spec, everyone, on_flows) for n in sorted(on_flows)}
+        offerings = {a.offering for atts in self.attach.values() for a in atts}
+        self.suits = {x: {v for _, v, k in G.out_edges(x, keys=True) if k == "suits"} for x in offerings}
+        self.suited = frozenset(x for x, s in self.suits.items() if s)
+        self._provides: dict = {}
+
+    def provides(self, G, n) -> set:
+        p = self._provides.get(n)
+        if p is None:
+            p = self._provides[n] = provides(G, n)
+        return p
+
+
+def _variants(G, flows: _Flows, required: set, avail: frozenset) -> tuple:
+    """``(variants by product, members, CycleSearch)`` for the offerings ``avail`` of
+    those that suit only some merchants (anchors and weights unset)."""
+    prov = functools.partial(flows.provides, G)
+    variants: dict = {}
+    for n in sorted(flows.on_flows):
+        own = prov(n) & required
+        useful = [a for a in flows.attach[n] if (a.offering not in flows.suited or a.offering in avail)
+                  and (prov(a.offering) & required) - own]
+        vs = [_Variant(n, ())]
+        for size in range(1, min(len(useful), len(required)) + 1):
+            for combo in combinations(useful, size):
+                if all((prov(a.offering) & required)
+                       - own - set().union(*(prov(b.offering) for b in combo if b is not a))
+                       for a in combo):
+                    vs.append(_Variant(n, combo))
+        variants[n] = vs
+    nodes = [v for vs in variants.values() for v in vs]
+    vsucc = {v: [w for m in flows.succ.get(v.product, ()) if m in variants for w in variants[m]] for v in nodes}
+    vprov = {v: set().union(prov(v.product), *(prov(a.offering) for a in v.attached)) for v in nodes}
+    members = {v: frozenset((v.product, *(a.offering for a in v.attached))) for v in nodes}
+    return variants, members, CycleSearch(vsucc, vprov, required, (), None, members)
+
+
 @dataclass(frozen=True, eq=False)  # one object per variant: compared and hashed by identity
 class _Variant:
     """A product on the cycle with a set of attached offerings: one node of the search."""
@@ -293,38 +375,27 @@ class LoopSearch:
                  extra_anchors: Sequence = (), owned=()):
         self.G, self.spec = G, spec
         self.hub = hub_of(G, spec)
-        F = flow_graph(G, spec.relations)
-        without = set(spec.without)
         required = spec.required()
-        succ: dict = {}
-        for n in F:
-            if n in without:
-                continue
-            succ[n] = sorted({v for _, v, k in F.out_edges(n, keys=True)
-                              if v not in without and v != n and (k != "dataFlowsTo" or data_enters(G, v))})
-        on_flows = {n for n, vs in succ.items() if vs} | {v for vs in succ.values() for v in vs}
-        self.variants: dict = {}
-        for n in sorted(on_flows):
-            own = provides(G, n) & required
-            useful = [a for a in attachments(G, n, spec, owned, on_flows)
-                      if (provides(G, a.offering) & required) - own]
-            vs = [_Variant(n, ())]
-            for size in range(1, min(len(useful), len(required)) + 1):
-                for combo in combinations(useful, size):
-                    if all((provides(G, a.offering) & required)
-                           - own - set().union(*(provides(G, b.offering) for b in combo if b is not a))
-                           for a in combo):
-                        vs.append(_Variant(n, combo))
-            self.variants[n] = vs
-        nodes = [v for vs in self.variants.values() for v in vs]
-        vsucc = {v: [w for m in succ.get(v.product, ()) if m in self.variants for w in self.variants[m]]
-                 for v in nodes}
-        vprov = {v: set().union(provides(G, v.product), *(provides(G, a.offering) for a in v.attached))
-                 for v in nodes}
-        members = {v: frozenset((v.product, *(a.offering for a in v.attached))) for v in nodes}
+        memo = _SHARED.get()
+        if memo is None or memo.get("graph") is not G:
+            memo = {}  # nothing shared: computed for this search alone
+        flows = memo.get(("flows", spec.relations, spec.without))
+        if flows is None:
+            flows = memo[("flows", spec.relations, spec.without)] = _Flows(G, spec)
+        owned = set(owned)
+        # the offerings that suit only some merchants and are there for this one
+        avail = frozenset(x for x in flows.suited if x in owned or flows.suits[x] & set(spec.profiles))
+        key = ("variants", spec.relations, spec.without, frozenset(required), avail)
+        base = memo.get(key)
+        if base is None:
+            base = memo[key] = _variants(G, flows, required, avail)
+        self.variants, members, base_search = base
+        nodes = base_search.order
         vweight = None
         if weight is not None:
-            vweight = {v: sum(weight.get(m, 0) for m in members[v]) for v in nodes}
+            get = weight.get
+            vweight = {v: get(v.product, 0) if not v.attached else sum(get(m, 0) for m in members[v])
+                       for v in nodes}
 
         def lift(products) -> set:
             return {v for p in products for v in self.variants.get(p, ())}
@@ -334,7 +405,7 @@ class LoopSearch:
             anchors.append(lift({self.hub}) if self.hub else set())
         anchors += [lift(a) for a in extra_anchors]
         self.required = required
-        self.search = CycleSearch(vsucc, vprov, required, anchors, vweight, members)
+        self.search = base_search.rebased(anchors, vweight)
 
     def most_cost(self, length: int) -> int:
         """An upper bound on the cost of a cycle of at most ``length`` products."""

@@ -39,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 from typing import Hashable, Iterable, Iterator, Mapping
 
@@ -51,6 +52,10 @@ _INF = float("inf")
 #: Above this many required items (bits), the exact set-cover bound is replaced by a
 #: coarser one, so the table stays small.
 _MAX_DP_BITS = 14
+
+#: Distances to a start are kept (and shared by :meth:`CycleSearch.rebased` copies) when a
+#: search has at most this many starts.
+_KEEP_STARTS = 8
 
 
 class CycleSearch:
@@ -93,28 +98,46 @@ class CycleSearch:
         for u, vs in self.succ.items():
             for v in vs:
                 self.pred[v].append(u)
-        anchors = [set(a) & nodes for a in anchors]
         items = sorted({*required}, key=repr)
         bit = {it: 1 << i for i, it in enumerate(items)}
-        nb = len(items)
-        self.anchor_bits = []
-        for j, a in enumerate(anchors):
-            self.anchor_bits.append(1 << (nb + j))
-        self.required = (1 << (nb + len(anchors))) - 1
-        self.mask = {}
+        self._items = len(items)
+        self._item_mask = {}
         for n in self.order:
             m = 0
             for it in provides.get(n, ()):
                 m |= bit.get(it, 0)
-            for j, a in enumerate(anchors):
-                if n in a:
-                    m |= self.anchor_bits[j]
-            self.mask[n] = m
-        self.weight = {n: int((weight or {}).get(n, 0)) for n in self.order}
+            self._item_mask[n] = m
         self.members = {n: frozenset((members or {}).get(n, (n,))) for n in self.order}
+        self._distances: dict = {}  # shared by rebased copies: the graph is the same
+        self._rebase(anchors, weight)
+
+    def _rebase(self, anchors, weight) -> None:
+        """What depends on the anchors and the weights (the rest is the graph's)."""
+        anchors = [set(a) & self.rank.keys() for a in anchors]
+        nb = self._items
+        self.anchor_bits = [1 << (nb + j) for j in range(len(anchors))]
+        self.required = (1 << (nb + len(anchors))) - 1
+        self.mask = dict(self._item_mask)
+        for j, a in enumerate(anchors):
+            for n in a:
+                self.mask[n] |= self.anchor_bits[j]
+        self.weight = {n: int((weight or {}).get(n, 0)) for n in self.order}
         self.anchors = anchors
         self._min_count = self._cover_table(lambda n: 1)
         self._min_cost = self._cover_table(self.weight.__getitem__)
+
+    def rebased(self, anchors: Iterable[Iterable[Hashable]] = (),
+                weight: Mapping[Hashable, int] | None = None) -> "CycleSearch":
+        """The same search with other ``anchors`` and ``weight``: the graph, the items and
+        the members are shared, not computed again (many questions on one graph).
+
+        >>> s = CycleSearch({"a": ["b"], "b": ["a", "c"], "c": ["a"]})
+        >>> sorted(s.rebased(anchors=[{"c"}]).cycles(max_length=3)), sorted(s.cycles(max_length=3))
+        ([('c', 'a', 'b')], [('a', 'b'), ('a', 'b', 'c')])
+        """
+        new = copy.copy(self)
+        new._rebase(anchors, weight)
+        return new
 
     # ------------------------------------------------------------------ bounds
 
@@ -127,7 +150,11 @@ class CycleSearch:
         for n in self.order:
             q = self.mask[n] & R
             if q:
-                best_q[q] = min(best_q.get(q, _INF), cost(n))
+                c = cost(n)
+                if c < best_q.get(q, _INF):
+                    best_q[q] = c
+        # the node sets that cover each bit, so each subset looks only at those covering its lowest bit
+        by_bit = {1 << b: [(q, c) for q, c in best_q.items() if q >> b & 1] for b in range(R.bit_length())}
         table = {0: 0}
         # submasks of R in increasing order: every proper submask comes first
         subs = []
@@ -140,11 +167,11 @@ class CycleSearch:
         for m in reversed(subs):
             if m == 0:
                 continue
-            low = m & -m  # some node must cover the lowest missing bit
             best = _INF
-            for q, c in best_q.items():
-                if q & low:
-                    best = min(best, c + table[m & ~q])
+            for q, c in by_bit[m & -m]:  # some node must cover the lowest missing bit
+                v = c + table[m & ~q]
+                if v < best:
+                    best = v
             table[m] = best
         return table
 
@@ -216,7 +243,14 @@ class CycleSearch:
             if budget.cut_short:
                 return
             if not R & ~avail[i]:
-                dist = self._distances_to(s, allowed, max_length - 1)
+                # kept for the few starts of anchored searches (the payment hub's variants), which
+                # every search with other weights or costs repeats; key: s, and what allowed holds
+                key = (s, tuple(starts[:i]), max_length - 1) if len(starts) <= _KEEP_STARTS else None
+                dist = self._distances.get(key)
+                if dist is None:
+                    dist = self._distances_to(s, allowed, max_length - 1)
+                    if key is not None:
+                        self._distances[key] = dist
                 yield from self._dfs(s, allowed, dist, max_length, min_length, max_cost, min_cost, budget)
             allowed.discard(s)
 

@@ -66,7 +66,7 @@ import networkx as nx
 
 from ccare.graph.build import flow_graph
 from ccare.graph.gaps import gaps
-from ccare.graph.loops import LoopSpec, attachments, hub_of
+from ccare.graph.loops import LoopSpec, attachments, hub_of, shared_searches
 from ccare.graph.prescribe import baseline, prescriptions
 from ccare.graph.walks import data_enters
 from ccare.limits import Budget
@@ -310,9 +310,10 @@ def run(
         if progress is not None and len(results) > n0:
             progress(len(results) - n0)
 
-    for i, a in _answers(G, merchants, todo, mode, spec, budget, cyclic, workers):
-        memo[qs[i]] = a
-        emit()
+    with shared_searches(G):
+        for i, a in _answers(G, merchants, todo, mode, spec, budget, cyclic, workers):
+            memo[qs[i]] = a
+            emit()
     return PortfolioRun(mode, spec, len(merchants), results, len(memo), budget)
 
 
@@ -358,6 +359,8 @@ def _init_worker(G, mode, spec, cyclic, deadline, timeout) -> None:
     """A worker's state, sent once: the graph and what every question shares."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _WORKER.update(G=G, mode=mode, spec=spec, cyclic=cyclic, deadline=deadline, timeout=timeout)
+    _WORKER["shared"] = shared_searches(G)  # for the worker's life: its searches share their setup
+    _WORKER["shared"].__enter__()
 
 
 def _answer_chunk(chunk: list) -> tuple:
