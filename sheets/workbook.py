@@ -37,12 +37,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
+from ccare import settings
 from ccare.errors import DataError
 from ccare.sheets.columns import ORDER, SHEETS, Sheet, column_letter, sheet_named
 
@@ -79,20 +80,15 @@ MAX_PARTS = 10_000
 #: Columns read from a sheet (the widest map sheet has 14).
 MAX_COLUMNS = 100
 #: Rows read from one sheet unless ``CCARE_MAX_SHEET_ROWS`` says otherwise.
-DEFAULT_MAX_ROWS = 200_000
+DEFAULT_MAX_ROWS = settings.DEFAULT_MAX_SHEET_ROWS
 
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
 
 
-def max_rows(environ=None) -> int:
-    """Rows one sheet may have: ``CCARE_MAX_SHEET_ROWS``, else :data:`DEFAULT_MAX_ROWS`."""
-    env = os.environ if environ is None else environ
-    raw = (env.get("CCARE_MAX_SHEET_ROWS") or "").strip()
-    if raw:
-        from ccare.limits import parse_size
-
-        return max(1, parse_size(raw, "CCARE_MAX_SHEET_ROWS"))
-    return DEFAULT_MAX_ROWS
+def max_rows(environ: Mapping[str, str] | None = None) -> int:
+    """Rows one sheet may have: ``CCARE_MAX_SHEET_ROWS``, else :data:`DEFAULT_MAX_ROWS` (of
+    ``environ``, else of :func:`ccare.settings.current`)."""
+    return (settings.current() if environ is None else settings.Settings.from_env(environ)).max_sheet_rows
 
 
 #: What a name in a cell should name, in Chinese (the English word is the key).
