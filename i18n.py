@@ -179,6 +179,8 @@ MESSAGES: dict[str, dict] = {
     "diff_map_same": {"en": "The map itself did not change.", "zh": "地图本身没有变化。"},
     "diff_loops": {"en": "Operating loops serving {needs}: {old} before, {new} after; {gained} gained, {lost} lost.",
                    "zh": "服务 {needs} 的经营闭环：之前 {old} 个，之后 {new} 个；新增 {gained} 个，失去 {lost} 个。"},
+    "diff_loops_cut": {"en": "Only loops of up to {n} products on the cycle were compared: the comparison was cut short.",
+                       "zh": "只比较了环上不超过 {n} 个产品的闭环：比较已提前停止。"},
     "diff_gained": {"en": "gained", "zh": "新增"},
     "diff_lost": {"en": "lost", "zh": "失去"},
     "diff_prescriptions": {"en": "The best prescription for each --has set:", "zh": "每组 --has 产品的首选处方："},

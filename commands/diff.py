@@ -163,6 +163,8 @@ def _print_table(d, lang: str) -> None:
     click.echo()
     click.echo(t("diff_loops", lang, old=d.loops_old, new=d.loops_new, gained=len(d.gained), lost=len(d.lost),
                  needs=", ".join(d.spec.needs)))
+    if d.loops_compared < d.spec.max_length:
+        click.echo(t("diff_loops_cut", lang, n=d.loops_compared))
     for sign, loops in (("+", d.gained), ("−", d.lost)):
         for w in loops:
             click.echo(printable(f"  {sign} {_loop_arrow(d, w, lang)}"))
@@ -171,7 +173,7 @@ def _print_table(d, lang: str) -> None:
         click.echo(t("diff_prescriptions", lang))
         echo_table([("products", "产品"), ("before", "之前"), ("after", "之后")],
                    [[_who(d, p, lang), outcome_text(d, p, "old", lang),
-                     outcome_text(d, p, "new", lang) if p.changed else t("diff_unchanged", lang)]
+                     outcome_text(d, p, "new", lang) if p.changed or p.old != p.new else t("diff_unchanged", lang)]
                     for p in d.prescriptions])
     if d.merchants_compared:
         click.echo()
@@ -209,6 +211,8 @@ def _print_markdown(d, lang: str) -> None:
                 out.append(f"  - {text}" + (f" — {md(cite)}" if cite else ""))
         out.append("")
     out += [f"**{md(t('diff_loops', lang, old=d.loops_old, new=d.loops_new, gained=len(d.gained), lost=len(d.lost), needs=', '.join(d.spec.needs)))}**", ""]  # noqa: E501
+    if d.loops_compared < d.spec.max_length:
+        out += [md(t("diff_loops_cut", lang, n=d.loops_compared)), ""]
     for sign, loops in ((t("diff_gained", lang), d.gained), (t("diff_lost", lang), d.lost)):
         out += [f"- {md(sign)}{'：' if lang == 'zh' else ': '}{md(_loop_arrow(d, w, lang))}" for w in loops]
     if d.gained or d.lost:
@@ -223,7 +227,7 @@ def _print_markdown(d, lang: str) -> None:
             cols = [i18n.header(h, lang) for h in (head, ("before", "之前"), ("after", "之后"))]
             out += ["| " + " | ".join(md(c) for c in cols) + " |", "| --- | --- | --- |"]
             for p in items:
-                after = outcome_text(d, p, "new", lang) if p.changed else t("diff_unchanged", lang)
+                after = outcome_text(d, p, "new", lang) if p.changed or p.old != p.new else t("diff_unchanged", lang)
                 out.append(f"| {md(_who(d, p, lang))} | {md(outcome_text(d, p, 'old', lang))} | {md(after)} |")
             out.append("")
     click.echo("\n".join(out).rstrip("\n"))

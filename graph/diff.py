@@ -50,7 +50,7 @@ from rdflib.namespace import SKOS
 
 from ccare.errors import DataError, UnknownEntityError, UsageError
 from ccare.graph.build import node_entity
-from ccare.graph.loops import LoopSpec, operating_loops
+from ccare.graph.loops import LoopSpec, distinct, loop_search
 from ccare.graph.prescribe import prescriptions
 from ccare.kb.model import RELATIONS, Evidence, KnowledgeBase
 from ccare.limits import Budget
@@ -349,17 +349,36 @@ def _loop_key(w) -> tuple:
 
 
 def loop_changes(old_G: nx.MultiDiGraph, new_G: nx.MultiDiGraph, spec: LoopSpec = LoopSpec(),
-                 budget: Budget | None = None) -> tuple[list, list, int, int]:
-    """``(gained, lost, old count, new count)``: the operating loops meeting ``spec`` in the
-    new graph and not the old (walks of ``new_G``), in the old and not the new (walks of
-    ``old_G``), each ranked as :func:`~ccare.graph.loops.operating_loops` ranks them."""
+                 budget: Budget | None = None) -> tuple[list, list, int, int, int]:
+    """``(gained, lost, old count, new count, compared)``: the operating loops meeting
+    ``spec`` in the new graph and not the old (walks of ``new_G``), in the old and not the
+    new (walks of ``old_G``), each ranked as :func:`~ccare.graph.loops.operating_loops`
+    ranks them.
+
+    Both maps are searched one loop length at a time, as ``operating_loops`` does; when the
+    ``budget`` runs out, only the lengths both searches finished are compared, and
+    ``compared`` is the longest of them (``spec.max_length`` when all were).
+    """
     budget = budget if budget is not None else Budget(timeout=None)
-    before = list(operating_loops(old_G, spec, budget)) if not budget.cut_short else []
-    after = list(operating_loops(new_G, spec, budget)) if not budget.cut_short else []
+    searches = [loop_search(G, spec.check(G)) for G in (old_G, new_G)]
+    before: list = []
+    after: list = []
+    compared = 0
+    for length in range(1, spec.max_length + 1):
+        level = []
+        for search in searches:
+            level.append(distinct(search.cycles(max_length=length, min_length=length, budget=budget)))
+            if budget.cut_short:
+                break
+        if budget.cut_short:
+            break  # this length is not finished on both maps: not compared
+        before += level[0]
+        after += level[1]
+        compared = length
     keys_before, keys_after = {_loop_key(w) for w in before}, {_loop_key(w) for w in after}
     gained = [w for w in after if _loop_key(w) not in keys_before]
     lost = [w for w in before if _loop_key(w) not in keys_after]
-    return gained, lost, len(before), len(after)
+    return gained, lost, len(before), len(after), compared
 
 
 @dataclass(frozen=True)
@@ -410,7 +429,9 @@ class PrescriptionChange:
 
     @property
     def changed(self) -> bool:
-        return self.old != self.new
+        """The best prescription differs (not known on a side, cut short: not a change)."""
+        unknown = any(o is not None and o.status == "unknown" for o in (self.old, self.new))
+        return self.old != self.new and not unknown
 
     def to_json(self) -> dict:
         d = {"has": list(self.has), "changed": self.changed,
@@ -448,6 +469,8 @@ class MapDiff:
     merchants: list = field(default_factory=list)
     merchants_compared: int = 0
     cut_short: str | None = None
+    #: the longest loops compared (``spec.max_length`` unless the comparison was cut short)
+    loops_compared: int = 0
 
     @property
     def changed(self) -> bool:
@@ -494,6 +517,7 @@ class MapDiff:
             "cut_short": self.cut_short,
             "entities": [e.to_json(self.labels) for e in self.entities],
             "loops": {"old": self.loops_old, "new": self.loops_new, "needs": list(self.spec.needs),
+                      "max_length": self.spec.max_length, "compared_to_length": self.loops_compared,
                       "gained": [w.to_json(self.new_graph) for w in self.gained],
                       "lost": [w.to_json(self.old_graph) for w in self.lost]},
             "prescriptions": [change_json(p) for p in self.prescriptions],
@@ -596,8 +620,9 @@ def compare(old, new, *, has=(), merchants: Callable | None = None, spec: LoopSp
     budget = budget if budget is not None else Budget(timeout=None)
     entities, labels = map_changes(old.kb, new.kb)
     oG, nG = old.graph, new.graph
-    gained, lost, n_old, n_new = loop_changes(oG, nG, spec, budget)
-    diff = MapDiff(old_name, new_name, entities, labels, gained, lost, n_old, n_new, oG, nG, spec)
+    gained, lost, n_old, n_new, compared = loop_changes(oG, nG, spec, budget)
+    diff = MapDiff(old_name, new_name, entities, labels, gained, lost, n_old, n_new, oG, nG, spec,
+                   loops_compared=compared)
     for names in _product_sets(has):
         ids = tuple(dict.fromkeys(_resolve(old.kb, new.kb, n) for n in names))
         sides = []
@@ -609,6 +634,8 @@ def compare(old, new, *, has=(), merchants: Callable | None = None, spec: LoopSp
         both = [{m.iri: m for m in merchants(kb, G)} for kb, G in ((old.kb, oG), (new.kb, nG))]
         memo: list = [{}, {}]
         for iri in sorted(both[0].keys() | both[1].keys()):
+            if budget.cut_short:
+                break  # the merchants not compared yet are left out (cut_short says why)
             outs = []
             for side, G in enumerate((oG, nG)):
                 m = both[side].get(iri)
@@ -620,6 +647,8 @@ def compare(old, new, *, has=(), merchants: Callable | None = None, spec: LoopSp
                     memo[side][q] = outcome(G, sorted(m.uses), spec, scale=m.scale_name, stage=m.stage_name,
                                             alipay_payment=m.alipay_payment, budget=budget)
                 outs.append(memo[side][q])
+            if budget.cut_short:
+                break  # this merchant's answer may be incomplete: not compared
             diff.merchants_compared += 1
             m = both[1].get(iri) or both[0].get(iri)
             change = PrescriptionChange(tuple(m.uses), outs[0], outs[1],

@@ -352,7 +352,19 @@ def test_a_comparison_cut_short_exits_3(ccare, edited):
     r = ccare("diff", "shipped", str(edited), "--whole-maps", "--format", "json", "--max-steps", "5",
               "--fail-on-change")
     assert r.exit_code == 3, r.output
-    assert json.loads(r.stdout)["cut_short"] == "step limit 5 reached"
+    d = json.loads(r.stdout)
+    assert d["cut_short"] == "step limit 5 reached" and d["loops"]["compared_to_length"] < 8
+    assert "Cut short: step limit 5 reached" in r.stderr
+    # with more steps, the lengths both searches finished are compared, and only those
+    for steps in ("2000", "20000"):
+        d = json.loads(ccare("diff", "shipped", str(edited), "--whole-maps", "--format", "json", "--max-steps",
+                             steps).stdout)
+        n = d["loops"]["compared_to_length"]
+        spec = LoopSpec(max_length=max(n, 1))
+        before = _loop_keys(Map(load_kb()).graph, spec) if n else set()
+        after = _loop_keys(Map(load_kb(sorted(edited.glob("*.ttl")), shipped=False)).graph, spec) if n else set()
+        assert _json_loop_keys(d["loops"]["gained"]) == after - before, steps
+        assert _json_loop_keys(d["loops"]["lost"]) == before - after, steps
 
 
 def test_the_python_api(edited):
