@@ -49,4 +49,4 @@ def vis_network_js() -> str:
 @lru_cache(maxsize=None)
 def own(name: str) -> str:
     """One of ccare's own page files (``map.js``, ``map.css``, ``report.css``, ...)."""
-    return files("ccare.exports").joinpath("web", name).read_text(encoding="utf-8")
+    return files("ccare.exports").joinpath("web").joinpath(name).read_text(encoding="utf-8")

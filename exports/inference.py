@@ -88,7 +88,7 @@ def entailed(graph: Graph) -> Graph:
             inverse[p].add(q)
             inverse[q].add(p)
 
-        found = set()
+        found: set = set()
         for c, sups in sup_c.items():
             found.update((c, RDFS.subClassOf, s) for s in sups if s != c)
         for p, sups in sup_p.items():

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from typing import Any
 
 import networkx as nx
 
@@ -97,7 +98,7 @@ def radial_layout(G: nx.MultiDiGraph, spacing: float = 90.0, gap: float = 115.0)
         if ring == RING_OF_KIND["need"]:
             # clockwise from the top left, as the C-CARE model is drawn (screen y points down)
             members.sort(key=lambda n: _need_rank(n, G.nodes[n]))
-            targets = {n: None for n in members}
+            targets: dict[Any, float | None] = {n: None for n in members}
         else:
             targets = {n: _circular_mean([angle[m] for m in adj[n] if m in angle]) for n in members}
             # nodes without placed neighbours go after the others, in id order
@@ -112,9 +113,9 @@ def radial_layout(G: nx.MultiDiGraph, spacing: float = 90.0, gap: float = 115.0)
             tracks = max(1, round((r_out - r_in) / spacing))
         step = _TAU / k
         # rotate the evenly spaced slots to sit as close as possible to the targets
-        offs = [(targets[n] - i * step) for i, n in enumerate(members) if targets[n] is not None]
+        offs = [(t - i * step) for i, n in enumerate(members) if (t := targets[n]) is not None]
         offset = (
-            _circular_mean([o % _TAU for o in offs])
+            (_circular_mean([o % _TAU for o in offs]) or 0.0)  # not None: offs is not empty
             if offs
             else (1.25 * math.pi if ring == RING_OF_KIND["need"] else 0.0)
         )

@@ -39,4 +39,4 @@ UI_FONT = ('"WenQuanYi Zen Hei", "Noto Sans CJK SC", "PingFang SC", "Microsoft Y
 
 def kind_name(kind: str, lang: str) -> str:
     """The name of a node kind in ``lang`` (unknown kinds are 'other')."""
-    return KIND_STYLE.get(kind, KIND_STYLE["other"])[lang]
+    return str(KIND_STYLE.get(kind, KIND_STYLE["other"])[lang])

@@ -116,7 +116,7 @@ def walk_svg(nodes, steps, *, closed: bool, added=(), title: str = "", height: i
     added = set(added)
     for nid, label, kind in nodes:
         x, y = pos[nid]
-        colour = KIND_STYLE.get(kind, KIND_STYLE["other"])["color"]
+        colour = str(KIND_STYLE.get(kind, KIND_STYLE["other"])["color"])
         ring = (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{_R_NODE + 6}" fill="none" stroke="#e8590c" '
                 f'stroke-width="2.5" stroke-dasharray="5 3"/>' if nid in added else "")
         out.append(f'{ring}<circle cx="{x:.1f}" cy="{y:.1f}" r="{_R_NODE}" fill="{colour}" '

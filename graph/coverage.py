@@ -44,7 +44,7 @@ def need_of_values(G: nx.MultiDiGraph) -> dict:
 
 def values_by_need(G: nx.MultiDiGraph) -> dict:
     """Need code -> sorted value ids under it (every need code present, maybe empty)."""
-    out = {c: [] for c in NEED_CODES}
+    out: dict[str, list] = {c: [] for c in NEED_CODES}
     for v, code in need_of_values(G).items():
         out.setdefault(code, []).append(v)
     return {c: sorted(vs) for c, vs in out.items()}

@@ -176,7 +176,7 @@ class LoopSpec:
 
     def required(self) -> set:
         """The items a loop must collect."""
-        out = {("need", c) for c in self.needs}
+        out: set[tuple[str, ...]] = {("need", c) for c in self.needs}
         if self.domains:
             out |= {("domain", PRIVATE), ACQUIRE}
         return out
@@ -213,7 +213,8 @@ def provides(G: nx.MultiDiGraph, n: str) -> set:
     """What ``n`` contributes to a loop: its needs, its domains, and "acquire" when it
     lives in the public domain or is an entry channel."""
     d = G.nodes[n]
-    out = {("need", c) for c in d.get("needs", ())} | {("domain", x) for x in d.get("domains", ())}
+    out: set[tuple[str, ...]] = {("need", c) for c in d.get("needs", ())}
+    out |= {("domain", x) for x in d.get("domains", ())}
     if PUBLIC in d.get("domains", ()) or "entry" in (d.get("roles") or ()):
         out.add(ACQUIRE)
     return out

@@ -178,6 +178,7 @@ class Reason:
                     f"the loop's only entry channel: customers come in through {L(self.product)}")
         if self.kind == "attached":
             a = self.attachment
+            assert a is not None  # an "attached" reason names its attachment
             rel = {"supports": ("支撑", "supports"), "incentivises": ("激励", "incentivises"),
                    "combinesWith": ("与之组合", "combines with")}.get(a.relation, (a.relation, a.relation))
             if zh:
@@ -192,12 +193,15 @@ class Reason:
         if self.kind == "domain":
             return f"闭环中唯一位于{L(self.domain)}的产品" if zh else f"the loop's only product in the {L(self.domain)}"
         if self.kind == "flow":
-            s = self.step
-            moves = {"users": ("用户", "users"), "data": ("数据", "data")}.get(s.moves, (s.relation, s.relation))
+            st = self.step
+            assert st is not None  # a "flow" reason names its step
+            moves = {"users": ("用户", "users"), "data": ("数据", "data")}.get(st.moves, (st.relation, st.relation))
             return (
-                f"{L(s.source)} → {L(s.target)}（{moves[0]}）" if zh else f"{L(s.source)} → {L(s.target)} ({moves[1]})"
+                f"{L(st.source)} → {L(st.target)}（{moves[0]}）" if zh
+                else f"{L(st.source)} → {L(st.target)} ({moves[1]})"
             )
         s = self.support
+        assert s is not None  # the only kind left, "profile", names its support
         if s.relation is None:
             return f"适合{L(s.profile)}" if zh else f"suits the {L(s.profile)}"
         if zh:
@@ -213,11 +217,11 @@ class Reason:
             d.update(need=self.need, value=self.value, only=self.only)
         if self.kind == "domain":
             d["domain"] = self.domain
-        if self.kind == "flow":
+        if self.kind == "flow" and self.step is not None:
             d["step"] = self.step.to_json()
-        if self.kind == "profile":
+        if self.kind == "profile" and self.support is not None:
             d["support"] = self.support.to_json()
-        if self.kind == "attached":
+        if self.kind == "attached" and self.attachment is not None:
             d["attachment"] = self.attachment.to_json()
         return d
 

@@ -155,7 +155,7 @@ class CycleSearch:
                     best_q[q] = c
         # the node sets that cover each bit, so each subset looks only at those covering its lowest bit
         by_bit = {1 << b: [(q, c) for q, c in best_q.items() if q >> b & 1] for b in range(R.bit_length())}
-        table = {0: 0}
+        table: dict[int, float] = {0: 0}
         # submasks of R in increasing order: every proper submask comes first
         subs = []
         sub = R

@@ -49,7 +49,7 @@ def require(G: nx.MultiDiGraph, ids, kind: str = "product") -> None:
     for i in ids:
         if i in G:
             continue
-        names = {}
+        names: dict = {}
         for n, labels in G.nodes(data="labels"):
             for name in (n, *(labels or {}).values()):
                 names.setdefault(str(name).casefold(), n)

@@ -63,7 +63,8 @@ def whatif(G: nx.MultiDiGraph, drop: str, spec: LoopSpec = LoopSpec(), budget: B
     no longer applies).
     """
     require(G, [drop])
-    lost, kept = [], []
+    lost: list = []
+    kept: list = []
     for w in operating_loops(G, spec, budget):
         (lost if drop in w.products else kept).append(w)
     D = product_flow_digraph(G, spec.relations)

@@ -68,11 +68,11 @@ def value_text(fact: dict, lang: str = "en") -> str:
     counts = _label(fact.get("counts"), lang)
     if fact.get("unit") == "PERCENT":
         n += "%"
-        bounded = _BOUND.get(lang, _BOUND["en"]).get(fact.get("bound"), "{n}").format(n=n)
+        bounded = _BOUND.get(lang, _BOUND["en"]).get(fact.get("bound") or "", "{n}").format(n=n)
         if not counts:
             return bounded
         return f"{bounded}（{counts}）" if lang == "zh" else f"{bounded} of {counts}"
-    bounded = _BOUND.get(lang, _BOUND["en"]).get(fact.get("bound"), "{n}").format(n=n)
+    bounded = _BOUND.get(lang, _BOUND["en"]).get(fact.get("bound") or "", "{n}").format(n=n)
     return f"{bounded} {counts}".strip()
 
 

@@ -20,8 +20,13 @@ True
 
 from __future__ import annotations
 
+import sys
 from importlib.resources import files
-from importlib.resources.abc import Traversable
+
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable
+else:  # Python 3.10 (requires-python): importlib.resources.abc is new in 3.11
+    from importlib.abc import Traversable
 
 __all__ = [
     "CC",

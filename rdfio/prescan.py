@@ -109,6 +109,14 @@ class _Stop(Exception):
         self.offset = offset
 
 
+class _Malformed(Exception):
+    """Expat's error, with the byte ``offset`` where the parser stopped."""
+
+    def __init__(self, error: expat.ExpatError, offset: int):
+        self.error = error
+        self.offset = offset
+
+
 def check_xml(data: bytes, name, max_depth: int) -> None:
     """Check that RDF/XML ``data`` is safe and well-formed before the RDF parser reads it.
 
@@ -119,15 +127,15 @@ def check_xml(data: bytes, name, max_depth: int) -> None:
     """
     try:
         _expat_pass(data, max_depth, stack=None)
-    except (_Stop, expat.ExpatError):
+    except (_Stop, _Malformed):
         stack: list[tuple[str, int]] = []
         try:
             _expat_pass(data, max_depth, stack=stack)
         except _Stop as e:
-            raise _error(name, data, e.offset, e.message) from None
-        except expat.ExpatError as e:
-            offset = e.offset_bytes
-            raise _error(name, data, offset, _xml_reason(e, stack, at_end=offset >= len(data))) from None
+            raise _error(name, data, len(data) if e.offset is None else e.offset, e.message) from None
+        except _Malformed as e:
+            offset = e.offset
+            raise _error(name, data, offset, _xml_reason(e.error, stack, at_end=offset >= len(data))) from None
         raise  # pragma: no cover - the second pass fails where the first did
 
 
@@ -182,8 +190,7 @@ def _expat_pass(data: bytes, max_depth: int, stack: list | None) -> None:
     try:
         parser.Parse(data, True)
     except expat.ExpatError as e:
-        e.offset_bytes = parser.ErrorByteIndex if parser.ErrorByteIndex >= 0 else len(data)
-        raise
+        raise _Malformed(e, parser.ErrorByteIndex if parser.ErrorByteIndex >= 0 else len(data)) from None
 
 
 def _xml_reason(e: expat.ExpatError, stack, at_end: bool) -> str:
