@@ -90,8 +90,9 @@
       }
     });
   }
-  function readableView() { setKinds(function (k) { return READABLE[k]; }); }
-  function everyKind() { setKinds(function () { return true; }); }
+  var batch = false;  /* several boxes at once: fit once at the end, not after each */
+  function readableView() { batch = true; setKinds(function (k) { return READABLE[k]; }); batch = false; afterFilter(); }
+  function everyKind() { batch = true; setKinds(function () { return true; }); batch = false; afterFilter(); }
 
   var viewBar = el("div", { id: "views" });
   function buildViewBar() {
@@ -117,6 +118,7 @@
 
   /* a filter changed: map.js has restyled (its listener ran first); fade again if focused, then fit */
   function afterFilter() {
+    if (batch) return;
     if (focusSet) applyFocus();
     refit();
   }
@@ -161,9 +163,11 @@
       savedNodes[it.id] = it.group;
       ns.push({ id: it.id, group: it.group + "~faded" });
     });
+    var items = Object.create(null);
+    M.edges.get().forEach(function (it) { items[it.id] = it; });
     E.forEach(function (e, j) {
       if (focusSet[N[e[0]][0]] && focusSet[N[e[1]][0]]) return;
-      var it = M.edges.get(j);
+      var it = items[j] || {};
       savedEdges[j] = { color: it.color === undefined ? null : it.color, width: it.width === undefined ? null : it.width };
       es.push({ id: j, color: { color: FADED_EDGE, highlight: FADED_EDGE, hover: FADED_EDGE }, width: 1 });
     });
@@ -360,7 +364,7 @@
 
   /* the page opens on the readable view (a map with no products shows everything) */
   if (N.some(function (n) { return DATA.kinds[n[1]].kind === "product"; })) readableView();
-  refit();
+  else refit();
 
   window.ccareExplore = { focus: focus, back: back, near: near, ratio: function (a, b) { return ratio(Array.from(a), Array.from(b)); },
     readable: readableView, all: everyKind, focused: function () { return focusSet ? Object.keys(focusSet).sort() : null; } };
