@@ -1,0 +1,191 @@
+"""Portfolios on a large synthetic map: the named baseline and today's code, side by side in one run.
+
+The map is ``ccare synth``'s (:func:`ccare.kb.synth.synth_turtle`, seeded): ``--products``
+synthetic products (supporting ones, data-to-reach ones, entry channels, programmes, flows
+to and from the payment hub) and ``--merchants`` merchants (a tenth without Alipay
+payment), written to a temporary file.  Questions rarely repeat on such a map: that is the
+work a service provider on a large map really has.
+
+Timed, each in a fresh process (the parse cache off):
+
+1. **answering**: load + build + merchant index, then ``portfolio.batch.run(..., "prescribe")``
+   on the first ``--sample`` merchants, for
+
+   - ``baseline``: the portfolio and loop-search code (:data:`BASELINE_FILES`) of commit
+     ``--baseline`` (default :data:`BASELINE`, the last commit before the worker pool and
+     the shared searches: one process, each distinct question searched from scratch) in a
+     copy of today's package in a temporary folder;
+   - ``workers=1``: today's code in one process (the shared searches);
+   - ``workers=N``: today's code with a pool of ``--workers`` processes.
+
+   All three must give the same answers (a digest of the JSON rows is compared).
+2. **end to end**: ``ccare portfolio prescribe --data synth.ttl -o out.csv --workers N`` on
+   all merchants, as a user runs it (wall clock; peak memory of the command and of its
+   largest worker, from ``resource.getrusage``).  ``--baseline-end-to-end`` runs the
+   baseline's command too (hours at 20,000 merchants on 1,000 products).
+
+    python bench/bench_portfolio_scale.py --products 1000 --merchants 20000 --sample 500
+    python bench/bench_portfolio_scale.py --products 1000 --merchants 100000 --sample 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+#: The named baseline: the portfolio code as of the commit before the worker pool and the
+#: shared searches (issue 15): one process, each distinct question searched from scratch.
+#: The rest of the package is today's, so that only this code differs.
+BASELINE = "49e90ad^"
+BASELINE_FILES = ("portfolio/batch.py", "graph/loops.py", "graph/search.py", "commands/portfolio.py")
+
+CHILD = r"""
+import hashlib, json, resource, sys, time
+path, sample, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+t0 = time.perf_counter()
+from ccare.kb.model import load
+from ccare.graph.build import to_networkx
+from ccare.portfolio.index import merchants
+from ccare.portfolio import batch
+kb = load([path], cache=False)
+G = to_networkx(kb)
+ms = merchants(kb, G)[:sample]
+t1 = time.perf_counter()
+kw = {"workers": workers} if "workers" in batch.run.__code__.co_varnames else {}
+if kw and workers > 1:
+    batch.POOL_AFTER_SECONDS = 0.0
+r = batch.run(G, ms, "prescribe", **kw)
+t2 = time.perf_counter()
+rows = json.dumps([x.to_json() for x in r.results], sort_keys=True, ensure_ascii=False)
+print(json.dumps({"load": t1 - t0, "answer": t2 - t1, "merchants": len(r.results), "questions": r.questions,
+                  "digest": hashlib.sha256(rows.encode()).hexdigest()[:16], "nodes": G.number_of_nodes(),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "child_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+CLI = r"""
+import json, resource, sys, time
+t = time.perf_counter()
+from ccare.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as e:
+    code = e.code
+else:
+    code = 0
+print(json.dumps({"code": code, "wall": time.perf_counter() - t,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "child_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}), file=sys.stderr)
+"""
+
+
+def machine() -> str:
+    load = os.getloadavg()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (f"machine: {cpus} processors, Python {sys.version.split()[0]}, "
+            f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min)")
+
+
+def baseline_tree(rev: str, into: Path) -> Path:
+    """Today's package (the checkout's tracked files) with :data:`BASELINE_FILES` as of
+    ``rev``, importable as ``ccare`` from the returned folder."""
+    pkg = into / "ccare"
+    files = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=True).stdout
+    for name in files.decode().split("\0"):
+        src = ROOT / name
+        if name and src.is_file() and not name.startswith(("tests/", "bench/", "docs/", ".")):
+            dst = pkg / name
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+    for name in BASELINE_FILES:
+        old = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{name}"], capture_output=True, check=True)
+        (pkg / name).write_bytes(old.stdout)
+    return into
+
+
+def child(code: str, args: list, env: dict, stderr_json: bool = False) -> dict:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, env=env, text=True)
+    text = out.stderr if stderr_json else out.stdout
+    last = text.strip().splitlines()[-1] if text.strip() else ""
+    if (not stderr_json and out.returncode != 0) or not last.startswith("{"):
+        raise SystemExit(f"child failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    return json.loads(last)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--products", type=int, default=1000)
+    ap.add_argument("--merchants", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--sample", type=int, default=500, help="merchants answered by every code path (the ratio)")
+    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                    else (os.cpu_count() or 1))
+    ap.add_argument("--baseline", default=BASELINE, help="git revision of the baseline")
+    ap.add_argument("--baseline-end-to-end", action="store_true", help="also run the baseline's command on all")
+    ap.add_argument("--no-end-to-end", action="store_true", help="only the sample")
+    ap.add_argument("--timeout", type=float, default=100000.0,
+                    help="--timeout of the end-to-end command (cut short: the merchants answered are counted)")
+    a = ap.parse_args(argv)
+    from ccare.kb.synth import synth_turtle
+
+    print(machine())
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        path = d / "synth.ttl"
+        t = time.perf_counter()
+        with open(path, "w", encoding="utf-8") as f:
+            counts = synth_turtle(f, products=a.products, merchants=a.merchants, seed=a.seed)
+        print(f"map: ccare synth --products {a.products} --merchants {a.merchants} --seed {a.seed}: "
+              f"{counts['programmes']} programmes, {counts['assertions']:,} assertions, "
+              f"{path.stat().st_size / 1e6:.1f} MB ({time.perf_counter() - t:.1f} s to write)")
+        home = d / "home"
+        home.mkdir()
+        env = {**os.environ, "CCARE_NO_CACHE": "1", "HOME": str(home), "CCARE_CACHE_DIR": str(d / "cache")}
+        base_env = {**env, "PYTHONPATH": str(baseline_tree(a.baseline, d / "baseline"))}
+
+        print(f"\nanswering the first {a.sample:,} merchants (prescribe), each code path in a fresh process:")
+        print(f"  {'code path':<26} {'load+build':>10} {'answer':>9} {'questions':>9} {'ms/question':>11} "
+              f"{'peak MB':>8} {'workers MB':>10} {'vs baseline':>11}  answers")
+        runs = [(f"baseline ({a.baseline})", base_env, 1), ("workers=1", env, 1)]
+        if a.workers > 1:
+            runs.append((f"workers={a.workers}", env, a.workers))
+        first = None
+        for name, e, w in runs:
+            r = child(CHILD, [str(path), str(a.sample), str(w)], e)
+            first = first or r
+            same = "same" if r["digest"] == first["digest"] else "DIFFERENT"
+            print(f"  {name:<26} {r['load']:9.1f}s {r['answer']:8.1f}s {r['questions']:9,} "
+                  f"{1000 * r['answer'] / max(1, r['questions']):11.1f} {r['rss_mb']:8.0f} "
+                  f"{r['child_rss_mb'] if w > 1 else 0:10.0f} {first['answer'] / r['answer']:10.1f}x  {same}")
+        if a.no_end_to_end:
+            return 0
+        print(f"\nend to end, all {a.merchants:,} merchants: ccare portfolio prescribe --data synth.ttl -o out.csv")
+        e2e = [(f"--workers {a.workers}", env, ["--workers", str(a.workers)])]
+        if a.baseline_end_to_end:
+            e2e.insert(0, (f"baseline ({a.baseline})", base_env, []))
+        for name, e, extra in e2e:
+            out = d / f"out-{len(extra)}.csv"
+            r = child(CLI, ["portfolio", "prescribe", "--data", str(path), "-o", str(out), "--timeout", str(a.timeout),
+                            *extra], e, stderr_json=True)
+            if r["code"] not in (0, None, 3):
+                raise SystemExit(f"{name}: exit code {r['code']}")
+            with open(out, encoding="utf-8") as f:
+                answered = sum(1 for _ in f) - 1
+            cut = f", cut short by --timeout {a.timeout:g}" if r["code"] == 3 else ""
+            print(f"  {name:<26} {r['wall']:8.1f} s wall, {answered:,} merchants answered{cut}; "
+                  f"peak {r['rss_mb']:.0f} MB (largest worker {r['child_rss_mb']:.0f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
