@@ -182,3 +182,26 @@ def test_node_panel_lists_flows_in_and_out_with_evidence(open_page, shipped, G, 
     heads = o.js("[...document.querySelectorAll('#explore-node h3')].map(h => h.innerText)")
     assert [h.lower() for h in heads] == (["流入", "流出"] if other == "zh" else ["flows in", "flows out"])
     o.assert_clean()
+
+
+def test_hostile_names_stay_text_in_near_matches_focus_and_flows(open_page, tmp_path, ccare):  # noqa: F811
+    xss = Path(__file__).resolve().parent / "data" / "exports" / "xss.ttl"
+    out = tmp_path / "xss.html"
+    r = ccare("export", "html", "-o", str(out), "--data", str(xss))
+    assert r.exit_code == 0, r.output
+    o = open_page(out)
+    o.page.fill("#search", "<img src=y onerror=alert(9)>")  # not a name: a near one
+    near = o.js("[...document.querySelectorAll('#results button[data-near]')]"
+                ".map(b => b.firstChild.textContent.trim())")
+    assert "<img src=x onerror=alert(1)>" in near
+    o.page.press("#search", "Enter")
+    assert o.js("ccareMap.network.getSelectedNodes()") == ["xss-product"]
+    o.page.click("#focus-go")
+    assert "<img src=x onerror=alert(1)>" in o.page.inner_text("#focus-bar")
+    assert o.js("document.querySelectorAll('img, iframe, script[src], link').length") == 0
+    assert o.js("""[...document.querySelectorAll('*')]
+        .filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length""") == 0
+    o.js("ccareMap.setLang('zh')")
+    assert o.js("document.querySelectorAll('img, iframe, script[src], link').length") == 0
+    o.page.wait_for_timeout(200)
+    o.assert_clean()
