@@ -178,14 +178,14 @@ def _mermaid(edges: dict[tuple[str, str], int]) -> list[str]:
     names = sorted({n for e in edges for n in e})
     lines = ["```mermaid", "graph TD"]
     lines += [f'    m_{n.strip("_")}["{_node(n)}"]' for n in names]
-    lines += [f"    m_{a.strip('_')} -->|{n}| m_{b.strip('_')}" for (a, b), n in edges.items()]
+    lines += [f"    m_{a.strip('_')} --> m_{b.strip('_')}" for a, b in edges]
     return [*lines, "```"]
 
 
 def _plain(edges: dict[tuple[str, str], int]) -> list[str]:
     by: dict[str, list[str]] = defaultdict(list)
     for (a, b), n in edges.items():
-        by[a].append(f"{b} ({n})" if n > 1 else b)
+        by[a].append(b)
     width = max(len(a) for a in by)
     return ["```text", *(f"{a:<{width}}  -> {', '.join(bs)}" for a, bs in sorted(by.items())), "```"]
 
@@ -207,9 +207,10 @@ def render(before: dict[str, str] | None = None, after: dict[str, str] | None = 
         "<!-- Generated from the source with ast; do not edit. Regenerate with:",
         f"     {REGENERATE} -->",
         "",
-        "How ccare's packages import one another, counted from every `import` in the source",
-        "(those inside functions included; `from ccare import __version__` left out). An arrow",
-        "`a -->|n| b` is n import statements in `a` that name `b`. The README's",
+        "How ccare's packages import one another, read from every `import` in the source (those",
+        "inside functions included; `from ccare import __version__` left out). An arrow `a --> b`",
+        "says some module of `a` imports one of `b`; how many times is left out, so the page changes",
+        "when the structure does, not with every import. The README's",
         "[Layout](../README.md#layout) says what each package is for; `tests/test_layout.py`",
         "fails when a module imports from a layer above its own.",
         "",
@@ -230,7 +231,8 @@ def render(before: dict[str, str] | None = None, after: dict[str, str] | None = 
     out += [
         f"## Before: commit {BEFORE}",
         "",
-        f"{len({n for e in old for n in e})} top-level modules and packages, {sum(old.values())} imports between them.",
+        f"{len({n for e in old for n in e})} top-level modules and packages, {len(old)} arrows between them",
+        f"({sum(old.values())} import statements).",
         "",
         *_mermaid(old),
         "",
@@ -238,7 +240,7 @@ def render(before: dict[str, str] | None = None, after: dict[str, str] | None = 
         "",
         "## Now",
         "",
-        f"{len({n for e in new for n in e})} top-level modules and packages, {sum(new.values())} imports between them.",
+        f"{len({n for e in new for n in e})} top-level modules and packages, {len(new)} arrows between them.",
         "",
         *_mermaid(new),
         "",
