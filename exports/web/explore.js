@@ -58,7 +58,7 @@
       readable: "Readable view", readableHint: "products, needs and values", all: "Show every type",
       near: "No exact match; near matches:", nearMore: "Near matches:",
       focus: "Focus", depth: "neighbours to depth", back: "Back to the whole map",
-      focused: "Focused on {name}, {n} nodes within {d} steps", flowsIn: "Flows in", flowsOut: "Flows out",
+      focused: "Focused on {name}, {n} nodes within {d} {steps}", flowsIn: "Flows in", flowsOut: "Flows out",
       noFlows: "none", inferred: "inferred"
     },
     zh: {
@@ -201,7 +201,7 @@
     focusBar.hidden = false;
     var n = visibleIds().filter(function (x) { return focusSet[x]; }).length;
     focusBar.appendChild(el("span", { text: t("focused").replace("{name}", M.labelOf(focusOn)).replace("{n}", String(n))
-      .replace("{d}", String(focusDepth)) }));
+      .replace("{d}", String(focusDepth)).replace("{steps}", focusDepth === 1 ? "step" : "steps") }));
     var b = el("button", { type: "button", id: "focus-back", text: t("back") });
     b.addEventListener("click", back);
     focusBar.appendChild(b);
