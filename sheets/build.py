@@ -27,6 +27,7 @@ sheet relations, row 2, column C (object / 宾语): unknown entity 'convertable'
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -59,7 +60,8 @@ class _Bad(Exception):
         self.params = params
 
 
-def shape_targets() -> tuple[set, set, set]:
+@functools.lru_cache(maxsize=1)
+def shape_targets() -> tuple[frozenset, frozenset, frozenset]:
     """From the shipped shapes: the relations that need evidence, the classes whose members
     need evidence, and the classes whose members need a label and a definition."""
     from rdflib import Namespace
@@ -74,7 +76,7 @@ def shape_targets() -> tuple[set, set, set]:
     relations = set(g.objects(ccsh.EvidencedRelationShape, sh.targetSubjectsOf))
     evidenced = set(g.objects(ccsh.EvidencedEntityShape, sh.targetClass))
     labelled = set(g.objects(ccsh.LabelledShape, sh.targetClass))
-    return relations, evidenced, labelled
+    return frozenset(relations), frozenset(evidenced), frozenset(labelled)
 
 
 @dataclass
@@ -115,6 +117,7 @@ class _Builder:
         self.first_row: dict = {}  # IRI -> row number in entities
         self.entity_rows: list = []  # (table, row, IRI, triples)
         self.rels: list = []
+        self.broken: set = set()  # subjects of relation and fact rows that could not be read
         self.by_sp: dict = {}
         self.facts: list = []
         self.entity_evidence: dict = {}  # IRI -> evidence tuples
@@ -375,6 +378,8 @@ class _Builder:
                 ok = False
             if ok:
                 self.add_rel(_Rel(table, row, s, p, o, inferred, rats, text))
+            elif s is not None:
+                self.broken.add(s)  # its evidence rows find no relation: that is said once, here
 
     # -------------------------------------------------------------- facts
 
@@ -466,6 +471,8 @@ class _Builder:
                     ok = False
                     continue
                 rels.append(_Rel(table, row, f, p, o, inferred, rats, text, column=slot))
+            if not ok and f is not None:
+                self.broken.add(f)
             if ok:
                 self.facts.append(triples)
                 for r in rels:
@@ -487,8 +494,9 @@ class _Builder:
                 try:
                     target = self.find_relation(table, row, s, rel_text)
                 except _Bad as e:
-                    self.bad(table, row, "object" if e.code in ("no_relation", "no_relation_near") else "relation",
-                             e.code, **e.params)
+                    if not (s in self.broken and e.code in ("no_relation", "no_relation_near")):
+                        self.bad(table, row, "object" if e.code in ("no_relation", "no_relation_near") else "relation",
+                                 e.code, **e.params)
             (src,) = self.cell_names(table, row, "source", CC.Source, "source", required=True) or (None,)
             line_text = table.cell(row, "line")
             line = None
