@@ -144,3 +144,23 @@ def test_cut_short_lists_the_merchants_not_reported(ccare, portfolio_ttl, tmp_pa
     assert re.findall(r"<li>([^<·]+?)(?: · [^<]*)?</li>", section) == missing
     assert set(_links(index)) <= {m.id for m in ms[:n]}
     assert len(list(out.iterdir())) == 1 + len(_links(index))
+
+
+def test_gaps_reports(ccare, portfolio_ttl, tmp_path):
+    out = tmp_path / "g"
+    r = ccare("portfolio", "gaps", "--data", str(portfolio_ttl), "--reports", str(out), "--format", "json")
+    assert r.exit_code == 0, r.output
+    import json
+
+    rows = {m["merchant"]["id"]: m for m in json.loads(r.stdout)["merchants"]}
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Where each merchant&#x27;s operating loop stands</h1>" in index
+    for ident, name in _links(index).items():
+        title = _h1((out / name).read_text(encoding="utf-8"))
+        labels = rows[ident]["merchant"]["labels"]
+        who = labels.get("en") or labels.get("zh") or ident  # its name, in the other language if need be
+        if rows[ident]["closed"]:
+            assert title.endswith(" operating loop already closes: " + title.split(": ", 1)[1])
+        else:
+            assert title.startswith("Where ") and "'s operating loop stands: add " in title, title
+        assert who in title
