@@ -365,10 +365,11 @@ class Map:
         seconds the searches may take (then ``cut_short`` says why)."""
         from ccare.graph.diff import compare
         from ccare.limits import Budget
+        from ccare.portfolio.batch import run
         from ccare.portfolio.index import merchants as merchants_of
 
         spec = self._spec(needs, (), (), None, True, True)
-        return compare(self, other, has=has, merchants=merchants_of if merchants else None, spec=spec,
+        return compare(self, other, has=has, merchants=merchants_of if merchants else None, run=run, spec=spec,
                        budget=Budget(timeout=timeout))
 
     def sparql(self, query: str, timeout: float = 30, max_rows: int = 10_000):

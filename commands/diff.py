@@ -315,9 +315,10 @@ def diff(old, new, has, data, whole_maps, needs, payment, domains, max_length, f
     sides = [_load_side(side, data, whole_maps) for side in (old, new)]
     budget = _budget(timeout, max_steps)
     spec = _spec(needs, payment, domains, max_length)
+    from ccare.portfolio.batch import run  # each distinct question answered once, as `portfolio prescribe`
     from ccare.portfolio.index import merchants  # a portfolio in both maps (--data): each merchant compared
 
-    result = compare(sides[0], sides[1], has=[_names([h]) for h in has], merchants=merchants, spec=spec,
+    result = compare(sides[0], sides[1], has=[_names([h]) for h in has], merchants=merchants, run=run, spec=spec,
                      budget=budget, old_name=SHIPPED if old == SHIPPED else old,
                      new_name=SHIPPED if new == SHIPPED else new)
     if fmt == "json":

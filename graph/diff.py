@@ -604,15 +604,45 @@ def _product_sets(has) -> list[list[str]]:
     return out
 
 
-def compare(old, new, *, has=(), merchants: Callable | None = None, spec: LoopSpec = LoopSpec(),
-            budget: Budget | None = None, old_name: str = "old", new_name: str = "new") -> MapDiff:
+def _merchant_outcomes(G, ms, spec, budget, run=None) -> dict:
+    """Merchant IRI -> :class:`Outcome` of its best prescription on ``G``, for the merchants
+    answered before ``budget`` ran out.  ``run`` is :func:`ccare.portfolio.batch.run` (each
+    distinct question answered once), else each distinct set of products, scale, stage and
+    Alipay payment is asked once here."""
+    out: dict = {}
+    if run is not None:
+        for x in run(G, ms, "prescribe", spec, budget).results:
+            a = x.answer
+            out[x.merchant.iri] = Outcome(a.status, tuple(a.add) if a.add is not None else None,
+                                          tuple(a.loop) if a.loop is not None else None, tuple(a.supporting))
+        return out
+    memo: dict = {}
+    for m in ms:
+        q = (frozenset(m.uses), m.scale_name, m.stage_name, m.alipay_payment)
+        if q not in memo:
+            if budget.cut_short:
+                break
+            memo[q] = outcome(G, sorted(m.uses), spec, scale=m.scale_name, stage=m.stage_name,
+                              alipay_payment=m.alipay_payment, budget=budget)
+            if budget.cut_short:
+                break  # this answer may be incomplete
+        out[m.iri] = memo[q]
+    return out
+
+
+def compare(old, new, *, has=(), merchants: Callable | None = None, run: Callable | None = None,
+            spec: LoopSpec = LoopSpec(), budget: Budget | None = None, old_name: str = "old",
+            new_name: str = "new") -> MapDiff:
     """Compare the map ``old`` with the map ``new`` (each with ``kb`` and ``graph``, as a
     :class:`ccare.api.Map` has them; see the module docs).
 
     ``has``: product sets (each a list of ids or zh/en names, or a comma-separated string)
     whose best prescription is compared.  ``merchants``: a function ``(kb, G) -> merchants``
     (:func:`ccare.portfolio.index.merchants`) whose merchants, matched by IRI, are compared
-    the same way (their products, scale, stage and Alipay payment as the portfolio says).
+    the same way (their products, scale, stage and Alipay payment as the portfolio says);
+    ``run`` (:func:`ccare.portfolio.batch.run`) answers them as ``ccare portfolio prescribe``
+    does, each distinct question once (without it, each distinct set of products, scale,
+    stage and Alipay payment is asked once).
     ``spec``: what counts as an operating loop.  ``budget`` bounds the searches; when it
     runs out, :attr:`MapDiff.cut_short` says why and the loops and prescriptions not yet
     compared are left out (an outcome cut short is ``unknown``).
@@ -632,26 +662,14 @@ def compare(old, new, *, has=(), merchants: Callable | None = None, spec: LoopSp
         diff.prescriptions.append(PrescriptionChange(ids, sides[0][0], sides[1][0], None, sides[0][1], sides[1][1]))
     if merchants is not None:
         both = [{m.iri: m for m in merchants(kb, G)} for kb, G in ((old.kb, oG), (new.kb, nG))]
-        memo: list = [{}, {}]
+        answers = [_merchant_outcomes(G, list(ms.values()), spec, budget, run)
+                   for G, ms in zip((oG, nG), both)]
         for iri in sorted(both[0].keys() | both[1].keys()):
-            if budget.cut_short:
-                break  # the merchants not compared yet are left out (cut_short says why)
-            outs = []
-            for side, G in enumerate((oG, nG)):
-                m = both[side].get(iri)
-                if m is None:
-                    outs.append(None)
-                    continue
-                q = (frozenset(m.uses), m.scale_name, m.stage_name, m.alipay_payment)
-                if q not in memo[side]:
-                    memo[side][q] = outcome(G, sorted(m.uses), spec, scale=m.scale_name, stage=m.stage_name,
-                                            alipay_payment=m.alipay_payment, budget=budget)
-                outs.append(memo[side][q])
-            if budget.cut_short:
-                break  # this merchant's answer may be incomplete: not compared
+            if any(iri in ms and iri not in got for ms, got in zip(both, answers)):
+                continue  # not answered on a side before the time ran out: not compared
             diff.merchants_compared += 1
             m = both[1].get(iri) or both[0].get(iri)
-            change = PrescriptionChange(tuple(m.uses), outs[0], outs[1],
+            change = PrescriptionChange(tuple(m.uses), answers[0].get(iri), answers[1].get(iri),
                                         {"id": m.id, "iri": m.iri, "labels": dict(m.labels)})
             if change.changed:
                 diff.merchants.append(change)

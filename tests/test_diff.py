@@ -210,6 +210,12 @@ def test_a_portfolios_merchants_whose_prescription_changes(ccare, edited, portfo
                 != (answers[1][iri].add, answers[1][iri].loop, answers[1][iri].supporting)}
     got = {m["merchant"]["iri"]: m for m in d["merchants"]["changed"]}
     assert set(got) == expected and expected  # some merchant's loop went with the flow
+    from ccare.graph.diff import compare  # without portfolio.batch.run: asked one by one, the same answers
+
+    sides = [ccare_load([portfolio_ttl]),
+             Map(load_kb([*sorted(edited.glob("*.ttl")), portfolio_ttl], shipped=False))]
+    plain = compare(*sides, merchants=merchants)
+    assert {p.merchant["iri"] for p in plain.merchants} == expected and plain.merchants_compared == len(answers[0])
     for iri, m in got.items():
         for side, a in (("old", answers[0][iri]), ("new", answers[1][iri])):
             assert m[side]["status"] == a.status
