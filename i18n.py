@@ -32,8 +32,8 @@ import os
 import re
 from typing import Mapping
 
-__all__ = ["LANGS", "t", "header", "default_lang", "lang_of", "short_source_name", "Citations", "Rationales",
-           "reason", "detail", "error", "join", "status", "rule"]
+__all__ = ["LANGS", "REPORT_UI", "t", "header", "default_lang", "lang_of", "short_source_name", "Citations",
+           "Rationales", "reason", "detail", "error", "join", "status", "rule"]
 
 LANGS = ("zh", "en")
 
@@ -387,6 +387,37 @@ MESSAGES: dict[str, dict] = {
                       "zh": "已从 {dir} 删除 {n} 个条目。"},
     "cache_directory": {"en": "directory: {dir}", "zh": "目录：{dir}"},
     "cache_empty": {"en": "(empty)", "zh": "（空）"},
+}
+
+#: the report's headings, labels and notes (exports/report.py), by language
+REPORT_UI = {
+    "en": {
+        "loop": "Operating loop", "path": "Path", "prescription": "Prescription", "recommended": "Recommended",
+        "add": "Add", "nothing": "Nothing to add: the merchant's products already close this loop.",
+        "added_why": "Products added, and why", "product": "product", "why": "why", "evidence": "evidence",
+        "coverage": "Coverage: what each product of the loop serves", "loop_row": "the loop",
+        "coverage_path": "Coverage: what each product of the path serves", "path_row": "the path",
+        "steps": "Steps, each with its evidence", "serves_ev": "Evidence for what each product serves",
+        "value": "value", "need": "need", "alternatives": "Alternatives", "inferred": "inferred",
+        "stated": "stated", "requested": "requested", "needs": "needs",
+        "legend": "● stated in the source · ○ inferred (with its rationale) · dashed ring: product to add",
+        "footer": "Every quote is verbatim from the line of the source it names. Inferred relations interpret "
+                  "the source and say why. Made with ccare.",
+        "none_ev": "(no quote)", "nodes": "products", "steps_n": "steps", "colon": ": ", "sep": ", ",
+    },
+    "zh": {
+        "loop": "经营闭环", "path": "路径", "prescription": "处方", "recommended": "推荐",
+        "add": "新增", "nothing": "无需新增：商家现有产品已闭合此环。",
+        "added_why": "新增产品及理由", "product": "产品", "why": "理由", "evidence": "证据",
+        "coverage": "覆盖：闭环中各产品服务的诉求与价值", "loop_row": "整个闭环",
+        "coverage_path": "覆盖：路径上各产品服务的诉求与价值", "path_row": "整条路径",
+        "steps": "每一步及其证据", "serves_ev": "各产品服务价值的证据",
+        "value": "价值", "need": "诉求", "alternatives": "其他方案", "inferred": "推断",
+        "stated": "原文明示", "requested": "所需", "needs": "诉求",
+        "legend": "● 原文明示 · ○ 推断（附理由） · 虚线圈：需新增的产品",
+        "footer": "所有引文均逐字摘自所注明的原文行。推断关系是对原文的解读,并附理由。由 ccare 生成。",
+        "none_ev": "（无引文）", "nodes": "个产品", "steps_n": "步", "colon": "：", "sep": "、",
+    },
 }
 
 #: table column -> its Chinese name (English columns are printed as they are)

@@ -29,41 +29,13 @@ from ccare.exports.highlight import Highlight, check_against, from_result
 from ccare.exports.style import NEED_COLOURS
 from ccare.exports.svg import walk_svg
 from ccare.graph.coverage import values_by_need
-from ccare.i18n import Citations, Rationales, join, t
+from ccare.i18n import REPORT_UI, Citations, Rationales, join, t
 
 __all__ = ["report_html", "default_title", "REPORT_CSP", "MAX_ALTERNATIVES"]
 
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
-_UI = {
-    "en": {
-        "loop": "Operating loop", "path": "Path", "prescription": "Prescription", "recommended": "Recommended",
-        "add": "Add", "nothing": "Nothing to add: the merchant's products already close this loop.",
-        "added_why": "Products added, and why", "product": "product", "why": "why", "evidence": "evidence",
-        "coverage": "Coverage: what each product of the loop serves", "loop_row": "the loop",
-        "coverage_path": "Coverage: what each product of the path serves", "path_row": "the path",
-        "steps": "Steps, each with its evidence", "serves_ev": "Evidence for what each product serves",
-        "value": "value", "need": "need", "alternatives": "Alternatives", "inferred": "inferred",
-        "stated": "stated", "requested": "requested", "needs": "needs",
-        "legend": "● stated in the source · ○ inferred (with its rationale) · dashed ring: product to add",
-        "footer": "Every quote is verbatim from the line of the source it names. Inferred relations interpret "
-                  "the source and say why. Made with ccare.",
-        "none_ev": "(no quote)", "nodes": "products", "steps_n": "steps", "colon": ": ", "sep": ", ",
-    },
-    "zh": {
-        "loop": "经营闭环", "path": "路径", "prescription": "处方", "recommended": "推荐",
-        "add": "新增", "nothing": "无需新增：商家现有产品已闭合此环。",
-        "added_why": "新增产品及理由", "product": "产品", "why": "理由", "evidence": "证据",
-        "coverage": "覆盖：闭环中各产品服务的诉求与价值", "loop_row": "整个闭环",
-        "coverage_path": "覆盖：路径上各产品服务的诉求与价值", "path_row": "整条路径",
-        "steps": "每一步及其证据", "serves_ev": "各产品服务价值的证据",
-        "value": "价值", "need": "诉求", "alternatives": "其他方案", "inferred": "推断",
-        "stated": "原文明示", "requested": "所需", "needs": "诉求",
-        "legend": "● 原文明示 · ○ 推断（附理由） · 虚线圈：需新增的产品",
-        "footer": "所有引文均逐字摘自所注明的原文行。推断关系是对原文的解读,并附理由。由 ccare 生成。",
-        "none_ev": "（无引文）", "nodes": "个产品", "steps_n": "步", "colon": "：", "sep": "、",
-    },
-}
+_UI = REPORT_UI  # the report's words, in the i18n catalogue
 
 
 def _label(G, n, lang) -> str:
@@ -81,7 +53,8 @@ class _Refs:
     to "openday 文章 第 23 行：“…”" in the list at the end, so a quote is printed once."""
 
     def __init__(self, cite: Citations, lang: str):
-        self.cite, self.lang, self.order = cite, lang, {}
+        self.cite, self.lang = cite, lang
+        self.order: dict = {}
 
     def number(self, ev: dict) -> int:
         key = (str(ev.get("source") or ""), ev.get("line"), str(ev.get("quote") or ""))
@@ -159,14 +132,14 @@ def _coverage(G, h: Highlight, lang, ui) -> str:
     by_need = values_by_need(G)
     codes = [c for c in by_need if by_need[c]]
     head1 = [f'<th rowspan="2">{safe.text(ui["product"])}</th>']
-    head2 = []
+    head2: list[str] = []
     for c in codes:
         req = " req" if c in h.needs else ""
         head1.append(f'<th colspan="{len(by_need[c])}" class="need{req}" '
                      f'style="border-top:4px solid {NEED_COLOURS.get(c, "#888")}">{safe.text(c)}</th>')
         head2.extend(f'<th class="val">{safe.text(_label(G, v, lang))}</th>' for v in by_need[c])
     rows = []
-    covered = {v: None for c in codes for v in by_need[c]}
+    covered: dict[str, str | None] = {v: None for c in codes for v in by_need[c]}
     for p in h.nodes:
         cells = []
         for c in codes:
@@ -205,9 +178,16 @@ def _headline(G, h: Highlight, i: int, lang, ui) -> str:
     return f"{n}{ui['colon']}{arrow}"
 
 
+def _sub(raw: dict, key: str) -> dict:
+    """``raw[key]`` when it is an object, else ``{}`` (a result read from a file may be malformed)."""
+    value = raw.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _cycle_of(raw: dict) -> list:
     """The ids of the cycle (or path) itself, without the offerings supporting it."""
-    walk = raw.get("loop") if isinstance(raw.get("loop"), dict) else raw
+    loop = raw.get("loop")
+    walk = loop if isinstance(loop, dict) else raw
     out = []
     for e in walk.get("nodes") or ():
         out.append(e.get("id") if isinstance(e, dict) else e)
@@ -280,7 +260,7 @@ def _plain_words(G, raw: dict, h: Highlight, lang: str) -> list[str]:
     if best:
         stated = sum(1 for x in best.values() if x)
         out.append(t("report_plain_values", lang, n=len(best), stated=stated, inferred=len(best) - stated))
-    why = raw.get("why") if isinstance(raw.get("why"), dict) else {}
+    why = _sub(raw, "why")
     reasons = [r for p in h.added for r in (why.get(p) or []) if isinstance(r, dict)]
     if reasons:
         inf = sum(1 for r in reasons if r.get("inferred"))
@@ -290,10 +270,10 @@ def _plain_words(G, raw: dict, h: Highlight, lang: str) -> list[str]:
 
 def _gaps_section(G, raw: dict, lang: str, ui, refs: _Refs, relation_labels) -> str:
     L = lambda n: _label(G, n, lang)  # noqa: E731
-    needs = raw.get("needs") if isinstance(raw.get("needs"), dict) else {}
+    needs = _sub(raw, "needs")
     unserved = [str(c) for c in needs.get("unserved") or ()]
     items = [t("report_gaps_needs", lang, needs=", ".join(unserved)) if unserved else t("report_gaps_all_needs", lang)]
-    values = raw.get("values") if isinstance(raw.get("values"), dict) else {}
+    values = _sub(raw, "values")
     for u in values.get("unserved") or ():
         if not isinstance(u, dict):
             continue
@@ -328,7 +308,7 @@ def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels, refs: _Refs,
         parts.append(_gaps_section(G, raw, lang, ui, refs, relation_labels))
     if h.kind == "prescription" and h.added:
         parts.append(f'<h3>{safe.text(ui["added_why"])}</h3>')
-        why = raw.get("why") if isinstance(raw.get("why"), dict) else {}
+        why = _sub(raw, "why")
         rows = []
         for p in h.added:
             reasons = why.get(p) or _derived_reasons(G, p, h)
@@ -358,10 +338,11 @@ def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels, refs: _Refs,
     parts.append(f'<h3>{safe.text(ui["steps"])}</h3><ol class="steps">')
     for s in h.steps:
         badge = f' <span class="badge">{safe.text(ui["inferred"])}</span>' if s.inferred else ""
-        why = f'<span class="why-text">{safe.text(why_texts.text(s.rationale, lang))}</span>' if s.rationale else ""
+        why_html = (f'<span class="why-text">{safe.text(why_texts.text(s.rationale, lang))}</span>'
+                    if s.rationale else "")
         parts.append(
             f"<li><strong>{safe.text(_label(G, s.source, lang))} → {safe.text(_label(G, s.target, lang))}</strong> "
-            f'<span class="rel">{safe.text(_rel(relation_labels, s.relation, lang))}</span>{badge} {why}'
+            f'<span class="rel">{safe.text(_rel(relation_labels, s.relation, lang))}</span>{badge} {why_html}'
             f"{refs.inline(s.evidence)}</li>"
         )
     parts.append("</ol>")
