@@ -415,7 +415,7 @@ REPORT_UI = {
         "value": "价值", "need": "诉求", "alternatives": "其他方案", "inferred": "推断",
         "stated": "原文明示", "requested": "所需", "needs": "诉求",
         "legend": "● 原文明示 · ○ 推断（附理由） · 虚线圈：需新增的产品",
-        "footer": "所有引文均逐字摘自所注明的原文行。推断关系是对原文的解读,并附理由。由 ccare 生成。",
+        "footer": "所有引文均逐字摘自所注明的原文行。推断关系是对原文的解读，并附理由。由 ccare 生成。",
         "none_ev": "（无引文）", "nodes": "个产品", "steps_n": "步", "colon": "：", "sep": "、",
     },
 }
