@@ -367,7 +367,8 @@ class _Builder:
                 continue
             rats = {lang: table.cell(row, f"rationale_{lang}") for lang in ("zh", "en")}
             rats = {k: v for k, v in rats.items() if v}
-            if inferred is None and p in self.evidenced_relations:
+            if inferred is None and p in self.evidenced_relations and not (s is not None and self.is_a(s, CC.Merchant)):
+                # the shapes want it evidenced (a merchant's own statements excepted, as there)
                 self.bad(table, row, "inferred", "needs_inferred", relation=rel_text)
                 ok = False
             if inferred is None and rats:
