@@ -19,6 +19,7 @@ import itertools
 import json
 import os
 import random
+from itertools import islice
 from pathlib import Path
 
 import networkx as nx
@@ -95,11 +96,11 @@ def python_answer(G, q: dict):
 
 def _python_answer(G, q: dict):
     if q["q"] == "prescribe":
-        return [_prescription(G, p) for p in prescriptions(
+        return [_prescription(G, p) for p in islice(prescriptions(
             G, q["has"], _spec(q), scale=q.get("scale"), stage=q.get("stage"),
-            alipay_payment=q.get("alipayPayment", True))]
+            alipay_payment=q.get("alipayPayment", True)), q.get("limit"))]
     if q["q"] == "loops":
-        return [_walk(w) for w in operating_loops(G, _spec(q))]
+        return [_walk(w) for w in islice(operating_loops(G, _spec(q)), q.get("limit"))]
     if q["q"] == "path":
         return [_walk(w) for w in product_paths(G, q["source"], q["target"], k=q.get("k", 3), via=q.get("via"))]
     if q["q"] == "whatif":
@@ -220,6 +221,10 @@ def test_path_loops_whatif_on_the_shipped_map_equal_the_library(page, G):
     questions += [{"q": "loops", "spec": {"through": [p]}} for p in P]
     questions += [{"q": "loops", "spec": {"without": [p]}} for p in P]
     questions += [{"q": "loops", "spec": {"needs": ["ACTIVE", "WORTH"], "maxLength": 3}}]
+    # the first answers only, as the command line's --limit takes them (the page asks for 21)
+    questions += [{"q": "loops", "limit": n} for n in (1, 2, 5, 12, 13, 14)]
+    questions += [{"q": "prescribe", "has": [p], "spec": {"needs": ["SCALE"]}, "limit": n}
+                  for p in ("payment", "coupons") for n in (1, 2, 3)]
     questions += [{"q": "whatif", "drop": p} for p in P]
     got = page.answers([{"questions": questions}])[0]
     for q, answer in zip(questions, got):
@@ -231,9 +236,9 @@ def test_unknown_ids_and_bad_specs_are_errors_not_answers(page):
     bad = [{"q": "prescribe", "has": ["no-such-product"]}, {"q": "prescribe", "has": ["payment"],
            "spec": {"needs": ["HAPPY"]}}, {"q": "loops", "spec": {"maxLength": 99}},
            {"q": "path", "source": "__proto__", "target": "payment"}, {"q": "whatif", "drop": "constructor"},
-           {"q": "nonsense"}]
+           {"q": "nonsense"}, {"q": "loops", "limit": 0}, {"q": "prescribe", "has": [], "limit": 1.5}]
     got = page.answers([{"questions": bad}])[0]
-    assert [a["error"] for a in got] == ["unknown", "usage", "usage", "unknown", "unknown", "usage"]
+    assert [a["error"] for a in got] == ["unknown", "usage", "usage", "unknown", "unknown", "usage", "usage", "usage"]
 
 
 def test_a_step_limit_cuts_the_answer_short_and_says_so(page):
@@ -332,9 +337,10 @@ def questions(rnd: random.Random, G) -> list:
 
     qs = [{"q": "prescribe", "has": rnd.sample(P + others, rnd.randint(0, 2)),
            "spec": rnd.choice([{}, spec(), spec()]), "scale": rnd.choice([None, "small", "large"]),
-           "stage": rnd.choice([None, "mature", "exploring"]), "alipayPayment": rnd.random() < 0.7}
+           "stage": rnd.choice([None, "mature", "exploring"]), "alipayPayment": rnd.random() < 0.7,
+           "limit": rnd.choice([None, None, 1, 2, 4])}
           for _ in range(2)]
-    qs.append({"q": "loops", "spec": spec()})
+    qs.append({"q": "loops", "spec": spec(), "limit": rnd.choice([None, None, 1, 3])})
     qs.append({"q": "path", "source": rnd.choice(P), "target": rnd.choice(P), "k": rnd.randint(0, 3),
                "via": rnd.choice([None, list(FLOW_RELATIONS), ["dataFlowsTo"], ["combinesWith"]])})
     qs.append({"q": "whatif", "drop": rnd.choice(P), "spec": spec()})

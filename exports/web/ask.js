@@ -32,7 +32,7 @@
       noLoops: "No loop.", cut: "Cut short: the search reached its limit ({why}); these are the answers found so far.",
       time: "time", steps: "steps", error: "This question cannot be answered: {msg}",
       add: "Add", closes: "the merchant's products already close a loop", loop: "Loop", supporting: "with",
-      whyTitle: "Why each product is there", answers: "Answers: {n}", more: "and {n} more (not shown)",
+      whyTitle: "Why each product is there", answers: "Answers: {n}", more: "There are more answers; the first {n} are shown.",
       lost: "Loops lost: {n}", kept: "Loops kept: {n}", stranded: "No longer reach payment: {list}",
       strandedNone: "Every product still reaches payment.", pickHint: "Click an answer to draw it on the map.",
       baseline: "Payment counts as present (every merchant on Alipay takes it).", noNeeds: "no need",
@@ -50,7 +50,7 @@
       noLoops: "没有闭环。", cut: "答案不完整：搜索达到上限（{why}），以下为已找到的答案。",
       time: "时间", steps: "步数", error: "无法回答这个问题：{msg}",
       add: "新增", closes: "商家现有产品已闭合经营闭环", loop: "闭环", supporting: "配合",
-      whyTitle: "每个产品为何在此", answers: "共 {n} 个答案", more: "另有 {n} 个未显示",
+      whyTitle: "每个产品为何在此", answers: "共 {n} 个答案", more: "还有更多答案，这里只列出前 {n} 个。",
       lost: "失去的闭环：{n} 个", kept: "保留的闭环：{n} 个", stranded: "不再能到达支付：{list}",
       strandedNone: "所有产品仍能到达支付。", pickHint: "点击答案，在地图上显示。",
       baseline: "支付视为已有（支付宝上的商家都已开通）。", noNeeds: "无诉求",
@@ -295,12 +295,12 @@
   function question() {
     if (state.q === "prescribe") {
       return { q: "prescribe", has: state.has, spec: { needs: state.needs }, scale: state.scale || null,
-        stage: state.stage || null, alipayPayment: state.pay };
+        stage: state.stage || null, alipayPayment: state.pay, limit: SHOWN + 1 };
     }
     if (state.q === "path") return { q: "path", source: state.from, target: state.to, k: 3 };
     if (state.q === "loops") {
-      return { q: "loops", spec: state.mode === "all" ? {} : state.mode === "without" ? { without: [state.product] }
-        : { through: [state.product] } };
+      return { q: "loops", limit: SHOWN + 1, spec: state.mode === "all" ? {} : state.mode === "without"
+        ? { without: [state.product] } : { through: [state.product] } };
     }
     return { q: "whatif", drop: state.drop };
   }
@@ -444,7 +444,7 @@
     } else if (!found.length) {
       lines.push(["", t(state.q === "prescribe" ? "none" : state.q === "path" ? "noPath" : "noLoops")]);
     } else {
-      lines.push(["", t("answers", { n: found.length }) + " \u00b7 " + t("pickHint")]);
+      lines.push(["", t("answers", { n: Math.min(found.length, SHOWN) + (found.length > SHOWN ? "+" : "") }) + " \u00b7 " + t("pickHint")]);
     }
     if (state.q === "prescribe" && found.length && found[0].baseline.length) lines.push(["", t("baseline")]);
     lines.forEach(function (l, i) {
@@ -452,7 +452,7 @@
       status.appendChild(l[0] ? el("strong", { cls: l[0], text: l[1] }) : document.createTextNode(l[1]));
     });
     found.slice(0, SHOWN).forEach(function (item, i) { list.appendChild(itemView(item, i)); });
-    if (found.length > SHOWN) box.appendChild(el("p", { cls: "more", text: t("more", { n: found.length - SHOWN }) }));
+    if (found.length > SHOWN) box.appendChild(el("p", { cls: "more", text: t("more", { n: SHOWN }) }));
     if (state.pick >= SHOWN) state.pick = 0;
     var saveBtn = el("button", { type: "button", id: "ask-save", text: t("save") });
     saveBtn.addEventListener("click", saveAnswer);

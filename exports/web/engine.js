@@ -131,6 +131,7 @@ function ccareEngineFactory(scope) {
     var vn = X.valueNeed || {};
     Object.keys(vn).forEach(function (k) { self.valueNeed.set(k, vn[k]); });
     this.products = sorted(this.ids.filter(function (id) { return self.node.get(id).kind === "product"; }));
+    this.provided = new Map();
     this.productSet = new Set(this.products);
   }
   Graph.prototype.has = function (id) { return this.node.has(id); };
@@ -197,13 +198,20 @@ function ccareEngineFactory(scope) {
 
   function hubOf(G, spec) {
     if (spec && spec.hub) return spec.hub;
-    var hubs = sorted(G.ids.filter(function (id) { return G.node.get(id).roles.indexOf("hub") >= 0; }));
-    return hubs.length ? hubs[0] : null;
+    if (G.hub === undefined) {
+      var hubs = sorted(G.ids.filter(function (id) { return G.node.get(id).roles.indexOf("hub") >= 0; }));
+      G.hub = hubs.length ? hubs[0] : null;
+    }
+    return G.hub;
   }
 
+  /* what n brings to a loop (a set of items, kept per node: callers never change it) */
   function provides(G, n) {
+    var known = G.provided.get(n);
+    if (known) return known;
     var d = G.node.get(n);
     var out = new Set();
+    G.provided.set(n, out);
     d.needs.forEach(function (c) { out.add("n|" + c); });
     d.domains.forEach(function (x) { out.add("d|" + x); });
     if (d.domains.indexOf(PUBLIC) >= 0 || d.roles.indexOf("entry") >= 0) out.add(ACQUIRE);
@@ -591,18 +599,28 @@ function ccareEngineFactory(scope) {
 
   /* ------------------------------------------------------------ the questions */
 
-  /* operating loops meeting the spec, ranked; {loops, cutShort} */
-  function operatingLoops(G, spec, budget) {
+  /* a limit on how many answers to give: none (0) or a whole number from 1 */
+  function positive(v, name) {
+    if (v === undefined || v === null) return 0;
+    if (typeof v !== "number" || Math.floor(v) !== v || v < 1) throw new EngineError("usage", name + " must be a whole number from 1");
+    return v;
+  }
+
+  /* operating loops meeting the spec, ranked; {loops, cutShort}; with a limit, the first
+     `limit` of them (searched one length at a time, as the library does, until enough) */
+  function operatingLoops(G, spec, budget, limit) {
     spec = checkSpec(G, loopSpec(spec));
+    limit = positive(limit, "limit");
     budget = budget || new Budget();
     var search = new LoopSearch(G, spec);
-    var loops = [];
+    var loops = [], more = false;
     for (var length = 1; length <= spec.maxLength; length++) {
       var level = search.cycles({ maxLength: length, minLength: length }, budget);
       loops.push.apply(loops, distinct(level));
       if (budget.cutShort) break;
+      if (limit && loops.length >= limit) { more = loops.length > limit || length < spec.maxLength; break; }
     }
-    return { loops: loops, cutShort: budget.cutShort, reason: budget.reason };
+    return { loops: limit ? loops.slice(0, limit) : loops, more: more, cutShort: budget.cutShort, reason: budget.reason };
   }
 
   function profileNodes(G, scale, stage) {
@@ -737,6 +755,7 @@ function ccareEngineFactory(scope) {
     var spec = checkSpec(G, loopSpec(q.spec));
     if (q.scale && SCALES.indexOf(q.scale) < 0) throw new EngineError("usage", "unknown scale " + q.scale);
     if (q.stage && STAGES.indexOf(q.stage) < 0) throw new EngineError("usage", "unknown stage " + q.stage);
+    var limit = positive(q.limit, "limit"), more = false;
     var base = baseline(G, q.alipayPayment);
     var H = new Set(has.concat(base));
     var profiles = profileNodes(G, q.scale, q.stage);
@@ -744,7 +763,28 @@ function ccareEngineFactory(scope) {
     var weight = new Map();
     G.ids.forEach(function (n) { weight.set(n, H.has(n) ? 0 : 1); });
     var search = new LoopSearch(G, spec, weight, H.size ? [H] : [], H);
-    var found = [], result = [];
+    /* the sets that closed a loop at a lower cost, each as its node numbers in order */
+    var found = new Set(), foundSets = [], result = [];
+    var number = new Map();
+    G.ids.forEach(function (id, i) { number.set(id, i); });
+    function keyOf(ids) { return ids.map(function (id) { return number.get(id); }).join(","); }
+    /* whether some set of found is a subset of the sorted ids add: through add's subsets
+       (at most 2^max_length), or through found when that is shorter */
+    function containsFound(add) {
+      if (!found.size) return false;
+      var n = add.length;
+      if (n > 12 || (1 << n) > foundSets.length) {
+        var addSet = new Set(add);
+        return foundSets.some(function (f) { return f.every(function (x) { return addSet.has(x); }); });
+      }
+      var nums = add.map(function (id) { return number.get(id); });
+      for (var m = 1; m < (1 << n); m++) {
+        var sub = [];
+        for (var i = 0; i < n; i++) if (m & (1 << i)) sub.push(nums[i]);
+        if (found.has(sub.join(","))) return true;
+      }
+      return false;
+    }
     var top = search.mostCost(spec.maxLength);
     var supportMemo = new Map();
     function supportedBy(n) {
@@ -755,9 +795,8 @@ function ccareEngineFactory(scope) {
       var groups = new Map(), order = [];
       search.cycles({ maxLength: spec.maxLength, maxCost: cost, minCost: cost }, budget).forEach(function (w) {
         var add = sorted(uniq(w.products.filter(function (n) { return !H.has(n); })));
-        var addSet = new Set(add);
-        if (found.some(function (f) { return subset(f, addSet); })) return;
         var key = JSON.stringify(add);
+        if (!groups.has(key) && containsFound(add)) return;
         if (!groups.has(key)) { groups.set(key, { add: add, loops: [] }); order.push(key); }
         groups.get(key).loops.push(w);
       });
@@ -772,7 +811,7 @@ function ccareEngineFactory(scope) {
         });
         ranked.push([best[0].slice(0, -1).concat([g.add, best[0][best[0].length - 1]]), g.add, best[1]]);
       });
-      order.forEach(function (key) { found.push(new Set(groups.get(key).add)); });
+      order.forEach(function (key) { var add = groups.get(key).add; found.add(keyOf(add)); foundSets.push(add); });
       ranked.sort(function (x, y) { return cmpKey(x[0], y[0]); });
       ranked.forEach(function (r) {
         var loop = r[2], why = {};
@@ -782,8 +821,11 @@ function ccareEngineFactory(scope) {
         result.push({ add: r[1], loop: loop, why: why, support: support, baseline: base });
       });
       if (budget.cutShort || groups.has("[]")) break;
+      if (limit && result.length >= limit) { more = result.length > limit || cost < top; break; }
     }
-    return { prescriptions: result, cutShort: budget.cutShort, reason: budget.reason, spec: spec };
+    // the first `limit` of the library's answers: it yields them cost by cost, in this order
+    return { prescriptions: limit ? result.slice(0, limit) : result, more: more, cutShort: budget.cutShort,
+      reason: budget.reason, spec: spec };
   }
 
   /* ------------------------------------------------------------ paths */
@@ -907,7 +949,7 @@ function ccareEngineFactory(scope) {
       var q = question || {};
       if (q.q === "prescribe") return prescriptions(G, q, budget);
       if (q.q === "path") return productPaths(G, q, budget);
-      if (q.q === "loops") return operatingLoops(G, q.spec, budget);
+      if (q.q === "loops") return operatingLoops(G, q.spec, budget, q.limit);
       if (q.q === "whatif") return whatif(G, q, budget);
       throw new EngineError("usage", "unknown question");
     } catch (e) {
