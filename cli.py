@@ -240,7 +240,8 @@ class _Chinese(click.ClickException):
     def __init__(self, original: click.ClickException, cause: BaseException, ctx):
         names = _suggestion_labels(cause, ctx)
         super().__init__(i18n.error(original.format_message(), "zh", exc=cause, names=names))
-        self.exit_code = original.exit_code
+        # click declares exit_code a ClassVar, yet reads an instance's own (as for every error here)
+        self.exit_code = original.exit_code  # type: ignore[misc]
         self.ctx = original.ctx if isinstance(original, click.UsageError) else None
 
     def show(self, file=None):

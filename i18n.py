@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Mapping
+from typing import Any, Mapping
 
 __all__ = ["LANGS", "REPORT_UI", "t", "header", "default_lang", "lang_of", "short_source_name", "Citations",
            "Rationales", "reason", "detail", "error", "join", "status", "rule"]
@@ -555,7 +555,8 @@ class Citations:
         g = kb.graph
         names = {}
         for s in set(g.subjects(RDF.type, CC.Source)):
-            labels, alt = {}, {}
+            labels: dict = {}
+            alt: dict = {}
             for prop, into in ((RDFS.label, labels), (SKOS.altLabel, alt)):
                 for o in g.objects(s, prop):
                     key = lang_of(getattr(o, "language", None) or "")
@@ -609,7 +610,7 @@ class Rationales:
             key = lang_of(getattr(o, "language", None) or "")
             if key is not None:
                 by_node.setdefault(s, {}).setdefault(key, str(o))
-        groups = {}
+        groups: dict = {}
         for langs in by_node.values():
             if len(langs) > 1:
                 for text in langs.values():
@@ -662,7 +663,7 @@ RULES_ZH = {
 }
 
 #: rules without a name, and messages that name the node: English pattern -> Chinese
-_RULE_MESSAGES = [
+_RULE_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^an inferred assertion needs a one-line cc:rationale$"), "推断的断言需要一行 cc:rationale（理由）"),
     (re.compile(r"^the relation (\S+) (.+) has no evidence: describe it with a cc:Assertion carrying cc:evidence$"),
      "关系 {0} {1} 没有证据：请用带 cc:evidence 的 cc:Assertion 描述它"),
@@ -716,7 +717,7 @@ def reason(text: str | None, lang: str = "en") -> str:
 
 
 #: ccare's own error messages: English pattern -> Chinese (groups kept as they are)
-_ERRORS = [
+_ERROR_TEXTS: list[tuple[str, Any]] = [
     (r"unknown need (.+) \(allowed: (.+)\)", "未知的诉求 {0}（可选：{1}）"),
     (r"ambiguous name (.+?): it names (.+); give the id", "名称 {0} 有歧义：它可以指 {1}；请给出 id"),
     (r"give at least one need \(allowed: (.+)\)", "请至少给出一个诉求（可选：{0}）"),
@@ -840,7 +841,7 @@ _ERRORS = [
     (r"(File|Path) (.+) does not exist\.", "文件 {1} 不存在。"),
     (r"(File|Path) (.+) is a directory\.", "{1} 是目录。"),
 ]
-_ERRORS = [(re.compile("^" + p + "$", re.S), zh) for p, zh in _ERRORS]
+_ERRORS = [(re.compile("^" + p + "$", re.S), zh) for p, zh in _ERROR_TEXTS]
 _LOCATED = re.compile(r"^(?P<where>.+?), line (?P<line>\d+)(?:, column (?P<column>\d+))?: (?P<detail>.+)$", re.S)
 
 

@@ -459,7 +459,7 @@ def merchant_profile(kb: KnowledgeBase, scale: str | None, stage: str | None) ->
     from ccare.portfolio.names import Names
 
     names = Names(kb)
-    out = []
+    out: list[str | None] = []
     for value, pick, prefix, option in ((scale, names.scale, "scale-", "--scale"),
                                         (stage, names.stage, "stage-", "--stage")):
         if value is None:

@@ -67,7 +67,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
 
 import httpcore
 import httpx
@@ -465,7 +465,7 @@ class Endpoint:
                                     timeout=httpx.Timeout(timeout))
 
     def _with(self, **changes) -> "Endpoint":
-        kw = dict(update_url=self.update_url, timeout=self.timeout, limits=self.limits,
+        kw: dict[str, Any] = dict(update_url=self.update_url, timeout=self.timeout, limits=self.limits,
                   credentials=self.credentials, graph=self.graph, deadline=self.deadline)
         kw.update(changes)
         return Endpoint(self.query_url, **kw)

@@ -210,8 +210,8 @@ def batches(graph: Graph, size: int = BATCH) -> Iterator[list]:
                 parent[ra] = rb
     groups: dict = {}
     for t in linked:
-        b = t[0] if isinstance(t[0], BNode) else t[2]
-        groups.setdefault(find(b), []).append(t)
+        blank = t[0] if isinstance(t[0], BNode) else t[2]
+        groups.setdefault(find(blank), []).append(t)
     batch: list = []
     for group in groups.values():
         if batch and len(batch) + len(group) > size:

@@ -89,7 +89,7 @@ def page_data(
     kinds = [k for k in KIND_ORDER]
     kind_index = {k: i for i, k in enumerate(kinds)}
     index = {}
-    nodes = []
+    nodes: list = []
     counts = dict.fromkeys(kinds, 0)
     for n, d in sorted(G.nodes(data=True), key=lambda nd: str(nd[0])):
         kind = d.get("kind") if d.get("kind") in kind_index else "other"
@@ -104,7 +104,7 @@ def page_data(
             list(d.get("needs") or []), list(d.get("values") or []), list(d.get("domains") or []),
             _ev(d.get("evidence")), x, y, _filter_needs(G, n, d),
         ])
-    step_of = {}
+    step_of: dict = {}
     if highlight is not None:
         for i, s in enumerate(highlight.steps):
             step_of.setdefault((s.source, s.target, s.relation), i)

@@ -165,6 +165,7 @@ def _canonical_quads(graph: Graph) -> list:
     _check_depth(graph)  # deep nesting crashes the labelling (a stack overflow in native code)
     text = ox.serialize((ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in graph),
                         format=ox.RdfFormat.N_TRIPLES)
+    assert text is not None  # no output given: the bytes are returned
     timeout = settings.current().canonical_timeout  # nan, inf, 0: a usage error naming the variable
     out = run_bounded(lambda: _canonical_lines(text), timeout=timeout, memory=memory_limit())
     if not out.complete:
@@ -233,6 +234,6 @@ def serialize(graph: Graph, fmt: str, *, inferred: bool = False) -> bytes:
         return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
     if fmt == "xml":
         # prefixes the serializer has to make up (ns1, ns2, ...) are made in a fixed order
-        for p in sorted(set(g.predicates())):
+        for p in sorted({str(p) for p in g.predicates()}):
             g.namespace_manager.compute_qname_strict(p)
     return g.serialize(format=rdflib_fmt, encoding="utf-8")

@@ -63,7 +63,7 @@ import os
 import stat
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import IO, Any, Sequence, cast
 
 import pyoxigraph as ox
 import rdflib
@@ -310,7 +310,8 @@ def put(k: str, graph: Graph) -> None:
             out = _Hashing(f, _mac(secret))
             st = oxigraph_of(graph)
             if st is not None:
-                st.dump(out, format=ox.RdfFormat.N_QUADS, from_graph=ox.DefaultGraph())
+                # pyoxigraph writes to any object with write(); its stubs ask for IO[bytes]
+                st.dump(cast(IO[bytes], out), format=ox.RdfFormat.N_QUADS, from_graph=ox.DefaultGraph())
             else:
                 out.write(graph.serialize(format="nt", encoding="utf-8"))
             f.write(_trailer(k, out.h.hexdigest()))
@@ -399,7 +400,7 @@ def entries() -> list[dict]:
     A temporary file of an entry being written (or left by a killed run) is listed with
     the store ``partial``.
     """
-    out = []
+    out: list[dict[str, Any]] = []
     d = cache_dir()
     if not d.is_dir():
         return out

@@ -42,7 +42,7 @@ class Input:
 
     name: str
     data: bytes
-    fmt: ox.RdfFormat
+    fmt: ox.RdfFormat | str  # an Oxigraph format, or the rdflib name of one of read.RDFLIB_FORMATS
     base_iri: str | None
     limits: Limits | None = None
 

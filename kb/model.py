@@ -27,7 +27,7 @@ import difflib
 import os
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Sequence
+from typing import AbstractSet, Sequence, cast
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import OWL, SKOS
@@ -139,7 +139,7 @@ class Quantity:
     ``None``)."""
 
     entity: Entity
-    value: int | float
+    value: int | float | None  # None: the fact gives no number (the shapes require one)
     unit: str
     counts: Entity | None
     bound: str
@@ -169,7 +169,7 @@ class ProductRow:
 
     entity: Entity
     needs: list[str]
-    values: list[tuple[Entity, str, Statement]]
+    values: list[tuple[Entity, str | None, Statement]]
     domains: list[Entity]
 
     def to_json(self) -> dict:
@@ -339,7 +339,7 @@ class KnowledgeBase:
     def most_specific_type(self, node: Node) -> URIRef | None:
         return self.most_specific_of(set(self.graph.objects(node, RDF.type)))
 
-    def most_specific_of(self, types: set) -> URIRef | None:
+    def most_specific_of(self, types: AbstractSet) -> URIRef | None:
         """The most specific of the classes ``types`` (ccare's own first), or ``None``."""
         supers = set()
         for t in types:
@@ -426,13 +426,14 @@ class KnowledgeBase:
         near = difflib.get_close_matches(key, list(cands), n=5, cutoff=0.5)
         # also match on substrings, which difflib scores poorly for short CJK names
         near += [k for k in cands if key and (key in k or k in key) and k not in near]
-        ids, seen = [], set()
+        near_ids: list[str] = []
+        seen = set()
         for k in near:
             v = cands[k]
             if v not in seen:
                 seen.add(v)
-                ids.append(self.node_id(v))
-        raise UnknownEntityError(name, ids[:5], kind=kind)
+                near_ids.append(self.node_id(v))
+        raise UnknownEntityError(name, near_ids[:5], kind=kind)
 
     # ------------------------------------------------------------------ evidence
 
@@ -558,7 +559,7 @@ class KnowledgeBase:
         """The need with this code or name; unknown codes raise a :class:`UsageError`."""
         for n in self.graph.subjects(RDF.type, CC.Need):
             if str(self.graph.value(n, SKOS.notation)).upper() == code.strip().upper():
-                return n
+                return cast(URIRef, n)  # a need is named (the shapes say so)
         try:
             n = self.resolve(code, CC.Need, kind="need")
         except UnknownEntityError:
@@ -581,7 +582,7 @@ class KnowledgeBase:
 
     def instances(self, cls: URIRef) -> list[URIRef]:
         """Named instances of ``cls`` (subclasses included), sorted by id."""
-        out = set()
+        out: set = set()
         for c in [cls, *[c for c, sups in self._superclasses.items() if cls in sups]]:
             out.update(s for s in self.graph.subjects(RDF.type, c) if isinstance(s, URIRef))
         return sorted(out, key=self.node_id)
@@ -641,7 +642,7 @@ class KnowledgeBase:
         for f in facts:
             lit = g.value(f, QUDT.numericValue)
             num = lit.toPython() if isinstance(lit, Literal) else None
-            if hasattr(num, "as_integer_ratio") and not isinstance(num, (int, float)):
+            if num is not None and hasattr(num, "as_integer_ratio") and not isinstance(num, (int, float)):
                 num = float(num)
             if isinstance(num, float) and num.is_integer():
                 num = int(num)

@@ -367,7 +367,7 @@ def _answer_chunk(chunk: list) -> tuple:
     """Answers to a chunk of questions (one merchant each), and why it stopped early (or
     None): the answers before the one the budget cut."""
     w = _WORKER
-    out = []
+    out: list = []
     for m in chunk:
         b = Budget(timeout=None)
         if w["deadline"] is not None:

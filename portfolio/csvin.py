@@ -193,10 +193,10 @@ def read_source(path: str | os.PathLike, limits: Limits | None = None) -> bytes:
 
 def _header(lines: list[str], name: str) -> tuple[str, dict, list, int]:
     """The delimiter, the field -> column index map, the ignored headers and the column count."""
-    best = None
+    best: tuple[str, dict[str, int], list[str]] | None = None
     for delim in _DELIMITERS:
         cells = next(csv.reader(lines[:1], delimiter=delim), [])
-        found = {}
+        found: dict[str, int] = {}
         for i, h in enumerate(cells):
             f = _FIELD_OF.get(_norm(h))
             if f is not None:
@@ -205,6 +205,7 @@ def _header(lines: list[str], name: str) -> tuple[str, dict, list, int]:
                 found[f] = i
         if best is None or len(found) > len(best[1]):
             best = (delim, found, cells)
+    assert best is not None  # _DELIMITERS is not empty
     delim, found, cells = best
     missing = [f for f in REQUIRED if f not in found]
     if missing:

@@ -121,7 +121,9 @@ def _statements(kb: KnowledgeBase) -> Iterator[tuple]:
     if st is not None:
         import pyoxigraph as ox
 
-        for m, p, o in st.query(_FLAT_QUERY):
+        rows = st.query(_FLAT_QUERY)
+        assert isinstance(rows, ox.QuerySolutions)  # a SELECT
+        for m, p, o in rows:
             yield m.value, p.value, o.value, isinstance(o, ox.NamedNode), getattr(o, "language", None)
         return
     ms = {m for m in g.subjects(RDF.type, CC.Merchant) if isinstance(m, URIRef)}

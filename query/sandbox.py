@@ -317,7 +317,7 @@ def run_bounded(
             if wait is not None and wait <= 0:
                 outcome.reason = f"time limit {timeout:g}s reached"
                 break
-            if watch:
+            if watch and memory:
                 used = _private_bytes(pid)
                 if used is not None and used > memory:
                     outcome.reason = f"memory limit of {memory // 2**20} MiB reached"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SH
@@ -46,7 +46,7 @@ class Violation:
     nearest_line: int | None = None
 
     def to_json(self) -> dict:
-        d = {
+        d: dict[str, Any] = {
             "focus": self.focus,
             "focus_label": self.focus_label,
             "rule": self.rule,
@@ -107,7 +107,7 @@ def _rule_name(results: Graph, result, shapes: Graph) -> str:
 
 #: How pyshacl runs: no inference, no SHACL advanced features (SPARQL targets, rules,
 #: functions), no ``owl:imports`` followed, no JavaScript, the data graph left untouched.
-PYSHACL_OPTIONS = {
+PYSHACL_OPTIONS: dict[str, Any] = {
     "inference": "none",
     "advanced": False,
     "allow_warnings": False,
@@ -195,7 +195,8 @@ def _validate(kb: KnowledgeBase, folders: list[str] | None = None) -> Report:
         sev = results.value(r, SH.resultSeverity)
         label = None
         if focus is not None:
-            labels = {(lit.language or ""): str(lit) for lit in kb.graph.objects(focus, RDFS.label)}
+            labels = {(lit.language or ""): str(lit) for lit in kb.graph.objects(focus, RDFS.label)
+                      if isinstance(lit, Literal)}
             label = labels.get("en") or labels.get("zh") or next(iter(labels.values()), None)
         violations.append(
             Violation(

@@ -42,8 +42,12 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from ccare.errors import DataError, OutputError
+
+if TYPE_CHECKING:
+    from ccare.text.terminal import SafeBinary
 
 __all__ = ["atomic_write", "atomic_write_many", "OutputError", "check_not_input", "open_input", "command_inputs"]
 
@@ -175,10 +179,12 @@ def _resolve_target(path) -> tuple[Path, os.stat_result | None]:
 def _into_special(target: Path, shown, binary: bool, encoding):
     """Write into a character device or FIFO directly, once the whole output is made."""
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024**2)
-    f = spool if binary else io.TextIOWrapper(spool, encoding=encoding, newline="")
+    # a SpooledTemporaryFile is a binary file; typeshed does not say so to TextIOWrapper
+    f = spool if binary else io.TextIOWrapper(cast(BinaryIO, spool), encoding=encoding, newline="")
     yield f
     f.flush()
     spool.seek(0)
+    fd: int | None
     try:
         fd = os.open(target, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as e:
@@ -188,12 +194,13 @@ def _into_special(target: Path, shown, binary: bool, encoding):
     try:
         os.set_blocking(fd, True)
         terminal = os.isatty(fd)  # -o /dev/tty, or /dev/stdout on a terminal: data must not drive it
-        with os.fdopen(fd, "wb", closefd=True) as out:
+        with os.fdopen(fd, "wb", closefd=True) as raw:
             fd = None
+            out: BinaryIO | SafeBinary = raw
             if terminal:
                 from ccare.text.terminal import SafeBinary
 
-                out = SafeBinary(out, force=True)
+                out = SafeBinary(raw, force=True)
             while chunk := spool.read(1024**2):
                 out.write(chunk)
             out.flush()

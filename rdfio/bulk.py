@@ -109,7 +109,8 @@ def rows(graph: Graph, query: str, shape: str | None = None) -> list[tuple]:
     """
     st = oxigraph_of(graph)
     if st is None:
-        out = [tuple(r) for r in graph.query(query)]
+        # rdflib's types: a row is a triple, a bool or a ResultRow; a SELECT gives ResultRows
+        out = [tuple(r) for r in graph.query(query)]  # type: ignore[arg-type]
         if shape and shape.strip("t"):
             forms = [_RDFLIB_FORMS[c] for c in shape]
             out = [tuple([None if t is None else f(t) for f, t in zip(forms, r)]) for r in out]
@@ -141,7 +142,11 @@ def later(graph: Graph, read, pool: Executor | None) -> Callable[[], list]:
 
 
 def _answer(st: ox.Store, query: str) -> str:
-    return st.query(query).serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8")
+    result = st.query(query)
+    assert isinstance(result, ox.QuerySolutions)  # the queries asked here are SELECTs
+    data = result.serialize(format=ox.QueryResultsFormat.TSV)
+    assert data is not None  # no output file given: the bytes are returned
+    return data.decode("utf-8")
 
 
 def _decode(text: str, shape: str | None) -> list[tuple]:
@@ -284,7 +289,7 @@ def assertions(graph: Graph) -> list[tuple]:
         return rows(graph, *_QUERIES[assertions])
     cols = [_scan(graph, p) for p in (RDF.subject, RDF.predicate, RDF.object, CC.inferred, CC.rationale)]
     true = Literal(True)
-    out = []
+    out: list = []
     for a in graph.subjects(RDF.type, CC.Assertion):
         ss, ps, os_, i, rs = (c.get(a) for c in cols)
         flags = [("true" if v == true else "false") for v in i] if i else None

@@ -39,7 +39,7 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import IO, Mapping, cast
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -292,7 +292,8 @@ def _locate(data: bytes, oxfmt, base_iri, limits: Limits) -> int | None:
     """The line a parser stops on when it reads ``data`` line by line (error path only)."""
     reader = _LineReader(data)
     try:
-        for _ in _triples(ox.parse(reader, format=oxfmt, base_iri=base_iri), limits):
+        # a RawIOBase is a binary file; pyoxigraph's stubs ask for IO[bytes]
+        for _ in _triples(ox.parse(cast(IO[bytes], reader), format=oxfmt, base_iri=base_iri), limits):
             pass
     except (SyntaxError, _TermError):
         return reader.line()
@@ -336,8 +337,8 @@ def explain(data: bytes, fmt, error: Exception, *, name: str, base_iri: str | No
                 column=column,
             )
     reason = _reason(error) if isinstance(error, SyntaxError) else str(error)
-    line = _locate(data, oxfmt, base_iri, limits)
-    return DataError(name, reason, line=line, column=_column_of(reason, data, line))
+    stop = _locate(data, oxfmt, base_iri, limits)
+    return DataError(name, reason, line=stop, column=_column_of(reason, data, stop))
 
 
 def _column_of(reason: str, data: bytes, line: int | None) -> int | None:
@@ -387,7 +388,8 @@ def _rdflib_triples(data: bytes, fmt: str, *, name: str, base_iri: str | None, l
     try:
         scratch.parse(data=data.decode("utf-8"), format=fmt, publicID=base_iri)
     except SAXParseException as e:
-        raise DataError(name, e.getMessage(), line=e.getLineNumber(), column=e.getColumnNumber() + 1) from None
+        col = e.getColumnNumber()
+        raise DataError(name, e.getMessage(), line=e.getLineNumber(), column=None if col is None else col + 1) from None
     except UnicodeDecodeError as e:
         line, column = prescan.position(data, e.start)
         raise DataError(name, "the file is not UTF-8", line=line, column=column) from None

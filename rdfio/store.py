@@ -146,6 +146,7 @@ class OxigraphStore(Store):
     def _context(self, name) -> Graph:
         ctx = self._contexts.get(name)
         if ctx is None:
+            ident: URIRef | BNode
             if isinstance(name, ox.DefaultGraph):
                 ident = DATASET_DEFAULT_GRAPH_ID
             elif isinstance(name, ox.NamedNode):
@@ -199,6 +200,7 @@ class OxigraphStore(Store):
             use_default_graph_as_union=union,
             default_graph=None if union else to_ox(context),
         )
+        assert isinstance(result, ox.QuerySolutions)  # a SELECT
         return int(next(iter(result))[0].value)
 
     def contexts(self, triple=None):
