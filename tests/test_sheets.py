@@ -455,6 +455,25 @@ def test_too_many_rows_are_refused(ccare, tmp_path):
     assert "more than 10 rows" in r.stderr
 
 
+def test_a_workbook_over_the_size_limit_is_refused(ccare, tmp_path):
+    r = _import(ccare, tmp_path, _valid_xlsx(), env={"CCARE_MAX_FILE_SIZE": "1K"})
+    assert r.exit_code == 1
+    assert "over the limit of 1,024 bytes" in r.stderr
+
+
+def test_a_csv_folder_names_file_row_and_column(ccare, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "关系.csv").write_text("主语,关系,宾语,推断\n支付,实现价值,可转化,false\n支付,serves,convertable,false\n",
+                                    encoding="utf-8")
+    r = ccare("import", str(folder), "-o", str(tmp_path / "x.ttl"))
+    assert r.exit_code == 1
+    assert ("sheet 关系.csv, row 3, column C (宾语): unknown entity 'convertable'; did you mean: convertible?"
+            in r.stderr)
+    # the good row is read: what it lacks is its evidence, said on its own row
+    assert "sheet 关系.csv, row 2, column B (关系): no evidence" in r.stderr
+
+
 def test_not_a_workbook_and_no_map_sheet(ccare, tmp_path):
     r = _import(ccare, tmp_path, b"PK\x03\x04 but not a zip at all")
     assert r.exit_code == 1 and "not a ZIP archive" in r.stderr
