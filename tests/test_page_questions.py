@@ -245,6 +245,7 @@ def test_competency_11_what_breaks_without_alipay_live(open_page, page_file, G):
     assert f"Loops lost: {len(w.lost)}" in status and f"Loops kept: {len(w.kept)}" in status
     got = o.results()
     assert sum(1 for line in got if line.startswith("✖")) == min(len(w.lost), 20)
+    assert o.ring("alipay-live") == "#cf222e"  # the product dropped, drawn apart from the loop's others
     o.page.click("#langs button[data-lang=zh]")
     o.wait("document.querySelector('#ask-status').innerText.includes('失去的闭环')")
     assert f"失去的闭环：{len(w.lost)} 个" in o.page.inner_text("#ask-status")

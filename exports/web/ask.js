@@ -34,7 +34,7 @@
       add: "Add", closes: "the merchant's products already close a loop", loop: "Loop", supporting: "with",
       whyTitle: "Why each product is there", answers: "Answers: {n}", more: "There are more answers; the first {n} are shown.",
       lost: "Loops lost: {n}", kept: "Loops kept: {n}", stranded: "No longer reach payment: {list}",
-      strandedNone: "Every product still reaches payment.", pickHint: "Click an answer to draw it on the map.",
+      strandedNone: "Every product still reaches payment.", dropKey: "red dotted ring: the product dropped", pickHint: "Click an answer to draw it on the map.",
       baseline: "Payment counts as present (every merchant on Alipay takes it).", noNeeds: "no need",
       saved: "Saved."
     },
@@ -52,7 +52,7 @@
       add: "新增", closes: "商家现有产品已闭合经营闭环", loop: "闭环", supporting: "配合",
       whyTitle: "每个产品为何在此", answers: "共 {n} 个答案", more: "还有更多答案，这里只列出前 {n} 个。",
       lost: "失去的闭环：{n} 个", kept: "保留的闭环：{n} 个", stranded: "不再能到达支付：{list}",
-      strandedNone: "所有产品仍能到达支付。", pickHint: "点击答案，在地图上显示。",
+      strandedNone: "所有产品仍能到达支付。", dropKey: "红色点线圈：被去掉的产品", pickHint: "点击答案，在地图上显示。",
       baseline: "支付视为已有（支付宝上的商家都已开通）。", noNeeds: "无诉求",
       saved: "已保存。"
     }
@@ -343,7 +343,8 @@
       kind: state.q === "prescribe" ? "prescription" : state.q === "path" ? "path" : "loop",
       nodes: loop.products, steps: steps, needs: loop.needs,
       added: state.q === "prescribe" ? item.add : [],
-      has: state.q === "prescribe" ? state.has.concat(item.baseline) : []
+      has: state.q === "prescribe" ? state.has.concat(item.baseline) : [],
+      dropped: state.q === "whatif" ? [state.drop] : []
     };
   }
 
@@ -441,6 +442,7 @@
     if (state.q === "whatif") {
       lines.push(["", t("lost", { n: answer.lost.length }) + " \u00b7 " + t("kept", { n: answer.kept.length })]);
       lines.push(["", answer.stranded.length ? t("stranded", { list: names(answer.stranded) }) : t("strandedNone")]);
+      lines.push(["", t("dropKey")]);
     } else if (!found.length) {
       lines.push(["", t(state.q === "prescribe" ? "none" : state.q === "path" ? "noPath" : "noLoops")]);
     } else {

@@ -43,13 +43,13 @@
   var FLOW_COLOURS = { userFlowsTo: "#1677ff", dataFlowsTo: "#2ca02c" };
   var OTHER_EDGE = "#c3c9d1";
   var FADED = { node: { background: "#eef0f3", border: "#dfe3e8" }, font: "#c5cad1", edge: "#e6e9ed" };
-  var HL = { border: "#111111", edge: "#e8590c", added: "#e8590c", has: "#1a7f37" };
+  var HL = { border: "#111111", edge: "#e8590c", added: "#e8590c", has: "#1a7f37", dropped: "#cf222e" };
 
   var lang = DATA.lang === "zh" ? "zh" : "en";
   var kinds = DATA.kinds;
   var N = DATA.nodes, E = DATA.edges;
   var hl = null;
-  var hlNodes, hlAdded, hlHas;
+  var hlNodes, hlAdded, hlHas, hlDropped;
   var byId = Object.create(null);
   N.forEach(function (n, i) { byId[n[0]] = i; });
   /* the edge a step of the highlight follows, by "from\0to\0relation" */
@@ -62,11 +62,13 @@
   function useHighlight(h) {
     hl = h || null;
     hlNodes = Object.create(null); hlAdded = Object.create(null); hlHas = Object.create(null);
+    hlDropped = Object.create(null);
     stepOf = E.map(function () { return -1; });
     if (!hl) return;
     hl.nodes.forEach(function (id) { hlNodes[id] = true; });
     (hl.added || []).forEach(function (id) { hlNodes[id] = true; hlAdded[id] = true; });
     (hl.has || []).forEach(function (id) { if (byId[id] !== undefined) { hlNodes[id] = true; hlHas[id] = true; } });
+    (hl.dropped || []).forEach(function (id) { if (byId[id] !== undefined) { hlNodes[id] = true; hlDropped[id] = true; } });
     hl.steps.forEach(function (s, i) {
       var j = edgeOf.get(s.from + "\u0000" + s.to + "\u0000" + s.relation);
       if (j === undefined && s.relation === "combinesWith") j = edgeOf.get(s.to + "\u0000" + s.from + "\u0000" + s.relation);
@@ -199,13 +201,13 @@
     var n = N[i], k = kinds[n[1]], id = n[0];
     var s = { id: id, group: k.kind, hidden: isHidden(i) };
     if (hl && hlNodes[id]) {
-      var ring = hlAdded[id] ? HL.added : hlHas[id] ? HL.has : HL.border;
+      var ring = hlDropped[id] ? HL.dropped : hlAdded[id] ? HL.added : hlHas[id] ? HL.has : HL.border;
       s.borderWidth = 5;
       s.size = k.size * 1.35;
       s.font = { color: "#111", size: k.font + 3, bold: true };
       s.color = { background: k.color, border: ring, highlight: { background: k.color, border: ring },
         hover: { background: k.color, border: ring } };
-      if (hlAdded[id]) s.shapeProperties = { borderDashes: [6, 4] };
+      if (hlAdded[id] || hlDropped[id]) s.shapeProperties = { borderDashes: hlDropped[id] ? [2, 3] : [6, 4] };
     } else if (hl && fade) {
       s.group = k.kind + "~faded";
     }
