@@ -419,6 +419,9 @@ def test_entity_declarations_are_refused(ccare, tmp_path, declaration):
     r = _import(ccare, tmp_path, _rezip(_valid_xlsx(), inject))
     assert r.exit_code == 1
     assert "declares a document type or entities" in r.stderr
+    book = tmp_path / "hostile.xlsx"
+    zh = ccare("import", str(book), "-o", str(tmp_path / "out.ttl"), "--lang", "zh")
+    assert zh.exit_code == 1 and "声明了文档类型或实体（<!DOCTYPE 或 <!ENTITY）；ccare 拒绝读取" in zh.stderr
 
 
 def test_a_formula_without_a_cached_value_is_refused_and_never_evaluated(ccare, tmp_path):
