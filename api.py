@@ -73,7 +73,7 @@ def load(data: Sequence[str | os.PathLike] = (), *, endpoint=None, graph: str | 
         ep = endpoint if isinstance(endpoint, Endpoint) else Endpoint(endpoint)
         if graph is not None:
             ep = ep.with_graph(graph)
-        key = ("endpoint", id(ep), tuple(str(p) for p in data), kind, bool(whole))
+        key: tuple = ("endpoint", id(ep), tuple(str(p) for p in data), kind, bool(whole))
         return _memo(key, lambda: Map(connect(ep, data, store=kind, whole=whole)), keep=ep)
     from ccare.kb import cache as parse_cache
     from ccare.kb import loader

@@ -42,7 +42,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import networkx as nx
 from rdflib import RDF, RDFS, Literal, URIRef
@@ -120,7 +120,7 @@ class Change:
     inferred: bool | None = None
 
     def to_json(self, labels: dict) -> dict:
-        d = {"what": self.what, "change": self.change}
+        d: dict[str, Any] = {"what": self.what, "change": self.change}
         for k in ("field", "relation"):
             if getattr(self, k) is not None:
                 d[k] = getattr(self, k)
@@ -669,6 +669,7 @@ def compare(old, new, *, has=(), merchants: Callable | None = None, run: Callabl
                 continue  # not answered on a side before the time ran out: not compared
             diff.merchants_compared += 1
             m = both[1].get(iri) or both[0].get(iri)
+            assert m is not None  # iri is a key of one side or the other
             change = PrescriptionChange(tuple(m.uses), answers[0].get(iri), answers[1].get(iri),
                                         {"id": m.id, "iri": m.iri, "labels": dict(m.labels)})
             if change.changed:

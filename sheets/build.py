@@ -274,7 +274,7 @@ class _Builder:
             self.types[iri] = types
             pending.append((row, iri, types, ok))
         for row, iri, types, ok in pending:
-            g = []
+            g: list[tuple[URIRef, URIRef, URIRef | Literal]] = []
             for t in sorted(types):
                 g.append((iri, RDF.type, t))
             lab = {lang: table.cell(row, f"label_{lang}") for lang in ("zh", "en")}
@@ -377,7 +377,7 @@ class _Builder:
             if inferred and not rats:
                 self.bad(table, row, "rationale_zh", "needs_rationale")
                 ok = False
-            if ok:
+            if ok and s is not None and p is not None:  # ok: both were found
                 self.add_rel(_Rel(table, row, s, p, o, inferred, rats, text))
             elif s is not None:
                 self.broken.add(s)  # its evidence rows find no relation: that is said once, here
@@ -471,7 +471,8 @@ class _Builder:
                     self.bad(table, row, f"{slot}_rationale_zh", "needs_rationale")
                     ok = False
                     continue
-                rels.append(_Rel(table, row, f, p, o, inferred, rats, text, column=slot))
+                if f is not None:  # else the row is broken (ok is False) and its relations unused
+                    rels.append(_Rel(table, row, f, p, o, inferred, rats, text, column=slot))
             if not ok and f is not None:
                 self.broken.add(f)
             if ok:
@@ -660,11 +661,12 @@ def to_turtle(built: Built, source: str = "") -> str:
             seen.add(s)
     for s in subjects:
         props = []
-        types = sorted(g.objects(s, RDF.type))
+        # rdflib's stubs give Node no order; its terms order at run time (literals by value)
+        types = sorted(g.objects(s, RDF.type))  # type: ignore[type-var]
         if types:
             props.append("a " + " , ".join(n3(t) for t in types))
-        for p in sorted(set(g.predicates(s)) - {RDF.type, CC.evidence}):
-            props.append(f"{n3(p)} " + " ,\n        ".join(n3(o) for o in sorted(g.objects(s, p))))
+        for p in sorted(set(g.predicates(s)) - {RDF.type, CC.evidence}):  # type: ignore[type-var]
+            props.append(f"{n3(p)} " + " ,\n        ".join(n3(o) for o in sorted(g.objects(s, p))))  # type: ignore[type-var]
         ev = evs(s)
         if ev:
             props.append("cc:evidence " + " ,\n        ".join(ev))
@@ -674,7 +676,7 @@ def to_turtle(built: Built, source: str = "") -> str:
         for a in assertions.get(s, ()):
             head = (f"[] a cc:Assertion ; rdf:subject {n3(s)} ; rdf:predicate {n3(g.value(a, RDF.predicate))} ; "
                     f"rdf:object {n3(g.value(a, RDF.object))} ;\n    cc:inferred {n3(g.value(a, CC.inferred))}")
-            rats = sorted(g.objects(a, CC.rationale), key=lambda r: (r.language != "zh", str(r)))
+            rats = sorted(g.objects(a, CC.rationale), key=lambda r: (getattr(r, "language", None) != "zh", str(r)))
             if rats:
                 head += " ;\n    cc:rationale " + " ,\n        ".join(n3(r) for r in rats)
             head += " ;\n    cc:evidence " + " ,\n        ".join(evs(a)) + " ."

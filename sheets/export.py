@@ -206,7 +206,7 @@ class _Exporter:
                                                 str(t[1]), str(t[2]))):
             if (s, p, o) in self.done:
                 continue
-            if not isinstance(s, URIRef) or isinstance(o, BNode):
+            if not isinstance(s, URIRef) or not isinstance(p, URIRef) or isinstance(o, BNode):
                 raise DataError("the map", f"a statement the map sheet has no place for: {s.n3()} {p.n3()} "
                                            f"{o.n3()} (a blank node that is neither an assertion nor evidence)")
             self.relations.append(([self.name(s), self.v.relation_name(p), self.obj(o), self.v.type_cell(p, o),
@@ -265,7 +265,8 @@ class _Exporter:
         measures = sorted((m for m in g.objects(f, CC.measures) if isinstance(m, URIRef)), key=self.v.short)
         if not measures:
             return  # the fact's other statements go to relations
-        row = [self.name(f), f"{MULTI} ".join(self.v.short(m) for m in measures)]
+        fact_name = self.name(f)
+        row: list[str | int] = [fact_name, f"{MULTI} ".join(self.v.short(m) for m in measures)]
         for m in measures:
             self.done.add((f, CC.measures, m))
         values = list(g.objects(f, QUDT.numericValue))
@@ -288,7 +289,7 @@ class _Exporter:
                 cell = self.obj(o)
                 row += [cell, inf, rats.get("zh", ""), rats.get("en", "")]
                 self.take_assertion(a)
-                self.fact_evidence += self.evidence_rows(row[0], self.v.relation_name(p), cell, ev)
+                self.fact_evidence += self.evidence_rows(fact_name, self.v.relation_name(p), cell, ev)
             else:
                 row += ["", "", "", ""]
         self.facts.append(row)
