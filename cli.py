@@ -2,8 +2,10 @@
 
 Commands live in :mod:`ccare.commands` and are imported only when run, so that
 ``ccare --help`` and light commands start fast.  Library errors
-(:class:`ccare.errors.CcareError`) become click errors here: exit code 1 for an
-error, 2 for bad usage; no traceback reaches the user unless ``--debug`` is given.
+(:class:`ccare.errors.CcareError`, every one defined in :mod:`ccare.errors`) become click
+errors here, with the exit code the error's class carries: 1 for an error, 2 for bad
+usage, 3 when a limit cut the work short; no traceback reaches the user unless
+``--debug`` is given.  ``tests/test_errors.py`` raises every one through this group.
 """
 
 from __future__ import annotations
