@@ -222,7 +222,8 @@ def current() -> Settings:
     """The settings of the process's environment now: read once per distinct set of
     ``CCARE_*`` variables (a change to one of them is seen on the next call)."""
     global _memo
-    key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CCARE_")))
+    env = os.environ  # the keys are decoded and filtered first: the values of CCARE_* only
+    key = tuple((k, env.get(k, "")) for k in sorted(k for k in env if k.startswith("CCARE_")))
     memo = _memo
     if memo is None or memo[0] != key:
         memo = _memo = (key, Settings.from_env(dict(key)))
