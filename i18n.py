@@ -168,6 +168,11 @@ MESSAGES: dict[str, dict] = {
                                 "Warning: source {source} names {file}, which is not a plain file name: it is not "
                                 "looked up, and its {n} quotes are not checked."),
                          "zh": "警告：来源 {source} 指向的 {file} 不是单纯的文件名：不会去查找，它的 {n} 条引文未核对。"},
+    "source_not_text": {"en": ("Warning: source {source} names the file {file}, which is not a text file ({kind}): "
+                               "its {n} quote is not checked.",
+                               "Warning: source {source} names the file {file}, which is not a text file ({kind}): "
+                               "its {n} quotes are not checked."),
+                        "zh": "警告：来源 {source} 指向的文件 {file} 不是文本文件（{kind}）：它的 {n} 条引文未核对。"},
     "validate_nothing": {"en": "give the RDF FILES to check, or --endpoint URL to check what an endpoint holds",
                          "zh": "请给出要检查的 RDF 文件（FILES），或用 --endpoint URL 检查某个端点所存的数据"},
     # diff
@@ -766,6 +771,10 @@ _ERROR_TEXTS: list[tuple[str, Any]] = [
      lambda kind, *_: "是{}，不是来源文本".format({"a FIFO (named pipe)": " FIFO（命名管道）", "a device": "设备",
                                                 "a socket": "套接字", "a directory": "目录"}.get(kind, "非普通文件"))),
     (r"contains NUL characters: not a text file", "含有 NUL 字符：不是文本文件"),
+    (r"a ZIP archive, such as an Excel workbook", "ZIP 压缩包，例如 Excel 工作簿"),
+    (r"a PDF document", "PDF 文档"),
+    (r"an old Office document", "旧版 Office 文档"),
+    (r"NUL bytes: a binary file", "含有 NUL 字节：是二进制文件"),
     (r"line (\d+): (.+)", lambda line, what: f"第 {line} 行：{_zh_detail(what)}"),
     (r"--sources (.+): not a folder", "--sources {0}：不是文件夹"),
     (r"a FIFO \(named pipe\) with no reader; start the reader first", "是没有读取方的 FIFO（命名管道）；请先启动读取方"),

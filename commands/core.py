@@ -293,6 +293,9 @@ def _source_warning(s, lang: str) -> str:
     """A source whose quotes were not checked (not found, or not a plain file name), said in ``lang``."""
     if s.status == "not a plain name":
         return t("source_not_plain", lang, source=s.source, file=repr(s.file), n=s.quotes)
+    if s.status == "not text":
+        return t("source_not_text", lang, source=s.source, file=s.file, kind=i18n.detail(s.reason or "", lang),
+                 n=s.quotes)
     folders = i18n.join(s.looked_in, lang) if s.looked_in else t("none", lang)
     return t("source_not_found", lang, source=s.source, file=s.file, folders=folders, n=s.quotes)
 

@@ -50,7 +50,8 @@ from ccare.ontology import CC
 from ccare.rdfio import bulk
 from ccare.rdfio.read import Limits, read_bounded
 
-__all__ = ["SourceCheck", "QuoteProblem", "QuoteReport", "plain_name", "find_source", "source_lines", "locate",
+__all__ = ["SourceCheck", "QuoteProblem", "QuoteReport", "plain_name", "find_source", "source_text", "source_lines",
+           "binary_kind", "locate",
            "check_quotes", "SHIPPED_FOLDER", "QUOTE_RULE", "SOURCE_RULE"]
 
 #: How a source ccare ships is named where it was found.
@@ -65,8 +66,9 @@ SOURCE_RULE = "source can be read"
 class SourceCheck:
     """One ``cc:Source`` naming a file: where it was found (``path``) and what came of it.
 
-    ``status``: ``checked``, ``not found``, ``not a plain name`` (not looked up) or
-    ``unreadable`` (``reason`` says why); ``quotes`` the quotes citing it, ``wrong`` those
+    ``status``: ``checked``, ``not found``, ``not a plain name`` (not looked up), ``not text``
+    (a binary file, such as an Excel workbook: ``reason`` says which) or ``unreadable``
+    (``reason`` says why); ``quotes`` the quotes citing it, ``wrong`` those
     not on their line; ``looked_in`` the folders searched.
     """
 
@@ -82,7 +84,7 @@ class SourceCheck:
     @property
     def warning(self) -> bool:
         """A source ccare could not look at, which quotes cite: they are not checked."""
-        return self.status in ("not found", "not a plain name") and self.quotes > 0
+        return self.status in ("not found", "not a plain name", "not text") and self.quotes > 0
 
     def message(self) -> str:
         """What happened, in English (the CLI says it in the reader's language)."""
@@ -93,6 +95,9 @@ class SourceCheck:
         if self.status == "not a plain name":
             return (f"source {self.source} names {self.file!r}, which is not a plain file name: it is not looked up, "
                     f"and its {self.quotes} quote(s) are not checked")
+        if self.status == "not text":
+            return (f"source {self.source} names the file {self.file}, which is not a text file ({self.reason}): "
+                    f"its {self.quotes} quote(s) are not checked")
         if self.status == "unreadable":
             return f"source {self.source}: {self.file} cannot be read: {self.reason}"
         return f"source {self.source}: {self.file}: {self.quotes - self.wrong} of {self.quotes} quote(s) on their line"
@@ -194,6 +199,26 @@ def find_source(name: str, folders: Sequence[str | os.PathLike] = (), shipped: b
     return None
 
 
+#: How a binary file begins, and what it is (its quotes cannot be checked as lines of text).
+_BINARY = ((b"PK\x03\x04", "a ZIP archive, such as an Excel workbook"), (b"%PDF", "a PDF document"),
+           (b"\xd0\xcf\x11\xe0", "an old Office document"))
+
+
+def binary_kind(data: bytes) -> str | None:
+    """What the bytes ``data`` are when they are no text (a workbook, a PDF, NUL bytes
+    without a UTF-16 byte-order mark), else None.
+
+    >>> binary_kind(b"PK\x03\x04..."), binary_kind("第一行".encode("utf-8"))
+    ('a ZIP archive, such as an Excel workbook', None)
+    """
+    for magic, kind in _BINARY:
+        if data.startswith(magic):
+            return kind
+    if b"\0" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "NUL bytes: a binary file"
+    return None
+
+
 def _decode(data: bytes, name: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
@@ -215,6 +240,21 @@ def _normal(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def source_text(path: str, limits: Limits | None = None) -> str | None:
+    """The text of the source at ``path`` (a path :func:`find_source` gave), None when the
+    file is no text (:func:`binary_kind`).
+
+    Raises :class:`~ccare.errors.DataError` naming the file when it is not a regular file,
+    is over the size limit, or is not UTF-8 (or UTF-16 with a byte-order mark).
+    """
+    if path.startswith(SHIPPED_FOLDER + "/"):
+        return ontology.source_text(path[len(SHIPPED_FOLDER) + 1:])
+    data = read_bounded(path, limits, what="a source text")
+    if binary_kind(data) is not None:
+        return None
+    return _decode(data, path)
+
+
 def source_lines(path: str, limits: Limits | None = None) -> list[str]:
     """The lines of the source text at ``path`` (a path :func:`find_source` gave);
     line ``n`` is ``source_lines(path)[n - 1]``.
@@ -222,10 +262,13 @@ def source_lines(path: str, limits: Limits | None = None) -> list[str]:
     Raises :class:`~ccare.errors.DataError` naming the file when it is not a regular file,
     is over the size limit, or is not UTF-8 (or UTF-16 with a byte-order mark) text.
     """
-    if path.startswith(SHIPPED_FOLDER + "/"):
-        text = ontology.source_text(path[len(SHIPPED_FOLDER) + 1:])
-    else:
-        text = _decode(read_bounded(path, limits, what="a source text"), path)
+    text = source_text(path, limits)
+    if text is None:
+        raise DataError(path, "not a text file")
+    return _lines(text)
+
+
+def _lines(text: str) -> list[str]:
     lines = _normal(text).split("\n")
     return lines[:-1] if len(lines) > 1 and lines[-1] == "" else lines  # the last line's end ends no line
 
@@ -311,7 +354,17 @@ def check_quotes(kb, folders: Sequence[str | os.PathLike] = (), *, shipped: bool
             report.sources.append(SourceCheck(sid, name, "not found", quotes=len(quotes), looked_in=looked_in))
             continue
         try:
-            lines = source_lines(path, limits)
+            if path.startswith(SHIPPED_FOLDER + "/"):
+                text = ontology.source_text(path[len(SHIPPED_FOLDER) + 1:])
+            else:
+                data = read_bounded(path, limits, what="a source text")
+                kind = binary_kind(data)
+                if kind is not None:  # a workbook, a PDF: no lines of text to find the quotes on
+                    report.sources.append(SourceCheck(sid, name, "not text", path, len(quotes), reason=kind,
+                                                      looked_in=looked_in))
+                    continue
+                text = _decode(data, path)
+            lines = _lines(text)
         except DataError as e:
             reason = e.detail.split("; give a regular file")[0]  # not standard input either: a file of the folder
             reason = reason if e.line is None else f"line {e.line}: {reason}"

@@ -172,6 +172,35 @@ def test_an_oversized_or_undecodable_source_is_a_clean_error(ccare, tmp_path):
     assert "无法读取 notes.txt：第 1 行：不是 UTF-8 编码" in zh.stdout
 
 
+def test_a_binary_source_is_a_warning_not_a_violation(ccare, tmp_path):
+    """A workbook or a PDF has no lines of text to find a quote on: its quotes are not
+    checked, and the warning says what the file is."""
+    ttl = _files(tmp_path, 3, "扫码点单", notes=None)
+    (tmp_path / "notes.txt").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
+    r = ccare("validate", str(ttl))
+    assert r.exit_code == 0, r.output
+    assert "notes.txt, which is not a text file (a ZIP archive, such as an Excel workbook): its 3 quotes are " \
+           "not checked" in r.stderr
+    zh = ccare("validate", str(ttl), "--lang", "zh")
+    assert "不是文本文件（ZIP 压缩包，例如 Excel 工作簿）" in zh.stderr
+    (w,) = json.loads(ccare("validate", str(ttl), "--format", "json").stdout)["warnings"]
+    assert (w["source"], w["status"]) == ("my-notes", "not text")
+
+
+def test_a_portfolio_imported_from_a_workbook_validates_beside_it(ccare, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    import csv
+
+    wb = openpyxl.Workbook()
+    for row in csv.reader((ROOT / "examples" / "portfolio.csv").read_text(encoding="utf-8").splitlines()):
+        wb.active.append(row)
+    wb.save(tmp_path / "pf.xlsx")
+    assert ccare("import", str(tmp_path / "pf.xlsx"), "-o", str(tmp_path / "m.ttl")).exit_code == 0
+    r = ccare("validate", str(tmp_path / "m.ttl"))
+    assert r.exit_code == 0, r.output
+    assert "pf.xlsx, which is not a text file" in r.stderr
+
+
 def test_a_quote_of_several_lines_starts_on_its_line(tmp_path):
     """A CSV row with a line break in a cell is quoted whole, from the line it starts on."""
     lines = quotes.source_lines(str(_write(tmp_path / "p.csv", 'id,name\r\nM1,"two\r\nlines"\r\n')))
