@@ -71,7 +71,7 @@
 
   /* ---------------------------------------------------------------- the map's offerings */
 
-  var kindOf = {};
+  var kindOf = Object.create(null);
   N.forEach(function (n, i) { kindOf[n[0]] = DATA.engine ? DATA.engine.kind[i] : null; });
   var known = new Set(N.map(function (n) { return n[0]; }));
   var products = N.filter(function (n) { return kindOf[n[0]] === "product"; }).map(function (n) { return n[0]; });
@@ -481,7 +481,7 @@
     var s = document.createElement("script");
     s.type = "application/json";
     s.id = "ccare-state";
-    var params = {};
+    var params = Object.create(null);
     writeParams().forEach(function (v, k) { params[k] = v; });
     s.textContent = JSON.stringify(params).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
     var data = root.querySelector("#ccare-data");

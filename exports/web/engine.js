@@ -814,7 +814,7 @@ function ccareEngineFactory(scope) {
       order.forEach(function (key) { var add = groups.get(key).add; found.add(keyOf(add)); foundSets.push(add); });
       ranked.sort(function (x, y) { return cmpKey(x[0], y[0]); });
       ranked.forEach(function (r) {
-        var loop = r[2], why = {};
+        var loop = r[2], why = Object.create(null);  // ids such as "__proto__" are keys like any other
         r[1].forEach(function (p) { why[p] = reasons(G, p, loop, spec, profiles); });
         var support = [];
         loop.products.forEach(function (n) { support.push.apply(support, profileSupport(G, n, profiles)); });

@@ -261,7 +261,7 @@
 
   /* On big maps labels come when the view gets close enough to read them: measuring
      every label is half of what vis-network spends before a big map is first drawn. */
-  var lazyLabels = big, labelled = {};
+  var lazyLabels = big, labelled = Object.create(null);  // by id: "__proto__" is an id like any other
   function labelFor(i) { return wrap(nodeLabel(i), 18); }
 
   var shown = {};  /* node index -> "group[/hidden]" as last drawn */
