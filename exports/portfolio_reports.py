@@ -133,31 +133,30 @@ def write_reports(
     spec = result.spec
     cyclic = on_cycles(G, spec)
     suited = frozenset(v for _, v, k in G.edges(keys=True) if k == "suits")
-    from ccare.graph.loops import hub_of, shared_searches
+    from ccare.graph.loops import hub_of
 
     hub = hub_of(G, spec)
     budget = Budget(timeout=None)
     pages: dict = {}  # question -> the report with the token for the merchant's name, or None
     written, rows = [], []
     answered = {r.merchant.id for r in result.results}
-    with shared_searches(G):  # the searches share their setup again, as in the run
-        for r in result.results:
-            m = r.merchant
-            key = question(m, result.mode, cyclic, suited, hub)
-            if result.mode == "gaps":  # the needs and values left open depend on every product it runs
-                key = (key, frozenset(m.uses))
-            if key not in pages:
-                full = _full_answer(G, m, result.mode, spec, budget, cyclic) if r.answer.add is not None else None
-                pages[key] = None if full is None else report_html(
-                    [full], G, lang=lang, merchant=_TOKEN, question=question_text, **texts)
-            page = pages[key]
-            name = _name(m, lang)
-            if page is not None:
-                path = folder / names[m.id]
-                with atomic_write(path) as f:
-                    f.write(page.replace(_TOKEN, safe.text(name)))
-                written.append(path)
-            rows.append((m, r, names[m.id] if page is not None else None))
+    for r in result.results:
+        m = r.merchant
+        key = question(m, result.mode, cyclic, suited, hub)
+        if result.mode == "gaps":  # the needs and values left open depend on every product it runs
+            key = (key, frozenset(m.uses))
+        if key not in pages:
+            full = _full_answer(G, m, result.mode, spec, budget, cyclic) if r.answer.add is not None else None
+            pages[key] = None if full is None else report_html(
+                [full], G, lang=lang, merchant=_TOKEN, question=question_text, **texts)
+        page = pages[key]
+        name = _name(m, lang)
+        if page is not None:
+            path = folder / names[m.id]
+            with atomic_write(path) as f:
+                f.write(page.replace(_TOKEN, safe.text(name)))
+            written.append(path)
+        rows.append((m, r, names[m.id] if page is not None else None))
     index = _index_html(G, result, rows, [m for m in every if m.id not in answered], lang)
     with atomic_write(folder / INDEX) as f:
         f.write(index)
