@@ -57,6 +57,9 @@ _MAX_DP_BITS = 14
 #: search has at most this many starts.
 _KEEP_STARTS = 8
 
+#: Set-cover tables kept per search graph (each at most 2 ** _MAX_DP_BITS entries).
+_KEEP_TABLES = 256
+
 
 class CycleSearch:
     """Cycles of ``succ`` that collect ``required`` items and meet every anchor set.
@@ -109,6 +112,7 @@ class CycleSearch:
             self._item_mask[n] = m
         self.members = {n: frozenset((members or {}).get(n, (n,))) for n in self.order}
         self._distances: dict = {}  # shared by rebased copies: the graph is the same
+        self._tables: dict = {}  # set-cover tables by the covers they were made of, shared alike
         self._rebase(anchors, weight)
 
     def _rebase(self, anchors, weight) -> None:
@@ -153,6 +157,10 @@ class CycleSearch:
                 c = cost(n)
                 if c < best_q.get(q, _INF):
                     best_q[q] = c
+        key = (R, frozenset(best_q.items()))
+        table = self._tables.get(key)
+        if table is not None:  # another search on this graph had the same covers
+            return table
         # the node sets that cover each bit, so each subset looks only at those covering its lowest bit
         by_bit = {1 << b: [(q, c) for q, c in best_q.items() if q >> b & 1] for b in range(R.bit_length())}
         table: dict[int, float] = {0: 0}
@@ -173,6 +181,8 @@ class CycleSearch:
                 if v < best:
                     best = v
             table[m] = best
+        if len(self._tables) < _KEEP_TABLES:
+            self._tables[key] = table
         return table
 
     def min_nodes(self, missing: int) -> float:
