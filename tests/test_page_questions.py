@@ -343,3 +343,30 @@ def test_save_this_answer_downloads_a_page_that_opens_on_it(open_page, page_file
     assert again.results() == want
     again.assert_clean()
     o.assert_clean()
+
+
+def test_hostile_labels_and_evidence_stay_text_in_the_panel(open_page, tmp_path):
+    """A map whose labels, quotes and rationales are markup: the panel lists and answers
+    with them as text, in both languages, and nothing runs."""
+    from ccare.cli import cli
+
+    xss = Path(__file__).resolve().parent / "data" / "exports" / "xss.ttl"
+    out = tmp_path / "xss.html"
+    r = CliRunner().invoke(cli, ["export", "html", "-o", str(out), "--data", str(xss)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    o = open_page(out)
+    assert o.page.inner_text("#ask-has label:has(input[value='xss-product'])") == "<img src=x onerror=alert(1)>"
+    o.page.click("#ask-tabs button[data-q=path]")
+    o.page.select_option("#ask-from", "xss-product")
+    o.page.select_option("#ask-to", "payment")
+    o.page.click("#ask-go")
+    o.answered()
+    assert o.results()[0].startswith("<img src=x onerror=alert(1)> → payment")
+    assert "<iframe src=" in o.page.inner_text("#steps")  # the quote, as text
+    o.page.click("#langs button[data-lang=zh]")
+    o.wait("document.querySelector('#ask-results > li') && "
+           "document.querySelector('#ask-results > li').innerText.startsWith('</script>')")
+    assert o.js("[...document.querySelectorAll('#ask *, #answer *')].filter(e => ['IMG', 'SCRIPT', 'IFRAME', 'SVG',"
+                " 'STYLE'].includes(e.tagName) || [...e.attributes].some(a => a.name.startsWith('on'))).length") == 0
+    o.page.wait_for_timeout(100)
+    o.assert_clean()
