@@ -100,11 +100,11 @@ def test_page_is_one_self_contained_file(ccare, tmp_path, G):
     assert "default-src 'none'" in csp and "connect-src 'none'" in csp
     # the question engine's Worker may start from a blob, and nothing else was opened up
     assert csp.endswith("; worker-src blob:") and csp.count("blob:") == 1 and "eval" not in csp
-    # vis-network inline, then the data, then the question engine, then the page script
+    # vis-network inline, then the data, the question engine, the page script, the question panel
     kinds = [a.get("type", "js") for a, _ in t.scripts]
-    assert kinds == ["js", "application/json", "js", "js"]
+    assert kinds == ["js", "application/json", "js", "js", "js"]
     assert "vis-network" in t.scripts[0][1][:300]
-    assert "function ccareEngineFactory" in t.scripts[2][1]
+    assert "function ccareEngineFactory" in t.scripts[2][1] and "window.ccareAsk" in t.scripts[4][1]
     nodes = [n[0] for n in page_json(page)["nodes"]]
     assert sorted(nodes) == sorted(G.nodes)
 
@@ -159,7 +159,7 @@ def test_hostile_labels_never_reach_the_markup(ccare, tmp_path):
         assert text not in page, text
     assert "&lt;b onmouseover=alert(5)&gt;{{data}}" in page  # title as text, marker not expanded
     t = parse(page)
-    assert len(t.scripts) == 4  # vis-network, the data, the question engine, the page script
+    assert len(t.scripts) == 5  # vis-network, the data, the question engine, the page script, the panel
     data = page_json(page)
     (node,) = [n for n in data["nodes"] if n[0] == "xss-product"]
     assert node[4] == "<img src=x onerror=alert(1)>"
@@ -171,10 +171,13 @@ def test_hostile_labels_never_reach_the_markup(ccare, tmp_path):
 def test_page_script_never_writes_html():
     from ccare.exports.assets import own
 
-    for name in ("map.js", "engine.js"):
+    for name in ("map.js", "engine.js", "ask.js"):
         js = own(name)
-        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        for sink in ("innerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
             assert sink not in js, (name, sink)
+        # outerHTML only read, never assigned: ask.js serialises the page to save an answer
+        assert not re.search(r"outerHTML\s*\+?=(?!=)", js), name
+        assert js.count("outerHTML") == (1 if name == "ask.js" else 0), name
 
 
 # ---------------------------------------------------------------------- highlight
