@@ -337,10 +337,17 @@ def test_save_this_answer_downloads_a_page_that_opens_on_it(open_page, page_file
     text = saved.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and 'id="ccare-state"' in text
     assert text.count('id="ccare-data"') == 1 and "<canvas" not in text
+    # the page as delivered: nothing the scripts drew at run time (panel, legend, map)
+    assert 'id="ask-has"' not in text and "vis-network" not in text.split("<script")[0]
+    assert text.count("<script") == page_file.read_text(encoding="utf-8").count("<script") + 1
     again = open_page(saved)  # no fragment: a file:// link does not travel, the file does
     again.answered()
     assert again.js("ccareAsk.state().has") == ["coupons"] and again.js("ccareAsk.state().scale") == "small"
     assert again.results() == want
+    # saved again, it still holds one state: the new one
+    again.page.click("#ask-has input[value='fan-group']")
+    assert again.js("ccareAsk.pageCopy()").count('id="ccare-state"') == 1
+    assert "fan-group" in again.js("ccareAsk.pageCopy()").split('id="ccare-state"')[1][:300]
     again.assert_clean()
     o.assert_clean()
 

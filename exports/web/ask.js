@@ -466,17 +466,16 @@
 
   /* ---------------------------------------------------------------- saving */
 
-  /* the page as it was delivered, with the state it should open on: the parts drawn at
-     run time are emptied, the state goes in as JSON text (escaped like the map's data) */
+  /* the page as it was delivered (a copy taken before map.js ran, plus the scripts that
+     came after it), with the state it should open on as JSON text, escaped like the
+     map's data; what the scripts drew at run time is not in it */
   function pageCopy() {
-    var root = document.documentElement.cloneNode(true);
-    ["#map", "#ask", "#legend", "#edge-legend", "#need", "#steps", "#answer-summary", "#detail", "#results"].forEach(function (sel) {
-      var e = root.querySelector(sel);
-      if (e) e.textContent = "";
-    });
-    var answerBox = root.querySelector("#answer");
-    if (answerBox) answerBox.hidden = true;
-    var old = root.querySelector("#ccare-state");
+    var pristine = window.ccarePristine;
+    var root = pristine.cloneNode(true);
+    var body = root.querySelector("body");
+    var live = document.querySelectorAll("script");
+    for (var i = root.querySelectorAll("script").length; i < live.length; i++) body.appendChild(live[i].cloneNode(true));
+    var old = root.querySelector("#ccare-state");  // a saved page saved again
     if (old) old.parentNode.removeChild(old);
     var s = document.createElement("script");
     s.type = "application/json";

@@ -968,3 +968,8 @@ function ccareEngineFactory(scope) {
   return api;
 }
 ccareEngineFactory(typeof window !== "undefined" ? window : self);
+/* the page as delivered, before any script changed it (the scripts after this one are
+   added when a copy is saved): "save this answer" writes it with the answer's state */
+if (typeof document !== "undefined" && document.documentElement) {
+  window.ccarePristine = document.documentElement.cloneNode(true);
+}
