@@ -775,6 +775,7 @@ _ERROR_TEXTS: list[tuple[str, Any]] = [
     (r"a PDF document", "PDF 文档"),
     (r"an old Office document", "旧版 Office 文档"),
     (r"NUL bytes: a binary file", "含有 NUL 字节：是二进制文件"),
+    (r"neither UTF-8 nor GB18030: byte (0x[0-9a-f]+) cannot be decoded", "既不是 UTF-8 也不是 GB18030 编码：字节 {0} 无法解码"),
     (r"line (\d+): (.+)", lambda line, what: f"第 {line} 行：{_zh_detail(what)}"),
     (r"--sources (.+): not a folder", "--sources {0}：不是文件夹"),
     (r"a FIFO \(named pipe\) with no reader; start the reader first", "是没有读取方的 FIFO（命名管道）；请先启动读取方"),

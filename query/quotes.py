@@ -10,7 +10,8 @@ Where a file is looked for (:func:`find_source`): its name must be a plain file 
 order (the folders of the data files, then ``--sources DIR``), then among the sources
 ccare ships.  It must be a regular file (a symbolic link only to a file in the same
 folder; never a FIFO or a device) within the size limit (``CCARE_MAX_FILE_SIZE``), in
-UTF-8 (or UTF-16 with a byte-order mark).
+UTF-8 (or UTF-16 with a byte-order mark), else GB18030 (what Excel saves on a Chinese
+system; ``ccare import --encoding gb18030`` reads such a portfolio).
 
 What is reported:
 
@@ -228,8 +229,12 @@ def _decode(data: bytes, name: str) -> str:
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise DataError(name, f"not UTF-8: byte 0x{data[e.start]:02x} cannot be decoded", line=line) from None
+        try:  # what Excel saves on a Chinese system, and what `ccare import --encoding gb18030` reads
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            line = data.count(b"\n", 0, e.start) + 1
+            raise DataError(name, f"neither UTF-8 nor GB18030: byte 0x{data[e.start]:02x} cannot be decoded",
+                            line=line) from None
     if "\0" in text:
         raise DataError(name, "contains NUL characters: not a text file")
     return text
@@ -245,7 +250,7 @@ def source_text(path: str, limits: Limits | None = None) -> str | None:
     file is no text (:func:`binary_kind`).
 
     Raises :class:`~ccare.errors.DataError` naming the file when it is not a regular file,
-    is over the size limit, or is not UTF-8 (or UTF-16 with a byte-order mark).
+    is over the size limit, or is neither UTF-8 (or UTF-16 with a byte-order mark) nor GB18030.
     """
     if path.startswith(SHIPPED_FOLDER + "/"):
         return ontology.source_text(path[len(SHIPPED_FOLDER) + 1:])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -164,12 +163,14 @@ def test_an_oversized_or_undecodable_source_is_a_clean_error(ccare, tmp_path):
     r = ccare("validate", str(ttl), "--format", "json", env={"CCARE_MAX_FILE_SIZE": "24K"})
     (v,) = json.loads(r.stdout)["violations"]
     assert r.exit_code == 1 and v["rule"] == "source can be read" and "over the limit of 24,576 bytes" in v["message"]
-    (tmp_path / "notes.txt").write_bytes(NOTES.encode("gb18030"))
+    (tmp_path / "notes.txt").write_bytes(NOTES.encode("gb18030"))  # as Excel saves it on a Chinese system
+    assert ccare("validate", str(ttl)).exit_code == 0  # read as GB18030: the quotes are on their lines
+    (tmp_path / "notes.txt").write_bytes(NOTES.encode("utf-8").replace("服务商".encode("utf-8"), b"\xff", 1))
     r = ccare("validate", str(ttl))
     assert r.exit_code == 1 and "Traceback" not in r.output
-    assert re.search(r"notes\.txt cannot be read: line 1: not UTF-8: byte 0x\w\w cannot be decoded", r.stdout)
+    assert "notes.txt cannot be read: line 1: neither UTF-8 nor GB18030: byte 0xff cannot be decoded" in r.stdout
     zh = ccare("validate", str(ttl), "--lang", "zh")
-    assert "无法读取 notes.txt：第 1 行：不是 UTF-8 编码" in zh.stdout
+    assert "无法读取 notes.txt：第 1 行：既不是 UTF-8 也不是 GB18030 编码：字节 0xff 无法解码" in zh.stdout
 
 
 def test_a_binary_source_is_a_warning_not_a_violation(ccare, tmp_path):
@@ -199,6 +200,19 @@ def test_a_portfolio_imported_from_a_workbook_validates_beside_it(ccare, tmp_pat
     r = ccare("validate", str(tmp_path / "m.ttl"))
     assert r.exit_code == 0, r.output
     assert "pf.xlsx, which is not a text file" in r.stderr
+
+
+def test_a_gbk_portfolio_validates_beside_its_csv(ccare, tmp_path):
+    """Excel on a Chinese system saves CSV in GBK; `ccare import --encoding gb18030` reads it,
+    and its rows, quoted as evidence, are found on their lines."""
+    text = (ROOT / "examples" / "portfolio.csv").read_text(encoding="utf-8")
+    (tmp_path / "pf.csv").write_bytes(text.encode("gb18030"))
+    assert ccare("import", str(tmp_path / "pf.csv"), "--encoding", "gb18030", "-o", str(tmp_path / "m.ttl")) \
+        .exit_code == 0
+    d = json.loads(ccare("validate", str(tmp_path / "m.ttl"), "--format", "json").stdout)
+    assert d["conforms"], d["violations"]
+    assert [(s["file"], s["status"], s["wrong"]) for s in d["sources"] if s["file"] == "pf.csv"] == \
+        [("pf.csv", "checked", 0)]
 
 
 def test_a_quote_of_several_lines_starts_on_its_line(tmp_path):
