@@ -40,8 +40,10 @@ def page_file(tmp_path_factory):
 class Page:
     """A page opened from a file; what went wrong or tried to leave the machine is kept."""
 
-    def __init__(self, browser, url: str, **context):
+    def __init__(self, browser, url: str, init_script: str | None = None, **context):
         self.context = browser.new_context(viewport={"width": 1400, "height": 900}, **context)
+        if init_script:
+            self.context.add_init_script(init_script)
         self.errors, self.blocked, self.dialogs = [], [], []
 
         def route(r):
@@ -88,9 +90,9 @@ class Page:
 def open_page(browser):
     opened = []
 
-    def _open(path_or_url, fragment: str = "", **context):
+    def _open(path_or_url, fragment: str = "", init_script=None, **context):
         url = path_or_url if isinstance(path_or_url, str) else path_or_url.as_uri()
-        o = Page(browser, url + (("#" + fragment) if fragment else ""), **context)
+        o = Page(browser, url + (("#" + fragment) if fragment else ""), init_script, **context)
         opened.append(o)
         return o
 
@@ -253,6 +255,18 @@ def test_competency_11_what_breaks_without_alipay_live(open_page, page_file, G):
     o.page.screenshot(path=str(ARTIFACTS / "page-whatif-zh.png"))
     o.page.click("#langs button[data-lang=en]")
     o.page.screenshot(path=str(ARTIFACTS / "page-whatif-en.png"))
+    o.assert_clean()
+
+
+def test_without_workers_the_page_answers_on_its_main_thread(open_page, page_file, G):
+    """A browser that gives the page no Worker: the same answers, computed in the page."""
+    o = open_page(page_file, init_script="window.Worker = undefined;")
+    assert o.js("ccareAsk.usesWorker()") is False
+    o.page.check("#ask-has input[value='zhima-credit']")
+    o.page.click("#ask-go")
+    o.answered()
+    want = [list(p.add) for p in prescriptions(G, ["zhima-credit"])][:21]
+    assert o.js("ccareAsk.answer().prescriptions.map(p => p.add)") == want
     o.assert_clean()
 
 
