@@ -158,9 +158,9 @@ class CycleSearch:
                 if c < best_q.get(q, _INF):
                     best_q[q] = c
         key = (R, frozenset(best_q.items()))
-        table = self._tables.get(key)
-        if table is not None:  # another search on this graph had the same covers
-            return table
+        cached = self._tables.get(key)
+        if cached is not None:  # another search on this graph had the same covers
+            return cached
         # the node sets that cover each bit, so each subset looks only at those covering its lowest bit
         by_bit = {1 << b: [(q, c) for q, c in best_q.items() if q >> b & 1] for b in range(R.bit_length())}
         table: dict[int, float] = {0: 0}
