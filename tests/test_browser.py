@@ -228,6 +228,10 @@ def test_highlighted_elements_are_the_querys(open_page, tmp_path, G, ccare):
         ".map(n => n.id).sort()"
     )
     assert dashed == sorted(added)
+    # rings: what the merchant has (or takes for granted: payment) green, what it adds orange
+    rings = dict(o.js("ccareMap.nodes.get({filter: n => n.borderWidth === 5}).map(n => [n.id, n.color.border])"))
+    assert rings == {n: ("#e8590c" if n in added else "#1a7f37") for n in loop_nodes | added}
+    assert rings["mini-program"] == rings["payment"] == "#1a7f37"
     steps = o.js("""ccareMap.edges.get({filter: e => e.width === 4.5}).map(e => {
         const n = ccareMap.network.body.edges[e.id]; return [e.from, e.to, e.label]; })""")
     walk = best["loop"]["steps"] + [{"from": a["offering"], "to": a["product"], "relation": a["relation"],

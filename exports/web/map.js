@@ -67,7 +67,10 @@
     if (!hl) return;
     hl.nodes.forEach(function (id) { hlNodes[id] = true; });
     (hl.added || []).forEach(function (id) { hlNodes[id] = true; hlAdded[id] = true; });
-    (hl.has || []).forEach(function (id) { if (byId[id] !== undefined) { hlNodes[id] = true; hlHas[id] = true; } });
+    /* a prescription's loop holds only what the merchant has (or takes for granted, as
+       payment) and what it adds: a saved one (ccare prescribe --html) rings the rest green */
+    var has = hl.has || (hl.kind === "prescription" ? hl.nodes.filter(function (id) { return !hlAdded[id]; }) : []);
+    has.forEach(function (id) { if (byId[id] !== undefined) { hlNodes[id] = true; hlHas[id] = true; } });
     (hl.dropped || []).forEach(function (id) { if (byId[id] !== undefined) { hlNodes[id] = true; hlDropped[id] = true; } });
     hl.steps.forEach(function (s, i) {
       var j = edgeOf.get(s.from + "\u0000" + s.to + "\u0000" + s.relation);
