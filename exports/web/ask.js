@@ -162,7 +162,14 @@
         pending = null;
         done(m.data.answer);
       };
-      worker.onerror = function () { stopWorker(); };
+      worker.onerror = function (ev) {  // the Worker failed: this question, and the next, on the main thread
+        if (ev && ev.preventDefault) ev.preventDefault();
+        var p = pending;
+        pending = null;
+        clearTimeout(watchdog);
+        stopWorker();
+        if (p) onMainThread(p.question, p.done);
+      };
       worker.postMessage({ data: DATA });
     } catch (e) {
       worker = null;
@@ -175,8 +182,13 @@
 
   var mainGraph = null;
   function run(question, done) {
+    if (worker && pending) {  // still busy with an earlier question: start afresh
+      stopWorker();
+      pending = null;
+      startWorker();
+    }
     if (worker) {
-      pending = { id: ++seq, done: done };
+      pending = { id: ++seq, done: done, question: question };
       worker.postMessage({ id: seq, question: question, limits: LIMITS });
       clearTimeout(watchdog);
       watchdog = setTimeout(function () {  // the engine checks its clock; this is the last resort
@@ -188,6 +200,10 @@
       }, LIMITS.timeoutMs + 4000);
       return;
     }
+    onMainThread(question, done);
+  }
+
+  function onMainThread(question, done) {
     setTimeout(function () {
       if (!mainGraph) mainGraph = new ENGINE.Graph(DATA);
       var answer;
