@@ -391,3 +391,35 @@ def test_hostile_labels_and_evidence_stay_text_in_the_panel(open_page, tmp_path)
                 " 'STYLE'].includes(e.tagName) || [...e.attributes].some(a => a.name.startsWith('on'))).length") == 0
     o.page.wait_for_timeout(100)
     o.assert_clean()
+
+
+def test_the_page_stays_responsive_while_the_worker_searches(open_page, tmp_path):
+    """A long search (every loop of up to 20 products on 200 synthetic products) runs in
+    the Worker: the page's main thread keeps answering within a frame or two meanwhile,
+    and the time limit cuts the search short, which the answer says."""
+    import io
+
+    from ccare.exports.html import map_html
+    from ccare.graph.build import to_networkx
+    from ccare.kb.model import load
+    from ccare.kb.synth import synth_turtle
+
+    buf = io.StringIO()
+    synth_turtle(buf, products=200, seed=1)
+    ttl = tmp_path / "synth.ttl"
+    ttl.write_text(buf.getvalue(), encoding="utf-8")
+    page = tmp_path / "synth.html"
+    page.write_text(map_html(to_networkx(load([str(ttl)], cache=False))), encoding="utf-8")
+    o = open_page(page)
+    assert o.js("ccareAsk.usesWorker()") is True
+    o.js("""() => { window.__answer = null; ccareAsk.limits.timeoutMs = 2500;
+        ccareAsk.run({q: 'loops', spec: {needs: [], payment: false, domains: false, maxLength: 20}})
+          .then(a => { window.__answer = a; }); }""")
+    gaps = []
+    started = time.monotonic()
+    while o.js("window.__answer === null") and time.monotonic() - started < 20:
+        gaps.append(o.js("""() => new Promise(done => { const t = performance.now();
+            requestAnimationFrame(() => done(performance.now() - t)); })"""))
+    assert o.js("window.__answer && [window.__answer.cutShort, window.__answer.error]") == [True, None]
+    assert len(gaps) > 10 and sorted(gaps)[len(gaps) // 2] < 100  # frames kept coming while it searched
+    o.assert_clean()

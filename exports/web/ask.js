@@ -553,6 +553,7 @@
     if (fromFragment()) { render(); if (state.asked) ask(); else M.setHighlight(null); }
   });
 
-  window.ccareAsk = { limits: LIMITS, state: function () { return JSON.parse(JSON.stringify(state)); }, answer: function () { return answer; },
+  window.ccareAsk = { limits: LIMITS, run: function (q) { return new Promise(function (done) { run(q, done); }); },
+    state: function () { return JSON.parse(JSON.stringify(state)); }, answer: function () { return answer; },
     ask: ask, pageCopy: pageCopy, usesWorker: function () { return !!worker; } };
 })();
