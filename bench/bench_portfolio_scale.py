@@ -26,6 +26,7 @@ Timed, each in a fresh process (the parse cache off):
 
     python bench/bench_portfolio_scale.py --products 1000 --merchants 20000 --sample 500
     python bench/bench_portfolio_scale.py --products 1000 --merchants 100000 --sample 300
+    python bench/bench_portfolio_scale.py --scaling 100,1000,3000 --sample 300
 """
 
 from __future__ import annotations
@@ -135,6 +136,43 @@ def child(code: str, args: list, env: dict, stderr_json: bool = False) -> dict:
     return json.loads(last)
 
 
+def scaling(sizes: list, merchants: int, seed: int) -> None:
+    """Per-question cost against the map's size, in this process (today's code)."""
+    import io
+    import pickle
+
+    from ccare.graph.build import to_networkx
+    from ccare.graph.loops import LoopSpec, hub_of, loop_search, shared_searches
+    from ccare.kb.model import load
+    from ccare.kb.synth import synth_turtle
+    from ccare.portfolio.batch import run
+    from ccare.portfolio.index import merchants as merchants_of
+
+    print(f"per-question cost against the map's size ({merchants} merchants each, prescribe, one process):")
+    print(f"  {'products':>8} {'nodes':>6} {'edges':>7} {'pickled':>8} {'setup':>7} {'ms/question':>11} "
+          f"{'questions':>9}")
+    for p in sizes:
+        buf = io.StringIO()
+        synth_turtle(buf, products=p, merchants=merchants, seed=seed)
+        with tempfile.TemporaryDirectory() as d:
+            f = Path(d) / "synth.ttl"
+            f.write_text(buf.getvalue(), encoding="utf-8")
+            kb = load([f], cache=False)
+        G = to_networkx(kb)
+        ms = merchants_of(kb, G)
+        hub = hub_of(G)
+        t = time.perf_counter()
+        with shared_searches(G):  # what every question shares, built once
+            loop_search(G, LoopSpec().check(G), {}, extra_anchors=[{hub}], owned={hub})
+        setup = time.perf_counter() - t
+        t = time.perf_counter()
+        r = run(G, ms, "prescribe")
+        dt = time.perf_counter() - t
+        print(f"  {p:8,} {G.number_of_nodes():6,} {G.number_of_edges():7,} "
+              f"{len(pickle.dumps(G, protocol=5)) / 1e6:6.1f}MB {setup:6.2f}s {1000 * dt / r.questions:11.1f} "
+              f"{r.questions:9,}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--products", type=int, default=1000)
@@ -146,12 +184,17 @@ def main(argv=None) -> int:
     ap.add_argument("--baseline", default=BASELINE, help="git revision of the baseline")
     ap.add_argument("--baseline-end-to-end", action="store_true", help="also run the baseline's command on all")
     ap.add_argument("--no-end-to-end", action="store_true", help="only the sample")
+    ap.add_argument("--scaling", metavar="P,P,...",
+                    help="only the per-question cost on maps of these many products (--sample merchants each)")
     ap.add_argument("--timeout", type=float, default=100000.0,
                     help="--timeout of the end-to-end command (cut short: the merchants answered are counted)")
     a = ap.parse_args(argv)
     from ccare.kb.synth import synth_turtle
 
     print(machine())
+    if a.scaling:
+        scaling([int(x) for x in a.scaling.split(",")], a.sample, a.seed)
+        return 0
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         path = d / "synth.ttl"
