@@ -35,6 +35,15 @@ All questions share one :class:`~ccare.limits.Budget`.  When it runs out, the qu
 being answered is dropped (its answer could be incomplete), the run stops, and the
 results hold the merchants answered so far, in order: a prefix of the portfolio.
 
+On a large map questions stop repeating, so two more things share work.  The loop
+searches of one run share their setup (:func:`ccare.graph.loops.shared_searches`: flow
+successors, attachable offerings, the search graph; a question only sets its weights and
+anchors).  With ``workers`` > 1, distinct questions are answered in a pool of worker
+processes started with ``spawn``; each receives the graph once, then questions in chunks,
+and the answers are put back in portfolio order.  Whatever the number of workers, the
+results are the same, byte for byte once written (``tests/test_portfolio_workers.py``
+compares them with ``run(..., share=False)``, which asks every merchant its own question).
+
 Examples
 --------
 >>> from ccare.kb.model import load
