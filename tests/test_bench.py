@@ -32,3 +32,19 @@ def test_bench_validate_runs_side_by_side(tmp_path):
     lines = out.splitlines()
     assert lines[0].startswith("machine: ") and "pyshacl" in lines[0]
     assert lines[2].endswith("conforms") and "x  " in lines[2], out
+
+
+def test_bench_portfolio_scale_runs_side_by_side(tmp_path):
+    """The baseline (the portfolio code before the pool and the shared searches, in a copy of
+    today's package) and today's code with 1 and 2 workers give the same answers."""
+    out = subprocess.run(
+        [sys.executable, str(BENCH.with_name("bench_portfolio_scale.py")), "--products", "20", "--merchants", "40",
+         "--sample", "20", "--workers", "2"],
+        capture_output=True, text=True, check=True, timeout=600,
+    ).stdout
+    lines = out.splitlines()
+    assert lines[0].startswith("machine: ")
+    rows = [line.split() for line in lines if line.startswith(("  baseline", "  workers="))]
+    assert [r[0] for r in rows] == ["baseline", "workers=1", "workers=2"], out
+    assert all(r[-1] == "same" for r in rows), out
+    assert "40 merchants answered" in out.replace(",", "")
