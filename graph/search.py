@@ -111,6 +111,9 @@ class CycleSearch:
                 m |= bit.get(it, 0)
             self._item_mask[n] = m
         self.members = {n: frozenset((members or {}).get(n, (n,))) for n in self.order}
+        self._groups: dict = {}  # item mask -> the nodes with it
+        for n in self.order:
+            self._groups.setdefault(self._item_mask[n], []).append(n)
         self._distances: dict = {}  # shared by rebased copies: the graph is the same
         self._tables: dict = {}  # set-cover tables by the covers they were made of, shared alike
         self._rebase(anchors, weight)
@@ -127,8 +130,9 @@ class CycleSearch:
                 self.mask[n] |= self.anchor_bits[j]
         self.weight = {n: int((weight or {}).get(n, 0)) for n in self.order}
         self.anchors = anchors
-        self._min_count = self._cover_table(lambda n: 1)
-        self._min_cost = self._cover_table(self.weight.__getitem__)
+        self._anchored = set().union(*anchors)
+        self._min_count = self._cover_table(None)
+        self._min_cost = self._cover_table(self.weight)
 
     def rebased(self, anchors: Iterable[Iterable[Hashable]] = (),
                 weight: Mapping[Hashable, int] | None = None) -> "CycleSearch":
@@ -145,18 +149,24 @@ class CycleSearch:
 
     # ------------------------------------------------------------------ bounds
 
-    def _cover_table(self, cost) -> dict | None:
-        """Least total ``cost`` of nodes covering each subset of the required bits."""
+    def _cover_table(self, weight: dict | None) -> dict | None:
+        """Least total weight of nodes (1 each when ``weight`` is None) covering each
+        subset of the required bits."""
         R = self.required
         if R.bit_count() > _MAX_DP_BITS:
             return None
+        # the cheapest node of each item mask, then the anchored nodes with their anchor bits
+        # (an anchored node also counts at its item mask alone: a cover it dominates, which
+        # changes no least cost)
         best_q: dict = {}
-        for n in self.order:
-            q = self.mask[n] & R
+        for q, nodes in self._groups.items():
             if q:
-                c = cost(n)
-                if c < best_q.get(q, _INF):
-                    best_q[q] = c
+                best_q[q] = 1 if weight is None else min(map(weight.__getitem__, nodes))
+        for n in self._anchored:
+            q = self.mask[n] & R
+            c = 1 if weight is None else weight[n]
+            if c < best_q.get(q, _INF):
+                best_q[q] = c
         key = (R, frozenset(best_q.items()))
         cached = self._tables.get(key)
         if cached is not None:  # another search on this graph had the same covers
