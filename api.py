@@ -231,13 +231,7 @@ class Map:
 
         classes = {"product": CC.Product, "offering": CC.Offering, "entity": None}
         if kind == "offering":
-            try:
-                return self.kb.node_id(self.kb.resolve(name, CC.Offering, kind="product"))
-            except UnknownEntityError as first:
-                try:
-                    return self.kb.node_id(self.kb.resolve(name, CC.Practice, kind="product"))
-                except UnknownEntityError:
-                    raise first from None
+            return self.kb.offering_id(name)
         return self.kb.node_id(self.kb.resolve(name, classes[kind], kind=kind))
 
     def _ids(self, names, kind: str = "offering") -> tuple:

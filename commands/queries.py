@@ -126,15 +126,7 @@ def _graph(data: tuple):
 def _offering(kb, name: str) -> str:
     """The node id of the product, programme or practice called ``name``: what a
     merchant may run (unknown: exit 1 with near matches among them)."""
-    from ccare.errors import UnknownEntityError
-
-    try:
-        return kb.node_id(kb.resolve(name, CC.Offering, kind="product"))
-    except UnknownEntityError as first:
-        try:
-            return kb.node_id(kb.resolve(name, CC.Practice, kind="product"))
-        except UnknownEntityError:
-            raise first from None
+    return kb.offering_id(name)
 
 
 def _product(kb, name: str) -> str:

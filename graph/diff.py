@@ -569,24 +569,14 @@ def _flat(v) -> str:
 # ---------------------------------------------------------------------- the comparison
 
 
-def _offering(kb: KnowledgeBase, name: str) -> str:
-    try:
-        return kb.node_id(kb.resolve(name, CC.Offering, kind="product"))
-    except UnknownEntityError as first:
-        try:
-            return kb.node_id(kb.resolve(name, CC.Practice, kind="product"))
-        except UnknownEntityError:
-            raise first from None
-
-
 def _resolve(old: KnowledgeBase, new: KnowledgeBase, name: str) -> str:
     """The id of the offering ``name`` names in the new map, else in the old (a product
     only one map has may be asked about); unknown in both: the new map's error."""
     try:
-        return _offering(new, name)
+        return new.offering_id(name)
     except UnknownEntityError as e:
         try:
-            return _offering(old, name)
+            return old.offering_id(name)
         except UnknownEntityError:
             raise e from None
 

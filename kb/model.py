@@ -394,6 +394,18 @@ class KnowledgeBase:
         shown = ", ".join(labels[k] for k in ("zh", "en") if k in labels)
         return f"{self.node_id(node)} ({shown})" if shown else self.node_id(node)
 
+    def offering_id(self, name: str) -> str:
+        """The node id of the product, programme or practice called ``name``: what a
+        merchant may run.  Raises :class:`~ccare.errors.UnknownEntityError` with near
+        matches among the offerings when nothing matches."""
+        try:
+            return self.node_id(self.resolve(name, CC.Offering, kind="product"))
+        except UnknownEntityError as first:
+            try:
+                return self.node_id(self.resolve(name, CC.Practice, kind="product"))
+            except UnknownEntityError:
+                raise first from None
+
     def resolve(self, name: str, of_type: URIRef | None = None, kind: str = "entity") -> URIRef:
         """The IRI of the entity called ``name`` (id, zh or en label, alt label; any case).
 
