@@ -177,6 +177,7 @@ MESSAGES: dict[str, dict] = {
                          "zh": "请给出要检查的 RDF 文件（FILES），或用 --endpoint URL 检查某个端点所存的数据"},
     # diff
     "diff_title": {"en": "Changes from {old} to {new}", "zh": "从 {old} 到 {new} 的变化"},
+    "diff_shipped": {"en": "the shipped map", "zh": "内置地图"},
     "diff_nothing": {"en": "No change: the two maps say the same, and prescribe the same.",
                      "zh": "没有变化：两份地图内容相同，开出的处方也相同。"},
     "diff_map": {"en": ("What changed in the map ({n} entity):", "What changed in the map ({n} entities):"),

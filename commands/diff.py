@@ -35,6 +35,11 @@ EXIT_CHANGED = 4
 # ---------------------------------------------------------------------- words
 
 
+def _side_name(name: str, lang: str) -> str:
+    """A side of the comparison as the reader calls it: the word ``shipped`` is the shipped map."""
+    return t("diff_shipped", lang) if name == SHIPPED else name
+
+
 def _name(d, ident: str, lang: str) -> str:
     return f"{d.label(ident, lang)} [{ident}]"
 
@@ -147,7 +152,7 @@ def _who(d, p, lang: str) -> str:
 
 
 def _print_table(d, lang: str) -> None:
-    click.echo(printable(t("diff_title", lang, old=d.old_name, new=d.new_name)))
+    click.echo(printable(t("diff_title", lang, old=_side_name(d.old_name, lang), new=_side_name(d.new_name, lang))))
     if not d.changed:
         click.echo(t("diff_nothing", lang))
     click.echo()
@@ -197,7 +202,7 @@ def md(text) -> str:
 
 
 def _print_markdown(d, lang: str) -> None:
-    out = [f"### {md(t('diff_title', lang, old=d.old_name, new=d.new_name))}", ""]
+    out = [f"### {md(t('diff_title', lang, old=_side_name(d.old_name, lang), new=_side_name(d.new_name, lang)))}", ""]
     if not d.changed:
         out += [md(t("diff_nothing", lang)), ""]
     if d.entities:

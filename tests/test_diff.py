@@ -305,7 +305,7 @@ def test_markdown_for_a_pull_request(ccare, tmp_path, edited):
     r = ccare("diff", "shipped", str(weird), "--format", "markdown", "--has", "smart-menu")
     assert r.exit_code == 0, r.output
     md = r.stdout
-    assert md.startswith("### Changes from shipped to ")
+    assert md.startswith("### Changes from the shipped map to ")
     assert "- **scan \\| \\*order\\* \\<b\\>menu\\</b\\>** `smart-menu`" in md
     assert "<b>" not in md
     assert "  - \\+ serves → convertible \\[convertible\\]" in md  # not a nested list
