@@ -156,7 +156,9 @@ def _run_query(query: str, data):
     from ccare.limits import EXIT_CUT_SHORT, Budget
 
     check_query_args(args[1:], cmd)  # the query's own options only: no --data, --html, --report
-    p = cmd.make_context(f"ccare {name}", list(args[1:])).params  # parsed and checked, not run
+    # parsed and checked, not run; with the group's help names: click caches a command's help
+    # option on first use, and a bare context would leave `ccare loops -h` unknown afterwards
+    p = cmd.make_context(f"ccare {name}", list(args[1:]), help_option_names=["-h", "--help"]).params
     lang = current_lang()
     if p.get("old_payment") is not None:
         click.echo(t("deprecated_payment", lang), err=True)

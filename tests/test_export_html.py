@@ -421,3 +421,12 @@ def test_highlight_query_cut_short_draws_what_it_found(ccare, tmp_path):
     r = ccare("export", "html", "-o", str(page), "--highlight", "loops --max-length 1")
     assert r.exit_code == 1
     assert "Error: --highlight: 'loops --max-length 1' found nothing to draw" in r.output
+
+
+def test_a_highlight_query_leaves_the_query_commands_help_as_it_was(ccare, tmp_path):
+    """--highlight parses its query with the query command itself; afterwards, in the same
+    process (a notebook, a long-lived tool), `ccare loops -h` still shows the help."""
+    r = ccare("export", "html", "-o", str(tmp_path / "m.html"), "--highlight", "loops --limit 1")
+    assert r.exit_code == 0, r.output
+    r = ccare("loops", "-h")
+    assert r.exit_code == 0 and "-h, --help" in r.stdout
