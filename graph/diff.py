@@ -52,7 +52,7 @@ from ccare.errors import DataError, UnknownEntityError, UsageError
 from ccare.graph.build import node_entity
 from ccare.graph.loops import LoopSpec, distinct, loop_search
 from ccare.graph.prescribe import prescriptions
-from ccare.kb.model import RELATIONS, Evidence, KnowledgeBase
+from ccare.kb.model import RELATIONS, Evidence, KnowledgeBase, lang_texts
 from ccare.limits import Budget
 from ccare.ontology import CC
 
@@ -155,17 +155,6 @@ class EntityChanges:
                 "status": self.status, "changes": [c.to_json(labels) for c in self.changes]}
 
 
-def _lang_texts(g, node, prop) -> dict:
-    out: dict = {}
-    for lit in sorted(g.objects(node, prop), key=str):
-        if isinstance(lit, Literal):
-            tag = (lit.language or "").lower()
-            key = "zh" if tag.startswith("zh") else "en" if tag.startswith("en") else None
-            if key and key not in out:
-                out[key] = str(lit)
-    return out
-
-
 def _key(kb: KnowledgeBase, p) -> str:
     """A relation's key as the graph names its edges: the local name in ccare's vocabulary."""
     s = str(p)
@@ -246,7 +235,7 @@ def map_changes(old: KnowledgeBase, new: KnowledgeBase) -> tuple[list[EntityChan
         """The id of ``node``, its labels kept (the new map's, unless it has none)."""
         i = kb.node_id(node)
         if kb is new or not labels.get(i):
-            found = _lang_texts(kb.graph, node, RDFS.label)
+            found = lang_texts(kb.graph, node, RDFS.label)
             if found or i not in labels:
                 labels[i] = found
         return i
@@ -276,7 +265,7 @@ def map_changes(old: KnowledgeBase, new: KnowledgeBase) -> tuple[list[EntityChan
             out.append(Change("type", "changed", old=old.node_id(ta) if ta is not None else None,
                               new=new.node_id(tb) if tb is not None else None))
         for what, prop in (("label", RDFS.label), ("definition", SKOS.definition)):
-            la, lb = _lang_texts(old.graph, a, prop), _lang_texts(new.graph, b, prop)
+            la, lb = lang_texts(old.graph, a, prop), lang_texts(new.graph, b, prop)
             for lang in ("zh", "en"):
                 if la.get(lang) != lb.get(lang):
                     out.append(Change(what, "changed", field=lang, old=la.get(lang), new=lb.get(lang)))

@@ -41,6 +41,7 @@ from ccare.rdfio import bulk
 
 __all__ = [
     "NEED_CODES",
+    "lang_texts",
     "Entity",
     "Evidence",
     "Statement",
@@ -247,9 +248,11 @@ def _rationale(rationales: list) -> str | None:
     return min(en or plain or [str(r) for r in rationales])
 
 
-def _lit_lang(graph: Graph, node: Node, prop: URIRef) -> dict:
+def lang_texts(graph: Graph, node: Node, prop: URIRef) -> dict:
+    """``{"zh": ..., "en": ...}``: the first literal of ``node``'s ``prop`` in each language,
+    first in code-point order, so the same map always gives the same text."""
     out: dict = {}
-    for lit in graph.objects(node, prop):
+    for lit in sorted(graph.objects(node, prop), key=str):
         if isinstance(lit, Literal):
             lang = (lit.language or "").lower()
             key = "zh" if lang.startswith("zh") else "en" if lang.startswith("en") else None
@@ -356,7 +359,7 @@ class KnowledgeBase:
             id=self.node_id(node),
             iri=str(node),
             type=str(t) if t is not None else None,
-            labels=_lit_lang(self.graph, node, RDFS.label),
+            labels=lang_texts(self.graph, node, RDFS.label),
         )
 
     @cached_property
@@ -390,7 +393,7 @@ class KnowledgeBase:
 
     def _candidate(self, node: Node) -> str:
         """``node`` as an ambiguity lists it: its id, then its labels."""
-        labels = _lit_lang(self.graph, node, RDFS.label)
+        labels = lang_texts(self.graph, node, RDFS.label)
         shown = ", ".join(labels[k] for k in ("zh", "en") if k in labels)
         return f"{self.node_id(node)} ({shown})" if shown else self.node_id(node)
 
@@ -701,8 +704,8 @@ class KnowledgeBase:
             }
 
         d = ent.to_json()
-        d["definition"] = _lit_lang(g, node, SKOS.definition)
-        d["change_note"] = _lit_lang(g, node, SKOS.changeNote)  # what changed, for users of an earlier release
+        d["definition"] = lang_texts(g, node, SKOS.definition)
+        d["change_note"] = lang_texts(g, node, SKOS.changeNote)  # what changed, for users of an earlier release
         d["alt_labels"] = sorted(str(o) for o in g.objects(node, SKOS.altLabel))
         d["types"] = sorted(self.node_id(t) for t in g.objects(node, RDF.type))
         d["evidence"] = [e.to_json() for e in self.entity_evidence(node)]
@@ -774,7 +777,7 @@ class KnowledgeBase:
             "facts": len(self.instances(CC.QuantitativeFact)),
             "classes": sum(1 for c in g.subjects(RDF.type, OWL.Class) if str(c).startswith(str(CC._NS))),
             "sources": [
-                {"id": self.node_id(s), "file": str(g.value(s, CC.file) or ""), "labels": _lit_lang(g, s, RDFS.label)}
+                {"id": self.node_id(s), "file": str(g.value(s, CC.file) or ""), "labels": lang_texts(g, s, RDFS.label)}
                 for s in self.instances(CC.Source)
             ],
             "data_files": list(self.sources),
