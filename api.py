@@ -138,6 +138,16 @@ class Answer(list):
         """Flat rows (plain values, labels included): ``pandas.DataFrame(a.records())``."""
         return list(_records(self))
 
+    def __str__(self) -> str:
+        """The flat records as an aligned text table, labels included (what ``print`` shows)."""
+        from ccare.text.render import table
+
+        rows = self.records()
+        if not rows:
+            return f"{self.kind}: no answer"
+        cols = list(dict.fromkeys(k for r in rows for k in r))
+        return table(cols, [["" if r.get(c) is None else str(r.get(c)) for c in cols] for r in rows])
+
     def _repr_html_(self) -> str:
         rows = self.records()
         if not rows:

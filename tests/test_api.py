@@ -103,3 +103,17 @@ def test_names_and_need_names_are_taken(m):
     assert m.products(need="高质量关系维护").to_json() == m.products(need="ACTIVE").to_json()
     assert json.dumps(m.show("商家粉丝群"), ensure_ascii=False).count('"fan-group"') >= 1
     assert m.paths("芝麻信用", "支付", k=0)[0].nodes == ("zhima-credit", "payment")
+
+
+def test_printing_an_answer_shows_a_table_a_reader_can_read():
+    """`print(m.prescribe(has=["小程序"]))`, the issue's one-liner, prints rows with labels,
+    not the dataclasses' repr."""
+    import ccare
+
+    m = ccare.load()
+    text = str(m.prescribe(has=["小程序"]))
+    assert "Prescription(" not in text and "Walk(" not in text
+    header, rule, *rows = text.splitlines()
+    assert header.split()[:3] == ["result", "step", "from"] and set(rule) <= {"-", " "}
+    assert rows and all("mini-program-cloud" in r for r in rows)  # the addition, on every step of its loop
+    assert "openday-2023 L" in text  # evidence cited by source and line
