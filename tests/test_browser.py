@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from itertools import islice
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import networkx as nx
 import pytest
 
 from ccare.graph.prescribe import prescriptions
+from pages import Page, opener
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ["CCARE_TEST_ARTIFACTS"])  # conftest.py sets it for the session
@@ -26,59 +26,14 @@ XSS = Path(__file__).resolve().parent / "data" / "exports" / "xss.ttl"
 # the browser fixture is in conftest.py: one Playwright session serves every browser test
 
 
-class Opened:
-    """A page opened from a file, with everything that went wrong or left the machine."""
-
-    def __init__(self, browser, path: Path, wait_ready: bool = True):
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
-        self.errors, self.requests, self.blocked, self.dialogs = [], [], [], []
-
-        def route(r):
-            url = r.request.url
-            if url.startswith(("file:", "data:")):
-                r.continue_()
-            else:
-                self.blocked.append(url)
-                r.abort()
-
-        self.context.route("**/*", route)
-        self.page = page = self.context.new_page()
-        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        page.on(
-            "console",
-            lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None,
-        )
-        page.on("request", lambda req: self.requests.append(req.url))
-        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        page.goto(path.as_uri())
-        if wait_ready:
-            _wait(self, "window.ccareReady === true", timeout=15.0)
-
-    def js(self, expr: str, arg=None):
-        return self.page.evaluate(expr, arg)
-
-    def assert_clean(self):
-        assert self.errors == []
-        assert self.dialogs == []
-        assert self.blocked == []
-        assert self.requests and all(u.startswith(("file:", "data:")) for u in self.requests), self.requests
-
-    def close(self):
-        self.context.close()
-
-
 @pytest.fixture
 def open_page(browser):
-    opened = []
+    """Pages of the map opened from files; nothing may leave the machine, not even a blob."""
 
-    def _open(path, wait_ready=True):
-        o = Opened(browser, Path(path), wait_ready)
-        opened.append(o)
-        return o
+    def local(browser, url, **options):
+        return Page(browser, url, allow=("file:", "data:"), **options)
 
-    yield _open
-    for o in opened:
-        o.close()
+    yield from opener(browser, local)
 
 
 @pytest.fixture(scope="module")
@@ -98,15 +53,6 @@ def shipped(tmp_path_factory):
 VISIBLE = "ccareMap.network.body.nodeIndices.slice().sort()"
 
 
-def _wait(o, expr: str, timeout: float = 5.0):
-    """Poll ``expr`` until it is true (page.wait_for_function would need eval, which the page's CSP forbids)."""
-    deadline = time.monotonic() + timeout
-    while not o.js(expr):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {expr}")
-        o.page.wait_for_timeout(50)
-
-
 def _hover(o, node_id):
     """Hover a node; its tooltip's text and how many elements other than line breaks it holds."""
     x, y = o.js("""id => {
@@ -115,7 +61,7 @@ def _hover(o, node_id):
         return [r.left + d.x, r.top + d.y];
     }""", node_id)
     o.page.mouse.move(x, y)
-    _wait(o, "(() => { const t = document.querySelector('div.vis-tooltip');"
+    o.wait("(() => { const t = document.querySelector('div.vis-tooltip');"
              " return !!t && getComputedStyle(t).visibility === 'visible' && t.textContent.length > 0; })()")
     return o.js("(() => { const t = document.querySelector('div.vis-tooltip');"
                 " return {text: t.innerText, children: [...t.children].filter(c => c.tagName !== 'BR').length}; })()")
@@ -295,7 +241,7 @@ def test_report_page(open_page, tmp_path, G):
     found = [p.to_json(G) for p in islice(prescriptions(G, ["mini-program"]), 3)]
     out = tmp_path / "report.html"
     out.write_text(report_html(found, G, title="Prescription: merchant with a mini-program"), encoding="utf-8")
-    o = open_page(out, wait_ready=False)
+    o = open_page(out, ready=False)
     loop = found[0]["loop"]
     arrows, rows = len(loop["steps"]) + len(loop["supporting"]), len(loop["nodes"]) + len(loop["supporting"])
     assert o.js("document.querySelectorAll('svg.walk path[marker-end]').length") == arrows

@@ -20,7 +20,6 @@ import json
 import os
 import random
 from itertools import islice
-from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -35,6 +34,7 @@ from ccare.graph.paths import product_paths
 from ccare.graph.prescribe import prescriptions
 from ccare.graph.whatif import whatif
 from ccare.kb.model import NEED_CODES
+from pages import Page
 
 PUBLIC, PRIVATE = "public-domain", "private-domain"
 ATTACHING = ("supports", "incentivises", "combinesWith")
@@ -142,30 +142,8 @@ JS_ANSWERS = """(text) => {
 # ---------------------------------------------------------------------- the page
 
 
-class Page:
-    """One page of the shipped map, opened once for the module; no request leaves it."""
-
-    def __init__(self, browser, path: Path):
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
-        self.errors, self.blocked = [], []
-
-        def route(r):
-            if r.request.url.startswith(("file:", "data:", "blob:")):
-                r.continue_()
-            else:
-                self.blocked.append(r.request.url)
-                r.abort()
-
-        self.context.route("**/*", route)
-        self.page = self.context.new_page()
-        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        self.page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}")
-                     if m.type in ("error", "warning") else None)
-        self.page.goto(path.as_uri())
-        self.page.wait_for_selector("body[data-ready='1']", timeout=15000)
-
-    def js(self, expr, arg=None):
-        return self.page.evaluate(expr, arg)
+class EnginePage(Page):
+    """The shipped map's page, asked many questions through its engine in one call."""
 
     def answers(self, maps: list) -> list:
         return json.loads(self.js(JS_ANSWERS, json.dumps(maps, ensure_ascii=False)))
@@ -175,10 +153,10 @@ class Page:
 def page(browser, G, tmp_path_factory):
     path = tmp_path_factory.mktemp("engine") / "map.html"
     path.write_text(map_html(G), encoding="utf-8")
-    p = Page(browser, path)
+    p = EnginePage(browser, path)
     yield p
-    assert p.errors == [] and p.blocked == []
-    p.context.close()
+    p.assert_clean()
+    p.close()
 
 
 # ---------------------------------------------------------------------- the shipped map

@@ -21,6 +21,7 @@ from ccare.graph.loops import LoopSpec, operating_loops
 from ccare.graph.paths import product_paths
 from ccare.graph.prescribe import prescriptions
 from ccare.graph.whatif import whatif
+from pages import Page, opener
 
 ARTIFACTS = Path(os.environ["CCARE_TEST_ARTIFACTS"])  # conftest.py sets it for the session
 GREEN, ORANGE = "#1a7f37", "#e8590c"
@@ -37,40 +38,8 @@ def page_file(tmp_path_factory):
     return out
 
 
-class Page:
-    """A page opened from a file; what went wrong or tried to leave the machine is kept."""
-
-    def __init__(self, browser, url: str, init_script: str | None = None, **context):
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900}, **context)
-        if init_script:
-            self.context.add_init_script(init_script)
-        self.errors, self.blocked, self.dialogs = [], [], []
-
-        def route(r):
-            if r.request.url.startswith(("file:", "data:", "blob:")):
-                r.continue_()
-            else:
-                self.blocked.append(r.request.url)
-                r.abort()
-
-        self.context.route("**/*", route)
-        self.page = p = self.context.new_page()
-        p.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        p.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}")
-             if m.type in ("error", "warning") else None)
-        p.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        p.goto(url)
-        p.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
-
-    def js(self, expr, arg=None):
-        return self.page.evaluate(expr, arg)
-
-    def wait(self, expr: str, timeout: float = 10.0):
-        deadline = time.monotonic() + timeout
-        while not self.js(expr):
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out waiting for {expr}")
-            self.page.wait_for_timeout(40)
+class QuestionPage(Page):
+    """A map page with its question panel: the answer, its result lines and node rings."""
 
     def answered(self):
         self.wait("!!window.ccareAsk && !!ccareAsk.answer()")
@@ -82,23 +51,10 @@ class Page:
         c = self.js("id => ccareMap.nodes.get(id).color", node)
         return c.get("border") if isinstance(c, dict) else None
 
-    def assert_clean(self):
-        assert self.errors == [] and self.blocked == [] and self.dialogs == []
-
 
 @pytest.fixture
 def open_page(browser):
-    opened = []
-
-    def _open(path_or_url, fragment: str = "", init_script=None, **context):
-        url = path_or_url if isinstance(path_or_url, str) else path_or_url.as_uri()
-        o = Page(browser, url + (("#" + fragment) if fragment else ""), init_script, **context)
-        opened.append(o)
-        return o
-
-    yield _open
-    for o in opened:
-        o.context.close()
+    yield from opener(browser, QuestionPage)
 
 
 def _label(G, n, lang="en"):
