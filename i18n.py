@@ -249,6 +249,31 @@ MESSAGES: dict[str, dict] = {
     "spec_without": {"en": "without {p}", "zh": "不含{p}"},
     "spec_within": {"en": "within {n} products on the cycle", "zh": "环上不超过 {n} 个产品"},
     "spec_sep": {"en": "; ", "zh": "；"},
+    # ccare load
+    "default_graph": {"en": "the default graph", "zh": "默认图"},
+    "named_graph": {"en": "the graph <{iri}>", "zh": "图 <{iri}>"},
+    "the_shipped_map": {"en": "the shipped map", "zh": "内置地图"},
+    "load_emptied": {"en": "Emptied {graph} of {endpoint}.", "zh": "已清空 {endpoint} 的{graph}。"},
+    "load_progress": {"en": "loading {what}", "zh": "正在载入 {what}"},
+    "load_done": {"en": "Loaded {n} triples of {what} into {target} ({requests:,} request{s}).",
+                  "zh": "已把 {what} 的 {n} 个三元组载入 {target}（{requests:,} 次请求）。"},
+    "load_wants_graph": {"en": "This endpoint wants a named graph: give --graph IRI.",
+                         "zh": "这个端点要求命名图：请给出 --graph IRI。"},
+    "load_nothing": {"en": "nothing was loaded.", "zh": "什么也没有载入。"},
+    "load_nothing_cleared": {"en": "nothing was loaded (the graph was emptied first: --clear).",
+                             "zh": "什么也没有载入（该图已先被清空：--clear）。"},
+    "load_stopped": {"en": "The load stopped at batch {batch:,} of {batches:,} of {what}; the endpoint took:",
+                     "zh": "载入停在 {what} 的第 {batch:,} 批（共 {batches:,} 批）；端点已收下："},
+    "load_took_whole": {"en": "{what}: whole ({n} triples)", "zh": "{what}：全部（{n} 个三元组）"},
+    "load_took_nothing": {"en": "{what}: nothing", "zh": "{what}：没有"},
+    "load_took_part": {"en": "{what}: {sent:,} of {n} triples ({done:,} of {batches:,} batches whole)",
+                       "zh": "{what}：{n} 个三元组中的 {sent:,} 个（{batches:,} 批中完整的 {done:,} 批）"},
+    "load_finish": {"en": "(the request that failed may have been applied too). To finish, run the same `ccare load` "
+                          "again with --force: what is there already is not stored twice. To start over, run it "
+                          "with --clear{files}.",
+                    "zh": "（失败的那次请求也可能已被执行。）要完成载入，请加 --force 再运行同一条 `ccare load`："
+                          "已有的内容不会存两次。要从头开始，请加 --clear 运行{files}。"},
+    "load_files": {"en": " (files: {files})", "zh": "（文件：{files}）"},
     "no_loop": {"en": "No operating loop found ({spec}).", "zh": "没有找到经营闭环（{spec}）。"},
     "loop_n": {"en": "Loop {i}", "zh": "闭环 {i}"},
     "loop": {"en": "Loop", "zh": "闭环"},
@@ -723,6 +748,9 @@ def reason(text: str | None, lang: str = "en") -> str:
 
 
 #: ccare's own error messages: English pattern -> Chinese (groups kept as they are)
+#: The two URLs of an endpoint, as its errors name them.
+_ENDPOINT_KIND = {"endpoint": "端点", "update endpoint": "更新端点"}
+
 _ERROR_TEXTS: list[tuple[str, Any]] = [
     (r"unknown need (.+) \(allowed: (.+)\)", "未知的诉求 {0}（可选：{1}）"),
     (r"ambiguous name (.+?): it names (.+); give the id", "名称 {0} 有歧义：它可以指 {1}；请给出 id"),
@@ -871,6 +899,79 @@ _ERROR_TEXTS: list[tuple[str, Any]] = [
      "-o {0} 是目录；请给出以 .xlsx 结尾的文件名，或使用 --format csv"),
     (r"-o (.+): with --format csv, give a folder \(it gets entities\.csv, relations\.csv, evidence\.csv and facts\.csv\)",
      "-o {0}：使用 --format csv 时请给出文件夹（写入 entities.csv、relations.csv、evidence.csv 和 facts.csv）"),
+    # SPARQL endpoints (ccare.endpoint): the endpoint's URL comes first ("URL: what went
+    # wrong"); what the server or the HTTP library said stays in its words, in quotes
+    (r"no answer within the time limit \(--timeout\)", "在时限内没有得到回答（--timeout）"),
+    (r"no whole answer within the time limit \(--timeout\)", "在时限内没有得到完整的回答（--timeout）"),
+    (r"no whole answer within ([\d.]+)s", "{0} 秒内没有得到完整的回答"),
+    (r"HTTP (\d+): redirected to (.+); give that URL as the endpoint \(ccare follows no redirect\)",
+     "HTTP {0}：被重定向到 {1}；请直接把那个 URL 作为端点（ccare 不跟随重定向）"),
+    (r"HTTP (\d+), not an answer of SPARQL", "HTTP {0}，不是 SPARQL 的回答"),
+    (r"HTTP (\d+): (.+)", lambda code, said: f"HTTP {code}：{_said(said)}"),
+    (r"the endpoint does not allow this to (the token|anonymous requests|user (.+))",
+     lambda who, user: "端点不允许{}这样做".format(
+         {"the token": "该令牌", "anonymous requests": "匿名请求"}.get(who) or f"用户 {user} ")),
+    (r"the endpoint wants credentials: set (\S+), or (\S+) and (\S+)", "端点要求凭据：请设置 {0}，或 {1} 和 {2}"),
+    (r"the endpoint refused the token in (\S+)", "端点拒绝了 {0} 中的令牌"),
+    (r"cannot answer the endpoint's authentication challenge \((.+)\) with a user and password; "
+     r"for a bearer token set (\S+)",
+     "无法用用户名和密码回应端点的认证质询（{0}）；如要使用 bearer 令牌，请设置 {1}"),
+    (r"the endpoint refused user (.+) and the password given", "端点拒绝了用户 {0} 和所给的密码"),
+    (r"cannot answer the endpoint's Digest challenge \((.+)\)", lambda why: f"无法回应端点的 Digest 认证质询（“{why}”）"),
+    (r"answer of ([\d,]+) bytes, over ([\d,]+) \(set CCARE_MAX_FILE_SIZE to raise the limit\)",
+     "回答有 {0} 字节，超过 {1} 字节的上限（可设置 CCARE_MAX_FILE_SIZE 调大）"),
+    (r"answer over ([\d,]+) bytes \(set CCARE_MAX_FILE_SIZE to raise the limit\)",
+     "回答超过 {0} 字节的上限（可设置 CCARE_MAX_FILE_SIZE 调大）"),
+    (r"cannot reach the endpoint \((.+)\)", lambda why: f"无法连接端点（“{why}”）"),
+    (r"a broken answer \((.+)\)", lambda why: f"回答已损坏（“{why}”）"),
+    (r"(\w+(?:Error|Exception|Timeout)): (.+)", lambda kind, why: f"HTTP 出错：{kind}（“{why}”）"),
+    (r"not SPARQL JSON results", "不是 SPARQL JSON 结果"),
+    (r"not SPARQL JSON results \((.+)\)", lambda why: f"不是 SPARQL JSON 结果（{_said(why)}）"),
+    (r"no results\.bindings list", "没有 results.bindings 列表"),
+    (r"a row that is not an object", "有一行不是 JSON 对象"),
+    (r"nested too deep", "嵌套过深"),
+    (r"\?(\S+): (.+)", lambda var, why: f"?{var}：{_said(why)}"),
+    (r"a binding is (\w+), not an object", "有一个绑定是 {0}，不是 JSON 对象"),
+    (r"a binding's value is (\w+), not a string", "绑定的值是 {0}，不是字符串"),
+    (r"not a language tag: (.+)", "不是语言标签：{0}"),
+    (r"a datatype that is not a string", "数据类型不是字符串"),
+    (r"unknown binding type (.+)", "未知的绑定类型 {0}"),
+    (r"a count answered with (.+), not a number", "计数的回答是 {0}，不是数字"),
+    (r"ASK answered without a boolean", "ASK 的回答没有布尔值"),
+    (r"CONSTRUCT answered with (.+), not RDF",
+     lambda what: "CONSTRUCT 的回答是{}，不是 RDF".format("无类型的内容" if what == "no type" else f"“{what}”")),
+    (r"(.+) counts ([\d,]+) merchants but lists none", "{0} 计有 {1} 个商家，却一个也没有列出"),
+    (r"(.+) counts ([\d,]+) merchants but answers ([\d,]+) rows at a time: ([\d,]+) pages, over the ([\d,]+) ccare "
+     r"asks for; raise the endpoint's row limit \(Virtuoso: ResultSetMaxRows\)",
+     "{0} 计有 {1} 个商家，但每次只回答 {2} 行：需要 {3} 页，超过 ccare 最多请求的 {4} 页；"
+     "请调大端点的行数上限（Virtuoso：ResultSetMaxRows）"),
+    (r"page ([\d,]+) of its merchants \(([\d,]+) rows from ([\d,]+)\) holds ([\d,]+) rows, ([\d,]+) of them seen "
+     r"before; its answers do not page \(is its count right\?\)",
+     "其商家的第 {0} 页（从第 {2} 行起的 {1} 行）有 {3} 行，其中 {4} 行之前已出现过；它的回答无法分页（它的计数对吗？）"),
+    (r"(.+) counts ([\d,]+) merchants but lists ([\d,]+) in ([\d,]+) pages",
+     "{0} 计有 {1} 个商家，但 {3} 页中只列出了 {2} 个"),
+    (r"the merchants' rows are not what ccare asked for", "商家各行不是 ccare 所请求的内容"),
+    (r"(.+) answered with ([\d,]+) of the ([\d,]+) triples it holds (in all|outside merchants): it caps the size of "
+     r"its answers \(Virtuoso: ResultSetMaxRows\); raise that limit to use it with ccare",
+     lambda where, read, held, part: "{} 所存的 {} 个三元组（{}）只回答了 {} 个：它限制了回答的大小"
+     "（Virtuoso：ResultSetMaxRows）；请调大该上限后再用于 ccare".format(
+         where, held, "全部" if part == "in all" else "商家之外", read)),
+    (r"(.+) holds no C-CARE map \(no cc:Need in (that graph|its default graph)\); load it with: "
+     r"ccare load --endpoint URL \[--update-endpoint URL\] \[--graph IRI\]",
+     lambda where, graph: "{} 中没有 C-CARE 地图（{}中没有 cc:Need）；请这样载入：ccare load --endpoint URL "
+     "[--update-endpoint URL] [--graph IRI]".format(where, "该图" if graph == "that graph" else "其默认图")),
+    (r"(.+) already holds (.+) from (.+); ccare loads each file once \(--force loads it anyway: the same triples are "
+     r"not stored twice; --clear empties the graph first\)",
+     "{0} 已经存有 {2} 中的 {1}；ccare 每个文件只载入一次（--force 仍会载入：相同的三元组不会存两次；"
+     "--clear 先清空该图）"),
+    (r"nothing was sent", "什么也没有发送"),
+    (r"((?:update )?endpoint) (.+) is not a URL \((.+)\)", lambda what, url, why: f"{_ENDPOINT_KIND[what]} {url} 不是 URL（“{why}”）"),
+    (r"((?:update )?endpoint) (.+)\.\.\.: the port is not a number from 0 to 65535", lambda what, url: f"{_ENDPOINT_KIND[what]} {url}...：端口不是 0 到 65535 之间的数"),
+    (r"((?:update )?endpoint) (.+) is not an http:// or https:// URL", lambda what, url: f"{_ENDPOINT_KIND[what]} {url} 不是 http:// 或 https:// 的 URL"),
+    (r"((?:update )?endpoint) (.+) holds a space or control character", lambda what, url: f"{_ENDPOINT_KIND[what]} {url} 含有空格或控制字符"),
+    (r"(\S+) is set but names no user: set (\S+), or put user@ in the endpoint's URL",
+     "设置了 {0}，却没有指明用户：请设置 {1}，或在端点的 URL 中写上 user@"),
+    (r"an endpoint's timeout is a number of seconds above 0, not (.+)", "端点的时限是大于 0 的秒数，不能是 {0}"),
     # click's own messages
     (r"Invalid value for (.+?): (.+)", "{0} 的值无效：{1}"),
     (r"Missing option (.+)\.", "缺少选项 {0}。"),
@@ -888,6 +989,12 @@ _ERROR_TEXTS: list[tuple[str, Any]] = [
     (r"(File|Path) (.+) is a directory\.", "{1} 是目录。"),
 ]
 _ERRORS = [(re.compile("^" + p + "$", re.S), zh) for p, zh in _ERROR_TEXTS]
+
+
+def _said(text: str) -> str:
+    """Words in a message: ccare's own in Chinese, a server's or a library's quoted as said."""
+    zh = _zh_detail(text)
+    return zh if zh != text else f"“{text}”"
 _LOCATED = re.compile(r"^(?P<where>.+?), line (?P<line>\d+)(?:, column (?P<column>\d+))?: (?P<detail>.+)$", re.S)
 
 
@@ -947,6 +1054,8 @@ def error(message: str, lang: str = "en", *, exc: BaseException | None = None, n
             if exc.column is not None:
                 where += f"，第 {exc.column} 列"
         return f"{where}：{detail(str(exc.detail), 'zh')}"
+    if "\n" in message:  # a message of several lines (a load cut short): each line is a message
+        return "\n".join(error(line, lang) if line.strip() else line for line in message.split("\n"))
     m = _LOCATED.match(message)
     if m and not _ERRORS[0][0].match(message):
         where = m["where"] + f"，第 {m['line']} 行" + (f"，第 {m['column']} 列" if m["column"] else "")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ccare.commands.common import graph_iri, progress
+from ccare.commands.common import current_lang, graph_iri, lang_option, progress
 from ccare.endpoint.client import DEFAULT_TIMEOUT, Endpoint, EndpointError, EndpointTimeout
 from ccare.endpoint.upload import BATCH, LoadFailed, clear, file_graph, plan, present, send
 from ccare.errors import DataError
+from ccare.i18n import t
 from ccare.rdfio.terms import TermError
 
 __all__ = ["load"]
@@ -30,7 +31,8 @@ __all__ = ["load"]
 @click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True, max=86400), default=DEFAULT_TIMEOUT,
               show_default=True, metavar="SECONDS",
               help="How long one request may take, from sending it to the last byte of the answer (exit 3).")
-def load(files, endpoint, update_endpoint, graph, clear_, force, batch, request_timeout):
+@lang_option
+def load(files, endpoint, update_endpoint, graph, clear_, force, batch, request_timeout, lang):
     """Load FILES (RDF, e.g. from `ccare import`) into a SPARQL 1.1 endpoint; no FILES: the shipped map.
 
     Triples go into the default graph (or --graph IRI) with SPARQL 1.1 Update (INSERT
@@ -55,6 +57,7 @@ def load(files, endpoint, update_endpoint, graph, clear_, force, batch, request_
         ep = Endpoint(endpoint, update_endpoint, timeout=request_timeout, graph=graph)
     except UsageError as e:
         raise click.BadParameter(str(e), param_hint="'--endpoint' / '--update-endpoint'") from None
+    lang = current_lang()
     target = f"{ep.update_url}" + (f" (graph <{graph}>)" if graph else "")
     # read and write everything before the endpoint hears of it: a bad file changes nothing there
     plans = []
@@ -67,8 +70,8 @@ def load(files, endpoint, update_endpoint, graph, clear_, force, batch, request_
             raise DataError(what, f"{e}; nothing was sent") from None
     if clear_:
         clear(ep)
-        click.echo(f"Emptied {'the graph <' + graph + '>' if graph else 'the default graph'} of {ep.update_url}.",
-                   err=True)
+        emptied = t("named_graph", lang, iri=graph) if graph else t("default_graph", lang)
+        click.echo(t("load_emptied", lang, graph=emptied, endpoint=ep.update_url), err=True)
     elif not force:
         for p in plans:
             held = present(ep, p.graph)
@@ -78,30 +81,42 @@ def load(files, endpoint, update_endpoint, graph, clear_, force, batch, request_
                                     "empties the graph first)")
     for i, p in enumerate(plans):
         try:
-            with progress(p.triples, f"loading {p.what}") as update:
+            with progress(p.triples, t("load_progress", lang, what=_what(p.what, lang))) as update:
                 send(ep, p, update)
         except EndpointError as e:
-            err = _cut_short(e, plans, i, files, clear_)
+            err = _cut_short(e, plans, i, files, clear_, lang)
             if graph is None and "default graph" in str(e):  # Virtuoso: "No plain default graph specified ..."
-                err = type(err)(f"{err}\nThis endpoint wants a named graph: give --graph IRI.")
+                err = type(err)(f"{err}\n{t('load_wants_graph', lang)}")
             raise err from None
-        click.echo(f"Loaded {p.triples:,} triples of {p.what} into {target} "
-                   f"({p.requests:,} request{'s' if p.requests != 1 else ''}).")
+        click.echo(t("load_done", lang, n=p.triples, what=_what(p.what, lang), target=target, requests=p.requests,
+                     s="s" if p.requests != 1 else ""))
 
 
-def _cut_short(e: EndpointError, plans, failed: int, files, cleared: bool) -> EndpointError:
+def _what(what: str, lang: str) -> str:
+    """A file's name, or the shipped map in ``lang``."""
+    return t("the_shipped_map", lang) if what == "the shipped map" else what
+
+
+def _status(p, lang: str) -> str:
+    """What the endpoint took of one file of a load cut short."""
+    what = _what(p.what, lang)
+    if p.whole:
+        return t("load_took_whole", lang, what=what, n=p.sent)
+    if not p.sent:
+        return t("load_took_nothing", lang, what=what)
+    return t("load_took_part", lang, what=what, sent=p.sent, n=p.triples, done=p.done, batches=len(p.batches))
+
+
+def _cut_short(e: EndpointError, plans, failed: int, files, cleared: bool, lang: str = "en") -> EndpointError:
     """The error of a load the endpoint stopped: what it took, and how to finish or undo."""
     took = [p for p in plans if p.sent]
     if not took:
-        head = "nothing was loaded" + (" (the graph was emptied first: --clear)" if cleared else "")
-        return type(e)(f"{e}\n{head}.")
-    lines = [f"  {p.status()}" for p in plans]
+        return type(e)(f"{e}\n{t('load_nothing_cleared' if cleared else 'load_nothing', lang)}")
+    lines = [f"  {_status(p, lang)}" for p in plans]
     again = " ".join(str(f) for f in files) if files else ""
     stopped = plans[failed]
-    msg = (f"{e}\nThe load stopped at batch {stopped.done + 1:,} of {len(stopped.batches):,} of {stopped.what}; "
-           "the endpoint took:\n" + "\n".join(lines) + "\n"
-           "(the request that failed may have been applied too). To finish, run the same `ccare load` again "
-           "with --force: what is there already is not stored twice. To start over, run it with --clear"
-           + (f" (files: {again})" if again else "") + ".")
+    msg = (f"{e}\n" + t("load_stopped", lang, batch=stopped.done + 1, batches=len(stopped.batches),
+                          what=_what(stopped.what, lang)) + "\n" + "\n".join(lines) + "\n"
+           + t("load_finish", lang, files=t("load_files", lang, files=again) if again else ""))
     cls = EndpointTimeout if isinstance(e, EndpointTimeout) else LoadFailed
     return cls(msg)

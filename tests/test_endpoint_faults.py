@@ -518,3 +518,134 @@ def test_validate_at_an_endpoint_spends_one_timeout_in_all(ccare, monkeypatch):
     r = ccare("validate", "--endpoint", "http://127.0.0.1:9/query", "--timeout", "30")
     assert r.exit_code == 0, r.output
     assert given and given[0] <= 29.0
+
+
+# ---------------------------------------------------------------------- in Chinese
+
+from test_zh import assert_chinese  # noqa: E402
+
+
+def _map_with(nt: bytes, n: int, other):
+    def serve(req):
+        q = req.query
+        if "MINUS" in q and "CONSTRUCT" in q:
+            return http(nt, ctype="application/n-triples")
+        if "MINUS" in q and "COUNT(*)" in q:
+            return count(str(n))
+        return other(req)
+    return serve
+
+
+def _zh_cases():
+    """name -> (answer(map_nt), command, credentials?, exit code): a misbehaving endpoint per case."""
+    cases = {
+        "no answer": (lambda m: lambda req: silence, ["loops", "--timeout", "2"], False, 3),
+        "an error body": (lambda m: _map_with(*m, lambda req: http(b"Virtuoso 37000 Error SP031: compiler: no",
+                                                                     status="400 Bad")), ["sparql", Q], False, 1),
+        "a redirect": (lambda m: lambda req: http(b"", status="307 Temporary Redirect",
+                                                  headers={"Location": "http://elsewhere.example/sparql"}),
+                       ["products"], False, 1),
+        "credentials wanted": (lambda m: lambda req: http(b"no", status="401 Unauthorized", ctype="text/plain",
+                                                          headers={"WWW-Authenticate": 'Basic realm="x"'}),
+                               ["products"], False, 1),
+        "a user refused": (lambda m: lambda req: http(b"no", status="401 Unauthorized", ctype="text/plain",
+                                                      headers={"WWW-Authenticate": 'Basic realm="x"'}),
+                           ["products"], True, 1),
+        "a user forbidden": (lambda m: lambda req: http(b"no", status="403 Forbidden", ctype="text/plain"),
+                             ["products"], True, 1),
+        "no map there": (lambda m: lambda req: http(b"", ctype="application/n-triples") if "CONSTRUCT" in req.query
+                         else count("0"), ["products"], False, 1),
+        "answers capped": (lambda m: lambda req: http(m[0], ctype="application/n-triples")
+                           if "CONSTRUCT" in req.query else count(str(m[1] + 100)), ["products"], False, 1),
+        "a lying merchant count": (lambda m: _map_with(*m, lambda req: count("38000") if "COUNT" in req.query
+                                                       else _merchant_rows(range(3))),
+                                   ["portfolio", "prescribe"], False, 1),
+        "a count of ²": (lambda m: _map_with(*m, lambda req: rows(
+            {"triples": {"type": "literal", "value": "²"}, "merchants": {"type": "literal", "value": "1"}})),
+            ["info"], False, 1),
+    }
+    for name, body in BROKEN.items():
+        cases[f"broken: {name}"] = ((lambda b: lambda m: _map_with(*m, lambda req: b))(body),
+                                    ["sparql", Q, "--timeout", "5"], False, 1)
+    for name, body in MALFORMED.items():
+        if name != "a NaN":
+            cases[f"malformed: {name}"] = ((lambda b: lambda m: _map_with(*m, lambda req: http(b)))(body),
+                                           ["sparql", Q], False, 1)
+    for name, challenge in CHALLENGES.items():
+        headers = {"WWW-Authenticate": challenge} if challenge else {}
+        cases[f"challenge: {name}"] = (
+            (lambda h: lambda m: lambda req: http(b"no", status="401 Unauthorized", ctype="text/plain", headers=h))(
+                headers), ["products"], True, 1)
+    return cases
+
+
+ZH_CASES = _zh_cases()
+
+
+def _error_lines(text: str) -> str:
+    """The error a command printed: from its "错误：" line to the end."""
+    at = text.find("错误：")
+    assert at >= 0, text
+    return text[at:]
+
+
+@pytest.mark.parametrize("name", ZH_CASES)
+def test_an_endpoint_failure_is_said_in_chinese(ccare, map_nt, name):
+    """Every failure of an endpoint reads in Chinese with --lang zh: ccare's own words
+    translated, the server's own words kept inside quotes, and the exit code unchanged."""
+    answer, command, credentials, code = ZH_CASES[name]
+    env = {"CCARE_ENDPOINT_USER": "u", "CCARE_ENDPOINT_PASSWORD": "pw"} if credentials else {}
+    with rogue(answer(map_nt)) as r:
+        res = ccare(*command, "--endpoint", f"{r.url}/sparql", "--lang", "zh", env=env)
+    assert res.exit_code == code, res.output
+    assert "Traceback" not in res.output
+    error = _error_lines(res.stderr)
+    assert_chinese(error, name, allow=("ccare", "load"))
+    assert f"{r.url}/sparql" in error  # which endpoint, always
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/sparql", "javascript:alert(1)", "http://exa mple.org/x"])
+def test_a_malformed_endpoint_url_is_said_in_chinese(ccare, url):
+    res = ccare("products", "--endpoint", url, "--lang", "zh")
+    assert res.exit_code == 2, res.output
+    assert_chinese(_error_lines(res.stderr), url)
+
+
+def test_an_unreachable_endpoint_is_said_in_chinese(ccare):
+    from servers import free_port
+
+    res = ccare("products", "--endpoint", f"http://127.0.0.1:{free_port()}/sparql", "--lang", "zh")
+    assert res.exit_code == 1, res.output
+    error = _error_lines(res.stderr)
+    assert "无法连接端点" in error
+    assert_chinese(error, "unreachable")
+
+
+def test_a_load_is_reported_in_chinese(ccare, tmp_path):
+    """A load that ends, and one the endpoint stops half-way: what it took and how to finish, in Chinese."""
+    sent = []
+
+    def answer(req):
+        if "update" not in req.form:
+            return rows()
+        sent.append(req.form["update"])
+        if len(sent) == 2:
+            return http(b"Virtuoso 37000 Error SP031: SPARQL compiler: something else", status="400 Bad")
+        return http(b"", ctype="text/plain")
+
+    f = _ten(tmp_path)
+    with rogue(answer) as r:
+        res = ccare("load", "--endpoint", f"{r.url}/sparql", "--batch", "4", str(f), "--lang", "zh")
+    assert res.exit_code == 1, res.output
+    error = _error_lines(res.stderr)
+    assert "载入停在" in error and "ten.ttl：10 个三元组中的 4 个（3 批中完整的 1 批）" in error
+    assert "--force" in error and "--clear" in error
+    assert_chinese(error, "a load stopped", allow=("ccare", "load"))
+
+    sent.clear()
+    sent.append("")  # the next update is the first to count: none fails
+    with rogue(lambda req: http(b"", ctype="text/plain") if "update" in req.form else rows()) as r:
+        res = ccare("load", "--endpoint", f"{r.url}/sparql", str(f), "--lang", "zh")
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("已把 ") and "的 10 个三元组载入" in res.stdout
+    assert_chinese(res.stdout, "a load")

@@ -31,7 +31,7 @@ ALLOWED = ("C-CARE", "openday", "ccare", "IOT", "IoT", "PageRank", "IRI", "MiB",
 NEEDS = ("SCALE", "ACTIVE", "WORTH", "EFFICIENCY")
 
 _REMOVE = [
-    re.compile(r"https?://\S+"),                       # IRIs
+    re.compile(r"https?://[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”]+"),  # IRIs (up to Chinese text)
     re.compile(r"'[^'\n]*'"),                          # the user's own words, quoted
     re.compile(r"/[\w./-]+"),                          # paths
     re.compile(r"\b[\w.-]+\.(?:csv|ttl|txt|html|json|nt|rq)\b"),  # file names
