@@ -166,16 +166,15 @@ def _coverage(G, h: Highlight, lang, ui) -> str:
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 
-def _headline(G, h: Highlight, i: int, lang, ui) -> str:
+def _headline(G, raw: dict, h: Highlight, i: int, lang, ui) -> str:
     n = f"{ui[h.kind]} {i}"
     if h.kind == "prescription":
         if h.added:
             return f"{n}{ui['colon']}{ui['add']} " + ui["sep"].join(_label(G, p, lang) for p in h.added)
         return f"{n}{ui['colon']}{ui['nothing']}"
-    arrow = " → ".join(_label(G, p, lang) for p in h.nodes)
-    if h.kind == "loop" and h.nodes:
-        arrow += f" → {_label(G, h.nodes[0], lang)}"
-    return f"{n}{ui['colon']}{arrow}"
+    # the cycle (or path) itself, then the offerings that support it: a supporting
+    # product is beside the loop, never one of its steps
+    return f"{n}{ui['colon']}{_loop_words(G, raw, h, lang)}"
 
 
 def _sub(raw: dict, key: str) -> dict:
@@ -299,7 +298,7 @@ def _section(G, raw: dict, h: Highlight, lang, ui, relation_labels, refs: _Refs,
     order = cycle + [n for n in h.nodes if n not in cycle]
     nodes = [(p, _label(G, p, lang), G.nodes[p].get("kind") or "other") for p in order]
     steps = [(s.source, s.target, _rel(relation_labels, s.relation, lang), s.inferred) for s in h.steps]
-    svg = walk_svg(nodes, steps, closed=closed, added=h.added, title=_headline(G, h, 1, lang, ui),
+    svg = walk_svg(nodes, steps, closed=closed, added=h.added, title=_headline(G, raw, h, 1, lang, ui),
                    height=270 if closed else 170, cycle=len(cycle))
     plain = "".join(f"<li>{safe.text(x)}</li>" for x in _plain_words(G, raw, h, lang))
     parts = [f'<ul class="plain">{plain}</ul>' if plain else "",
@@ -394,14 +393,14 @@ def report_html(
         body.append(f'<p class="question">{safe.text(question)}</p>')
     body.append("</header>")
     body.append(f'<section class="answer"><h2><span class="tag">{safe.text(ui["recommended"])}</span> '
-                f"{safe.text(_headline(G, hs[0], 1, lang, ui))}</h2>"
+                f"{safe.text(_headline(G, raws[0], hs[0], 1, lang, ui))}</h2>"
                 f"{_section(G, raws[0], hs[0], lang, ui, relation_labels, refs, why_texts)}</section>")
     if len(hs) > 1:
         items = []
         for i, h in enumerate(hs[1:1 + MAX_ALTERNATIVES], 2):
             inferred = sum(1 for s in h.steps if s.inferred)
             walk = f" · {_loop_words(G, raws[i - 1], h, lang)}" if h.kind == "prescription" else ""
-            items.append(f"<li>{safe.text(_headline(G, h, i, lang, ui))}"
+            items.append(f"<li>{safe.text(_headline(G, raws[i - 1], h, i, lang, ui))}"
                          f'<span class="muted">{safe.text(walk)}'
                          f' · {inferred}/{len(h.steps)} {safe.text(ui["inferred"])}</span></li>')
         if len(hs) > 1 + MAX_ALTERNATIVES:

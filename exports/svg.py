@@ -57,19 +57,22 @@ def walk_svg(nodes, steps, *, closed: bool, added=(), title: str = "", height: i
     pos = {}
     c = n if cycle is None else max(0, min(int(cycle), n))
     if closed and c > 1:
-        rx, ry = (_W / 2 - 120, _H / 2 - 50) if c < n else (_W / 2 - 90, _H / 2 - 48)
+        rx, ry = (_W / 2 - 175, _H / 2 - 50) if c < n else (_W / 2 - 90, _H / 2 - 48)
         for i, (nid, _, _) in enumerate(nodes[:c]):
             a = (math.pi if c == 2 else -math.pi / 2) + 2 * math.pi * i / c  # two side by side
             pos[nid] = (_W / 2 + rx * math.cos(a), _H / 2 + ry * math.sin(a))
-        # a supporting offering: outside the cycle, beyond the product it supports
+        # a supporting offering: outside the cycle, beside the product it supports (on the
+        # side away from the centre), far enough for the step's number and relation to sit
+        # between them; where the drawing has no room there, above or below it, outwards
         for j, (nid, _, _) in enumerate(nodes[c:]):
             target = next((pos[v] for u, v, _, _ in steps if u == nid and v in pos), (_W / 2, _H / 2))
             dx, dy = target[0] - _W / 2, target[1] - _H / 2
             d = math.hypot(dx, dy) or 1.0
-            x = min(_W - 50, max(50, target[0] + dx / d * 95))
-            y = min(_H - 40, max(20, target[1] + dy / d * 40 + 22 * j))
-            if math.hypot(x - target[0], y - target[1]) < 100:  # no room beyond it: below (or above) it
-                x, y = target[0] + 30 * j, target[1] + (85 if target[1] <= _H / 2 else -85)
+            x = min(_W - 45, max(45, target[0] + math.copysign(130, dx)))
+            y = min(_H - 50, max(30, target[1] + dy / d * 40 + 24 * j))
+            if abs(x - target[0]) < 100:
+                x = target[0] + 30 * j
+                y = min(_H - 50, max(30, target[1] + (110 if dy > 0 else -110)))
             pos[nid] = (x, y)
     elif closed and n > 1:
         r = min(_W, _H) / 2 - 70
@@ -112,7 +115,11 @@ def walk_svg(nodes, steps, *, closed: bool, added=(), title: str = "", height: i
         mx, my = 0.25 * sx + 0.5 * cx + 0.25 * ex, 0.25 * sy + 0.5 * cy + 0.25 * ey
         out.append(f'<circle cx="{mx:.1f}" cy="{my:.1f}" r="10" fill="#fff" stroke="{colour}"/>'
                    f'<text x="{mx:.1f}" y="{my + 4:.1f}" text-anchor="middle" class="num">{i}</text>')
-        out.append(f'<text x="{mx:.1f}" y="{my + 23:.1f}" text-anchor="middle" class="rel">{text(rel)}</text>')
+        # the relation beside its number, on the outer side of the curve: off the chord, off
+        # the way back between the same two products, off the nodes
+        lx, ly = mx + uy * 24, my - ux * 24
+        anchor = "middle" if abs(uy) < 0.6 else ("start" if uy > 0 else "end")
+        out.append(f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="{anchor}" class="rel">{text(rel)}</text>')
     added = set(added)
     for nid, label, kind in nodes:
         x, y = pos[nid]
@@ -121,10 +128,15 @@ def walk_svg(nodes, steps, *, closed: bool, added=(), title: str = "", height: i
                 f'stroke-width="2.5" stroke-dasharray="5 3"/>' if nid in added else "")
         out.append(f'{ring}<circle cx="{x:.1f}" cy="{y:.1f}" r="{_R_NODE}" fill="{colour}" '
                    'stroke="#1f2328" stroke-width="1.5"/>')
-        below = y + _R_NODE + 17
-        for j, line in enumerate(_wrap(label)):
+        lines = _wrap(label)
+        # below the node, unless a step leaves it downwards (a supporting offering above the
+        # product it supports): then above it, clear of the arrow
+        down = any(u == nid and v in pos and pos[v][1] > y + _R_NODE * 2 and abs(pos[v][0] - x) < 60
+                   for u, v, _, _ in steps)
+        first = y - _R_NODE - 8 - 16 * (len(lines) - 1) if down else y + _R_NODE + 17
+        for j, line in enumerate(lines):
             out.append(
-                f'<text x="{x:.1f}" y="{below + j * 16:.1f}" text-anchor="middle" class="lbl">{text(line)}</text>'
+                f'<text x="{x:.1f}" y="{first + j * 16:.1f}" text-anchor="middle" class="lbl">{text(line)}</text>'
             )
     out.append("</svg>")
     return "".join(out)

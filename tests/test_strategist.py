@@ -191,3 +191,26 @@ def test_the_readme_worked_example_is_what_ccare_prints(ccare):
     block = readme.split("**A worked example on the shipped map.**", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
     r = ccare("loops", "--limit", "1")
     assert r.stdout == block
+
+
+# -- what a merchant reads in a report ------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_report_never_walks_through_a_supporting_product(ccare, tmp_path, lang):
+    """Mini-Program Cloud supports the mini-program beside the loop: a report of loops
+    names it after the cycle, "（+ 小程序云）", never as a stop between two products."""
+    import re
+
+    out = tmp_path / "loops.html"
+    loops = ccare.json("loops", "--limit", "5")
+    r = ccare("loops", "--limit", "5", "--report", str(out), "--lang", lang)
+    assert r.exit_code == 0, r.output
+    html = out.read_text(encoding="utf-8")
+    cloud = "小程序云" if lang == "zh" else "Mini-Program Cloud"
+    heads = re.findall(r"(?:经营闭环|Operating loop) \d+(?:：|: )([^<\"]+)", html)
+    assert len(heads) >= 2
+    assert any("mini-program-cloud" in _supporting(w) for w in loops[:len(heads)])
+    for head, loop in zip(heads, loops):
+        if "mini-program-cloud" in _supporting(loop):
+            cycle, _, beside = head.partition("（+ " if lang == "zh" else " (+ ")
+            assert cloud in beside and cloud not in cycle, head
