@@ -19,10 +19,14 @@ from __future__ import annotations
 import math
 import time
 
-__all__ = ["Budget", "DEFAULT_TIMEOUT", "EXIT_CUT_SHORT", "parse_size", "MAX_SIZE"]
+__all__ = ["Budget", "DEFAULT_TIMEOUT", "REQUEST_TIMEOUT", "EXIT_CUT_SHORT", "parse_size", "MAX_SIZE"]
 
 #: Seconds a search may run unless the user says otherwise (``--timeout``).
 DEFAULT_TIMEOUT = 30.0
+
+#: Seconds one request to a SPARQL endpoint may take, from its first byte sent to its last
+#: byte read, unless the command's ``--timeout`` ends it sooner.
+REQUEST_TIMEOUT = 120.0
 
 #: Exit code of a command whose answer was cut short by a time or result limit.
 EXIT_CUT_SHORT = 3

@@ -11,6 +11,7 @@ import click
 
 from ccare import i18n
 from ccare.kb.model import NEED_CODES, Entity, Evidence, KnowledgeBase
+from ccare.limits import REQUEST_TIMEOUT
 from ccare.text import render
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "load_graph",
     "endpoint_option",
     "current_endpoint",
+    "endpoint_timeout_option",
     "progress",
     "echo_json",
     "echo_table",
@@ -112,6 +114,28 @@ def endpoint_option(f):
     )(f)
 
 
+def _remember_endpoint_timeout(ctx, param, value):
+    if value is not None:
+        ctx.meta[_ENDPOINT + ".timeout"] = value
+    return value
+
+
+def endpoint_timeout_option(f):
+    """``--timeout SECONDS`` for a command that reads the map and does no search of its own
+    (``products``, ``show``, ``export``...): with ``--endpoint``, every request of the
+    command ends within it, counted from the first (exit code 3).  Without it each request
+    may take the endpoint client's own limit.  The command function does not see the option."""
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True, max=86400),
+        metavar="SECONDS",
+        expose_value=False,
+        callback=_remember_endpoint_timeout,
+        help="With --endpoint: the command ends within this long, its requests to the endpoint included "
+             f"(exit 3). Without it, each request may take {REQUEST_TIMEOUT:g} s.",
+    )(f)
+
+
 def current_endpoint():
     """The :class:`~ccare.endpoint.client.Endpoint` of ``--endpoint`` (and ``--graph``) for
     the running command, else None.  Its requests all end within the command's
@@ -129,7 +153,7 @@ def current_endpoint():
         return None
     if graph is not None:
         endpoint = endpoint.with_graph(graph)
-    timeout = ctx.params.get("timeout")
+    timeout = ctx.params.get("timeout", ctx.meta.get(_ENDPOINT + ".timeout"))
     if isinstance(timeout, (int, float)) and timeout > 0 and timeout != float("inf"):
         endpoint = endpoint.with_timeout(timeout)  # --timeout covers the map fetch and every page too
     ctx.meta[_ENDPOINT + ".ready"] = endpoint

@@ -16,6 +16,7 @@ from ccare.commands.common import (
     echo_json,
     echo_table,
     endpoint_option,
+    endpoint_timeout_option,
     fmt_evidence,
     format_option,
     lang_option,
@@ -40,6 +41,7 @@ _INFO_KEYS = {f"info_{k}" for k in ("triples", "products", "core_products", "pro
 
 @click.command()
 @output_option
+@endpoint_timeout_option
 @common_options("table", "json", "csv")
 def info(data, lang, fmt):
     """What is loaded: triples, products, needs, values, relations, sources."""
@@ -74,6 +76,7 @@ def info(data, lang, fmt):
 @click.option("--type", "ptype", type=click.Choice(["core", "other"]),
               help="Only the six core products, or only the others.")
 @output_option
+@endpoint_timeout_option
 @common_options("table", "json", "csv")
 def products(need, value, domain, ptype, data, lang, fmt):
     """Products with the needs and values they serve, each with its evidence.
@@ -136,6 +139,7 @@ def _warn_left_out(kb, lang: str) -> None:
 @click.command("list")
 @click.argument("kind", type=click.Choice(sorted(KINDS)))
 @output_option
+@endpoint_timeout_option
 @common_options("table", "json", "csv")
 def list_cmd(kind, data, lang, fmt):
     """Entities of one KIND, with the evidence that introduces each and their relations.
@@ -179,6 +183,7 @@ def list_cmd(kind, data, lang, fmt):
 @click.command()
 @click.argument("name")
 @output_option
+@endpoint_timeout_option
 @common_options("table", "json", "csv")
 def show(name, data, lang, fmt):
     """One entity: labels, type, relations in and out, facts, with evidence.

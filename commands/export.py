@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ccare.commands.common import csv_raw_option, data_option, lang_option, load_kb
+from ccare.commands.common import csv_raw_option, data_option, endpoint_timeout_option, lang_option, load_kb
 from ccare.commands.mapsheet import sheet_cmd
 from ccare.errors import UsageError
 from ccare.i18n import MESSAGES, t
@@ -191,6 +191,7 @@ def _run_query(query: str, data):
 @click.option("--title", help="Page title (default: the map's name).")
 @lang_option
 @data_option
+@endpoint_timeout_option
 def html_cmd(output, highlight, highlight_json, title, lang, data):
     """The interactive map as one self-contained HTML file that opens offline.
 
@@ -230,6 +231,7 @@ def _rdf_command(fmt: str, name: str):
     @_output_option
     @click.option("--inferred", is_flag=True, help="Include the triples the vocabulary entails.")
     @data_option
+    @endpoint_timeout_option
     def cmd(output, inferred, data):
         from ccare.exports.rdf import serialize
 
@@ -253,6 +255,7 @@ export.add_command(sheet_cmd)
 @_output_option
 @lang_option
 @data_option
+@endpoint_timeout_option
 def graphml_cmd(output, lang, data):
     """The map graph as GraphML (yEd, Cytoscape, Gephi): scalar attributes, labels in both languages.
 
@@ -268,6 +271,7 @@ def graphml_cmd(output, lang, data):
 @_output_option
 @lang_option
 @data_option
+@endpoint_timeout_option
 def gexf_cmd(output, lang, data):
     """The map graph as GEXF 1.2 (Gephi): scalar attributes, labels in both languages."""
     from ccare.exports.tables import gexf_bytes
@@ -283,6 +287,7 @@ def gexf_cmd(output, lang, data):
 @click.option("--bom", is_flag=True, help="Start each file with a UTF-8 byte-order mark (for Excel).")
 @csv_raw_option
 @data_option
+@endpoint_timeout_option
 def csv_cmd(output, table, bom, data):
     """Nodes and edges tables for spreadsheets.
 

@@ -13,6 +13,7 @@ from ccare.commands.common import (
     data_option,
     echo_json,
     echo_table,
+    endpoint_timeout_option,
     lang_option,
     load_graph,
     load_kb,
@@ -59,6 +60,7 @@ def _rdf_format(output: str) -> str:
               help="Encoding of a CSV that is not UTF-8 (with or without BOM) or UTF-16 with a BOM, e.g. gb18030.")
 @lang_option
 @data_option
+@endpoint_timeout_option
 def import_cmd(source, output, encoding, lang, data):
     """Turn a merchant portfolio (CSV) or a map sheet (.xlsx, CSV folder) into RDF for --data.
 

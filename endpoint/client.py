@@ -75,6 +75,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from ccare import settings
 from ccare.errors import DataError, EndpointError, EndpointTimeout, UsageError
+from ccare.limits import REQUEST_TIMEOUT
 from ccare.rdfio import terms
 from ccare.rdfio.read import Limits, parse_bytes
 from ccare.text.render import printable as _printable
@@ -86,7 +87,7 @@ __all__ = ["DEFAULT_TIMEOUT", "EndpointError", "EndpointTimeout", "Credentials",
 TOKEN_ENV, USER_ENV, PASSWORD_ENV = "CCARE_ENDPOINT_TOKEN", "CCARE_ENDPOINT_USER", "CCARE_ENDPOINT_PASSWORD"
 
 #: Seconds one request may take, from its first byte sent to its last byte read.
-DEFAULT_TIMEOUT = 120.0
+DEFAULT_TIMEOUT = REQUEST_TIMEOUT
 
 #: Where ``ccare load`` mints the skolem IRIs of blank nodes (RDF 1.1 §3.5).
 GENID = "https://w3id.org/ccare/.well-known/genid/"

@@ -355,3 +355,38 @@ def test_without_fork_the_commands_run_as_the_readme_says(ccare, monkeypatch):
     platforms = readme.split("## Supported platforms", 1)[1].split("\n## ", 1)[0]
     for word in ("**Linux**", "**macOS**", "**Windows**", "fork", "--timeout", "CCARE_MAX_MEMORY"):
         assert word in platforms, word
+
+
+# ---------------------------------------------------------------------- endpoints
+
+
+def _commands(group, path=()):
+    """Every command under ``group``, as (path, command); the lazy groups load them."""
+    import click
+
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, (*path, name))
+        else:
+            yield (*path, name), cmd
+
+
+def test_every_command_that_asks_an_endpoint_can_be_bounded_in_time():
+    """A command that takes --endpoint takes --timeout too: an endpoint that never answers
+    cannot hold any command longer than the user allows (tests/test_endpoint_faults.py
+    runs them against one).  ``ccare load`` bounds each request (--request-timeout): a
+    load is long by nature, and one cut short says how to finish it."""
+    from ccare.cli import cli
+
+    asking = {path: {o for p in cmd.params for o in p.opts} for path, cmd in _commands(cli)}
+    asking = {path: opts for path, opts in asking.items() if "--endpoint" in opts}
+    assert len(asking) >= 15
+    assert [" ".join(path) for path, opts in asking.items() if not opts & {"--timeout", "--request-timeout"}] == []
+
+
+def test_timeout_without_an_endpoint_changes_nothing(ccare):
+    plain = ccare("products", "--format", "json")
+    bounded = ccare("products", "--format", "json", "--timeout", "5")
+    assert plain.exit_code == bounded.exit_code == 0 and plain.stdout == bounded.stdout

@@ -91,6 +91,15 @@ def test_a_trickling_server_is_cut_at_the_deadline(how):
     ["loops"],
     ["portfolio", "prescribe"],
     ["validate"],
+    # commands that search nothing take --timeout for the endpoint alone
+    ["products"],
+    ["show", "fan-group"],
+    ["info"],
+    ["list", "needs"],
+    ["export", "ttl", "-o", "-"],
+    ["export", "html", "-o", "-"],
+    ["export", "graphml", "-o", "-"],
+    ["export", "csv", "-o", "-"],
 ])
 def test_timeout_covers_the_map_fetch(ccare, command):
     """A server that never answers: --timeout (2 s) ends the command with exit 3, not 120 s and exit 1."""
