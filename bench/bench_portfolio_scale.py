@@ -110,9 +110,9 @@ def machine() -> str:
             f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min)")
 
 
-def baseline_tree(rev: str, into: Path) -> Path:
-    """Today's package (the checkout's tracked files) with :data:`BASELINE_FILES` as of
-    ``rev``, importable as ``ccare`` from the returned folder."""
+def baseline_tree(rev: str, into: Path, names=BASELINE_FILES) -> Path:
+    """Today's package (the checkout's tracked files) with ``names`` (default
+    :data:`BASELINE_FILES`) as of ``rev``, importable as ``ccare`` from the returned folder."""
     pkg = into / "ccare"
     files = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=True).stdout
     for name in files.decode().split("\0"):
@@ -121,7 +121,7 @@ def baseline_tree(rev: str, into: Path) -> Path:
             dst = pkg / name
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dst)
-    for name in BASELINE_FILES:
+    for name in names:
         old = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{name}"], capture_output=True, check=True)
         (pkg / name).write_bytes(old.stdout)
     return into
@@ -182,6 +182,8 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                     else (os.cpu_count() or 1))
     ap.add_argument("--baseline", default=BASELINE, help="git revision of the baseline")
+    ap.add_argument("--baseline-files", default=",".join(BASELINE_FILES), metavar="PATH,PATH,...",
+                    help="the files taken from the baseline's revision (the rest is today's)")
     ap.add_argument("--baseline-end-to-end", action="store_true", help="also run the baseline's command on all")
     ap.add_argument("--no-end-to-end", action="store_true", help="only the sample")
     ap.add_argument("--scaling", metavar="P,P,...",
@@ -207,7 +209,8 @@ def main(argv=None) -> int:
         home = d / "home"
         home.mkdir()
         env = {**os.environ, "CCARE_NO_CACHE": "1", "HOME": str(home), "CCARE_CACHE_DIR": str(d / "cache")}
-        base_env = {**env, "PYTHONPATH": str(baseline_tree(a.baseline, d / "baseline"))}
+        base_env = {**env, "PYTHONPATH": str(baseline_tree(a.baseline, d / "baseline",
+                                                                     tuple(a.baseline_files.split(","))))}
 
         print(f"\nanswering the first {a.sample:,} merchants (prescribe), each code path in a fresh process:")
         print(f"  {'code path':<26} {'load+build':>10} {'answer':>9} {'questions':>9} {'ms/question':>11} "

@@ -60,11 +60,12 @@ Examples
 from __future__ import annotations
 
 import functools
+import heapq
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import networkx as nx
 
@@ -93,6 +94,8 @@ __all__ = [
     "OFFERING_KINDS",
     "loop_search",
     "shared_searches",
+    "memoised",
+    "Costs",
 ]
 
 PUBLIC, PRIVATE = "public-domain", "private-domain"
@@ -298,6 +301,46 @@ def shared_searches(G: nx.MultiDiGraph) -> Iterator[None]:
         _SHARED.reset(token)
 
 
+def memoised(G: nx.MultiDiGraph, key: tuple, make):
+    """``make()``, computed once per :func:`shared_searches` block over ``G`` and kept under
+    ``key`` (a pure function of ``G`` and ``key``); computed at every call outside one."""
+    memo = _SHARED.get()
+    if memo is None or memo.get("graph") is not G:
+        return make()
+    key = ("memoised", *key)
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
+class Costs(Mapping):
+    """What each node of ``nodes`` costs: ``default``, except the nodes of ``special``
+    (node -> cost).  A :func:`loop_search` with costs of 1 and a few exceptions (a
+    merchant's products cost 0) is set up from the search shared by every merchant
+    without reading a cost for every node.
+
+    >>> c = Costs(["a", "b", "c"], 1, {"b": 0})
+    >>> dict(c), c.get("z", 7)
+    ({'a': 1, 'b': 0, 'c': 1}, 7)
+    """
+
+    def __init__(self, nodes, default: int, special: Mapping):
+        self.nodes, self.default, self.special = nodes, default, dict(special)
+
+    def __getitem__(self, n):
+        if n in self.special:
+            return self.special[n]
+        if n in self.nodes:
+            return self.default
+        raise KeyError(n)
+
+    def __iter__(self):
+        return iter(self.nodes)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+
 class _Flows:
     """What every search for one ``spec.relations`` and ``spec.without`` shares: the flow
     successors, the products on flows, what each node provides, and every offering that
@@ -392,11 +435,6 @@ class LoopSearch:
             base = memo[key] = _variants(G, flows, required, avail)
         self.variants, members, base_search = base
         nodes = base_search.order
-        vweight = None
-        if weight is not None:
-            get = weight.get
-            vweight = {v: get(v.product, 0) if not v.attached else sum(get(m, 0) for m in members[v])
-                       for v in nodes}
 
         def lift(products) -> set:
             return {v for p in products for v in self.variants.get(p, ())}
@@ -404,14 +442,48 @@ class LoopSearch:
         anchors = [lift({p}) for p in spec.through]
         if spec.payment:
             anchors.append(lift({self.hub}) if self.hub else set())
-        anchors += [lift(a) for a in extra_anchors]
+        extra = [lift(a) for a in extra_anchors]
         self.required = required
-        self.search = base_search.rebased(anchors, vweight)
+        self._dearest: list | None = None  # the shared search's nodes, dearest first (most_cost)
+        if weight is None:
+            self.search = base_search.rebased(anchors + extra, None)
+            return
+        # the search in which every product and offering costs 1, shared by the searches that
+        # differ from it in the few nodes a merchant runs (CycleSearch.reweighted)
+        ukey = ("unit", key, spec.through, spec.payment, self.hub)
+        unit = memo.get(ukey)
+        if unit is None:
+            by_member: dict = {}
+            for v in nodes:
+                for x in members[v]:
+                    by_member.setdefault(x, []).append(v)
+            ones = base_search.rebased(anchors, {v: len(members[v]) for v in nodes})
+            dearest = sorted(nodes, key=lambda v: -ones.weight[v])  # for most_cost
+            unit = memo[ukey] = (ones, by_member, dearest)
+        ones, by_member, self._dearest = unit
+        get = weight.get
+        if isinstance(weight, Costs) and weight.default == 1:  # a few exceptions: those
+            odd = [x for x in weight.special if x in by_member]
+        elif by_member.keys() <= weight.keys():  # a weight for every product: those other than 1
+            odd = [x for x, c in weight.items() if c != 1 and x in by_member]
+        else:
+            odd = [x for x in by_member if get(x, 0) != 1]
+        self._changes = {v: sum(get(m, 0) for m in members[v]) for x in odd for v in by_member[x]}
+        self.search = ones.reweighted(self._changes, extra)
 
     def most_cost(self, length: int) -> int:
         """An upper bound on the cost of a cycle of at most ``length`` products."""
-        costs = sorted((self.search.weight[v] for v in self.search.order), reverse=True)
-        return sum(costs[:length])
+        if self._dearest is None:
+            return sum(heapq.nlargest(length, self.search.weight.values()))
+        # the dearest nodes of the shared search that kept their cost, and the changed ones
+        changed, weight = self._changes, self.search.weight
+        costs = [weight[v] for v in changed]
+        for v in self._dearest:
+            if len(costs) >= length + len(changed):
+                break
+            if v not in changed:
+                costs.append(weight[v])
+        return sum(heapq.nlargest(length, costs))
 
     def cycles(self, **bounds) -> Iterator[Walk]:
         """The loops of the search within ``bounds`` (those of

@@ -68,7 +68,7 @@ import networkx as nx
 
 from ccare.errors import UsageError
 from ccare.graph.coverage import need_of_values
-from ccare.graph.loops import ACQUIRE, PRIVATE, PUBLIC, LoopSpec, hub_of, loop_search, provides
+from ccare.graph.loops import ACQUIRE, PRIVATE, PUBLIC, Costs, LoopSpec, hub_of, loop_search, memoised, provides
 from ccare.graph.view import node_entity, require
 from ccare.graph.walks import Attachment, Step, Walk
 from ccare.limits import Budget
@@ -285,6 +285,17 @@ def _reasons(G, p, loop: Walk, spec: LoopSpec, profiles, value_need) -> tuple:
     return tuple(out)
 
 
+def _backed(G: nx.MultiDiGraph, profiles: Sequence[str]) -> frozenset:
+    """The nodes some offering suiting ``profiles`` backs (those with a
+    :func:`profile_support`): the offerings themselves and what they back."""
+    near = set()
+    for prof in profiles:
+        for o, _, key in G.in_edges(prof, keys=True):
+            if key == "suits":
+                near |= {o, *G.successors(o)}
+    return frozenset(n for n in near if profile_support(G, n, profiles))
+
+
 def _preference(G, w: Walk, stage, supported: int) -> tuple:
     """The scale and stage preferences: offerings suiting the merchant first; a mature
     merchant's broader loops (more of the eight values), else the more compact loop."""
@@ -344,8 +355,9 @@ def prescriptions(
     H = set(has) | set(base)
     profiles = profile_nodes(G, scale, stage)
     spec = replace(spec, profiles=tuple(dict.fromkeys((*spec.profiles, *profiles))))
-    value_need = need_of_values(G)
-    weight = {n: (0 if n in H else 1) for n in G}
+    value_need = memoised(G, ("need_of_values",), lambda: need_of_values(G))
+    backed = memoised(G, ("backed", tuple(profiles)), lambda: _backed(G, profiles))
+    weight = Costs(G, 1, {n: 0 for n in H})
     search = loop_search(G, spec, weight, extra_anchors=[H] if H else [], owned=H)
     found: list = []
     for cost in range(0, search.most_cost(spec.max_length) + 1):
@@ -359,7 +371,7 @@ def prescriptions(
         for add, loops in groups.items():
             keyed = []
             for w in loops:
-                supported = sum(1 for n in w.products if profile_support(G, n, profiles))
+                supported = sum(1 for n in w.products if n in backed)
                 owned = sum(1 for n in w.products if n in H)
                 keyed.append(((-owned, *_preference(G, w, stage, supported), w.inferred_steps, -w.quotes,
                                w.nodes), w))

@@ -61,6 +61,36 @@ _KEEP_STARTS = 8
 _KEEP_TABLES = 256
 
 
+def _essential(anchors: list) -> list:
+    """``anchors`` without the sets that hold another of them (a cycle meeting the smaller
+    set meets the larger one): the same cycles, fewer conditions to carry."""
+    out = []
+    for i, a in enumerate(anchors):
+        if not any(b <= a and (len(b) < len(a) or j < i) for j, b in enumerate(anchors) if j != i):
+            out.append(a)
+    return out
+
+
+def _derived(base, R0: int, R: int, covers: dict):
+    """The least-cost cover table over the bits ``R`` from ``base`` (the table over ``R0``,
+    a prefix of ``R``'s bits) and ``covers`` (bits -> cost) of the nodes whose bits grew or
+    whose cost fell: exact, since a cover using none of those nodes is one of ``base``'s."""
+    # a node no cheaper than the base's cover of its bits changes no least cost
+    tried = [(q, c) for q, c in covers.items() if q & ~R0 or c < base[q]]
+    if not tried and R == R0:
+        return base
+    table = [0] * (R + 1)
+    for m in range(1, R + 1):  # R is all ones: every proper submask of m comes before m
+        best = base[m] if not m & ~R0 else _INF
+        for q, c in tried:
+            if q & m:
+                v = c + table[m & ~q]
+                if v < best:
+                    best = v
+        table[m] = best
+    return table
+
+
 class CycleSearch:
     """Cycles of ``succ`` that collect ``required`` items and meet every anchor set.
 
@@ -115,12 +145,13 @@ class CycleSearch:
         for n in self.order:
             self._groups.setdefault(self._item_mask[n], []).append(n)
         self._distances: dict = {}  # shared by rebased copies: the graph is the same
+        self._onward: dict = {}  # shared alike: the successors of a start that may lead back to it
         self._tables: dict = {}  # set-cover tables by the covers they were made of, shared alike
         self._rebase(anchors, weight)
 
     def _rebase(self, anchors, weight) -> None:
         """What depends on the anchors and the weights (the rest is the graph's)."""
-        anchors = [set(a) & self.rank.keys() for a in anchors]
+        anchors = _essential([set(a) & self.rank.keys() for a in anchors])
         nb = self._items
         self.anchor_bits = [1 << (nb + j) for j in range(len(anchors))]
         self.required = (1 << (nb + len(anchors))) - 1
@@ -133,6 +164,18 @@ class CycleSearch:
         self._anchored = set().union(*anchors)
         self._min_count = self._cover_table(None)
         self._min_cost = self._cover_table(self.weight)
+        self._per_search()
+
+    def _per_search(self) -> None:
+        self._avail: list | None = None  # items available to a search from each start (cycles)
+        self._back: dict = {}  # start -> the nodes that can get back to it at no cost
+        self._free: set | None = None  # the nodes of weight 0
+        self._first: dict = {}  # (start, what it may use, length) -> its first steps with their least cost
+
+    def _weightless(self) -> set:
+        if self._free is None:
+            self._free = {n for n, c in self.weight.items() if not c}
+        return self._free
 
     def rebased(self, anchors: Iterable[Iterable[Hashable]] = (),
                 weight: Mapping[Hashable, int] | None = None) -> "CycleSearch":
@@ -145,6 +188,65 @@ class CycleSearch:
         """
         new = copy.copy(self)
         new._rebase(anchors, weight)
+        return new
+
+    def reweighted(self, changes: Mapping[Hashable, int] = {},
+                   anchors: Iterable[Iterable[Hashable]] = ()) -> "CycleSearch":
+        """This search with the weights of some nodes changed (``changes``: node -> weight)
+        and more ``anchors``: the same cycles as :meth:`rebased` with all the weights and
+        anchor sets gives, found with less setup when the weights only fall.  Then the
+        set-cover tables are derived from this search's: a cover that uses no changed node
+        costs what it cost here, so only the covers of the changed and newly anchored nodes
+        are tried on top (many questions that differ from a shared search in a few nodes).
+
+        >>> s = CycleSearch({"a": ["b"], "b": ["a", "c"], "c": ["a"]}, weight={"a": 1, "b": 1, "c": 1})
+        >>> t = s.reweighted({"c": 0}, anchors=[{"c"}])
+        >>> sorted(t.cycles(max_length=3, max_cost=2)), sorted(s.cycles(max_length=3, max_cost=2))
+        ([('c', 'a', 'b')], [('a', 'b')])
+        """
+        weight = dict(self.weight)
+        lowered = True
+        for n, c in changes.items():
+            if n in weight:
+                c = int(c)
+                lowered = lowered and c <= weight[n]
+                weight[n] = c
+        extra = [set(a) & self.rank.keys() for a in anchors]
+        if not lowered or self._min_count is None or self._min_cost is None:
+            return self.rebased([*self.anchors, *extra], weight)
+        new = copy.copy(self)
+        # the anchors kept as they are (their bits too), the new ones that add a condition after them
+        added = [a for a in _essential([*self.anchors, *extra])
+                 if not any(a is b for b in self.anchors)]
+        R0, nb = self.required, self._items + len(self.anchors)
+        new.anchor_bits = self.anchor_bits + [1 << (nb + j) for j in range(len(added))]
+        new.required = R = (1 << (nb + len(added))) - 1
+        new.anchors = self.anchors + added
+        changed = {n for n in changes if n in weight and weight[n] != self.weight[n]}
+        if added:
+            new.mask = dict(self.mask)
+            for j, a in enumerate(added):
+                for n in a:
+                    new.mask[n] |= new.anchor_bits[len(self.anchors) + j]
+            new._anchored = self._anchored.union(*added)
+            changed.update(*added)
+        new.weight = weight
+        mask = new.mask
+        count: dict = {}
+        cost: dict = {}
+        for n in changed:
+            q = mask[n] & R
+            if q:
+                c = weight[n]
+                if c < cost.get(q, _INF):
+                    cost[q] = c
+                if q & ~R0:  # newly anchored: a cover the count table did not have
+                    count[q] = 1
+        new._min_count = _derived(self._min_count, R0, R, count)
+        new._min_cost = _derived(self._min_cost, R0, R, cost)
+        new._per_search()
+        new._free = {n for n in self._weightless() if not weight[n]} | {n for n in changes if n in weight
+                                                                        and not weight[n]}
         return new
 
     # ------------------------------------------------------------------ bounds
@@ -251,14 +353,17 @@ class CycleSearch:
         if max_cost is not None and self._min_weight(R) > max_cost:
             return
         starts = self.starts()
-        # items offered by the nodes a search from starts[i] may use (starts[i:] and the
-        # nodes that are no start), kept as suffix masks instead of recomputed per start
-        avail = [0] * (len(starts) + 1)
-        for n in set(self.order) - set(starts):
-            avail[-1] |= self.mask[n]
-        for i in range(len(starts) - 1, -1, -1):
-            avail[i] = avail[i + 1] | self.mask[starts[i]]
-        allowed = set(self.order)
+        avail = self._avail
+        if avail is None:
+            # items offered by the nodes a search from starts[i] may use (starts[i:] and the
+            # nodes that are no start), kept as suffix masks instead of recomputed per start
+            avail = [0] * (len(starts) + 1)
+            for n in set(self.order) - set(starts):
+                avail[-1] |= self.mask[n]
+            for i in range(len(starts) - 1, -1, -1):
+                avail[i] = avail[i + 1] | self.mask[starts[i]]
+            self._avail = avail
+        allowed = None  # the nodes a search from starts[i] may use: all but the earlier starts
         for i, s in enumerate(starts):
             if budget.cut_short:
                 return
@@ -268,19 +373,82 @@ class CycleSearch:
                 key = (s, tuple(starts[:i]), max_length - 1) if len(starts) <= _KEEP_STARTS else None
                 dist = self._distances.get(key)
                 if dist is None:
+                    if allowed is None:
+                        allowed = set(self.order).difference(starts[:i])
                     dist = self._distances_to(s, allowed, max_length - 1)
                     if key is not None:
                         self._distances[key] = dist
-                yield from self._dfs(s, allowed, dist, max_length, min_length, max_cost, min_cost, budget)
-            allowed.discard(s)
+                back = first = None
+                if max_cost is not None:
+                    back = self._free_way_back(s)
+                    if key is not None:
+                        first = self._first.get(key)
+                        if first is None:
+                            first = self._first[key] = self._first_steps(s, key, dist, back, max_length)
+                        first = [w for w, least in first if least <= max_cost]
+                yield from self._dfs(s, dist, back, max_length, min_length, max_cost, min_cost, budget, first)
+            if allowed is not None:
+                allowed.discard(s)
 
-    def _dfs(self, s, allowed, dist, hi, lo, cmax, cmin, budget) -> Iterator[tuple]:
+    def _free_way_back(self, s) -> set:
+        """The nodes with a way back to ``s`` through nodes of weight 0 only (``s`` is the
+        next node, or one of weight 0 from which such a way leads): from any other node the
+        rest of a cycle costs at least 1.  The nodes already on the path and those a search
+        from ``s`` may not use are not excluded, so this is a bound, never a cut too many."""
+        back = self._back.get(s)
+        if back is None:
+            succ = self.succ
+            free = self._weightless() - {s}
+            home = {s}
+            grew = True
+            while grew:
+                grew = False
+                for z in free:
+                    if z not in home and not home.isdisjoint(succ[z]):
+                        home.add(z)
+                        grew = True
+            back = self._back[s] = set().union(*(self.pred[z] for z in home))
+        return back
+
+    def _first_steps(self, s, key, dist, back, hi) -> list:
+        """``(w, least)`` for the successors ``w`` of ``s`` that a cycle of at most ``hi``
+        nodes from ``s`` may take first, ``least`` the least cost of such a cycle through
+        ``s`` and ``w`` by the bounds of :meth:`_dfs` (the same bounds: a cost level then
+        looks only at the first steps within it, however many successors ``s`` has)."""
+        onward = self._onward.get(key)
+        if onward is None:  # what depends on the graph alone: near enough to s, standing for other things
+            mine = self.members[s]
+            onward = self._onward[key] = [w for w in self.succ[s]
+                                          if w == s or (w in dist and mine.isdisjoint(self.members[w]))]
+        R, masks, weights = self.required, self.mask, self.weight
+        count = self._min_count if self._min_count is not None else _Fallback(self)
+        cost_of = self._min_cost if self._min_cost is not None else _Zero()
+        ms, ws, left = masks[s], weights[s], hi - 2
+        out: list = []
+        for w in onward:
+            if w == s:
+                out.append((w, ws))  # the cycle of s alone
+                continue
+            missing = R & ~(ms | masks[w])
+            if missing and count[missing] > left:
+                continue
+            # as in _dfs: what the missing items cost, else 1 when the way back costs something
+            out.append((w, ws + weights[w] + (cost_of[missing] or (w not in back))))
+        return out
+
+    def _dfs(self, s, dist, back, hi, lo, cmax, cmin, budget, first=None) -> Iterator[tuple]:
+        """The cycles from ``s`` over the nodes of ``dist`` (those the search may use, by
+        their distance back to ``s``); ``back``: :meth:`_free_way_back`, with ``cmax``;
+        ``first``: the successors of ``s`` worth trying (default all)."""
         R = self.required
         path = [s]
-        members = self.members
+        members, masks, weights, succ = self.members, self.mask, self.weight, self.succ
+        count = self._min_count if self._min_count is not None else _Fallback(self)
+        cost_of = self._min_cost if self._min_cost is not None else _Zero()
+        tick = budget.tick
         used = set(members[s])  # what the nodes on the path stand for
         # stack of (successor iterator, mask, cost) per path position
-        stack = [(iter(self.succ[s]), self.mask[s], self.weight[s])]
+        stack = [(iter(succ[s] if first is None else first), masks[s], weights[s])]
         while stack:
             it, mask, cost = stack[-1]
             w = next(it, None)
@@ -288,26 +456,52 @@ class CycleSearch:
                 stack.pop()
                 used.difference_update(members[path.pop()])
                 continue
-            if not budget.tick():
+            if not tick():
                 return
             m = len(path)
             if w == s:
-                if lo <= m and (mask & R) == R and (cmin is None or cost >= cmin):
+                if lo <= m and (mask & R) == R and (cmin is None or cost >= cmin) and (cmax is None or cost <= cmax):
                     yield tuple(path)
                 continue
-            if w not in allowed or w not in dist or not used.isdisjoint(members[w]):
+            d = dist.get(w)  # None: not to be used, or too far from s to get back
+            left = hi - m - 1  # nodes that may still be added after w
+            if d is None or d - 1 > left:
                 continue
-            m2 = m + 1
-            left = hi - m2  # nodes that may still be added after w
-            if left < 0 or dist[w] - 1 > left:
+            if cmax is not None:
+                cost2 = cost + weights[w]
+                if cost2 > cmax:
+                    continue
+            if not used.isdisjoint(members[w]):
                 continue
-            mask2 = mask | self.mask[w]
+            mask2 = mask | masks[w]
             missing = R & ~mask2
-            if missing and self.min_nodes(missing) > left:
+            if missing and count[missing] > left:
                 continue
-            cost2 = cost + self.weight[w]
-            if cmax is not None and cost2 + (self._min_weight(missing) if missing else 0) > cmax:
-                continue
+            if cmax is not None:
+                more = cost_of[missing] if missing else 0
+                if not more and w not in back:
+                    more = 1  # the way back to s passes a node that costs something
+                if cost2 + more > cmax:
+                    continue
+            else:
+                cost2 = cost + weights[w]
             path.append(w)
             used.update(members[w])
-            stack.append((iter(self.succ[w]), mask2, cost2))
+            stack.append((iter(succ[w]), mask2, cost2))
+
+
+class _Fallback:
+    """``search.min_nodes`` as a table (more required bits than the exact table allows)."""
+
+    def __init__(self, search: CycleSearch):
+        self.widest = max((search.mask[n] & search.required).bit_count() for n in search.order) or 1
+
+    def __getitem__(self, missing: int) -> int:
+        return -(-missing.bit_count() // self.widest)
+
+
+class _Zero:
+    """No cost bound: every missing set costs 0 more."""
+
+    def __getitem__(self, missing: int) -> int:
+        return 0
