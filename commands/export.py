@@ -352,12 +352,13 @@ def query_export_options(report: bool = True):
 
 
 def write_query_exports(kb, G, results: list, *, html=None, report=None, lang="en", title="", question="",
-                        merchant="", report_title="") -> None:
+                        merchant="", report_title="", panel: dict | None = None) -> None:
     """Write the ``--html`` map and the ``--report`` page for a query's JSON ``results``.
 
     ``title`` names the map page; ``report_title`` (``--title``) the report, whose
-    default is a sentence naming ``merchant``.  Nothing is written when there is no
-    result (the command says so itself).
+    default is a sentence naming ``merchant``; ``panel`` the question the page's panel
+    opens on (:func:`ccare.exports.html.panel_question`).  Nothing is written when there
+    is no result (the command says so itself).
     """
     if not (html or report) or not results:
         if (html or report) and not results:
@@ -373,7 +374,7 @@ def write_query_exports(kb, G, results: list, *, html=None, report=None, lang="e
         else:
             titles = {k: f"{v} · {title}" for k, v in DEFAULT_TITLES.items()} if title else DEFAULT_TITLES
         page = map_html(G, title=titles, lang=lang,
-                        highlight=from_result(results), relation_labels=labels, **reader_texts(kb))
+                        highlight=from_result(results), relation_labels=labels, question=panel, **reader_texts(kb))
         _write(html, page, "the_map_page")
     if report:
         from ccare.exports.report import report_html

@@ -166,6 +166,16 @@ def _echo_csv(headers, rows) -> None:
 MARKS = {"stated": "●", "inferred": "○", None: "–"}
 
 
+def _panel(html, G, q: str, **question):
+    """The question the ``--html`` page's panel opens on, asked (None without ``--html``, or
+    when the panel cannot ask it as it was asked: :func:`ccare.exports.html.panel_question`)."""
+    if not html:
+        return None
+    from ccare.exports.html import panel_question
+
+    return panel_question(G, q, **question)
+
+
 def _spec(needs, payment, domains, max_length, through=(), without=()) -> LoopSpec:
     return LoopSpec(needs=tuple(needs), payment=payment, domains=domains, max_length=max_length,
                     through=tuple(through), without=tuple(without))
@@ -291,7 +301,8 @@ def path(source, target, k, via, timeout, max_steps, data, lang, fmt, html, repo
             _print_steps(G, w, lang)
     write_query_exports(kb, G, results, html=html, report=report, lang=lang,
                         title=f"{_label(G, a, lang) if a in G else a} → {_label(G, b, lang) if b in G else b}",
-                        report_title=title or "", merchant=merchant or "")
+                        report_title=title or "", merchant=merchant or "",
+                        panel=_panel(html, G, "path", source=a, target=b, via=relations, lang=lang))
     _finish(budget)
 
 
@@ -346,7 +357,7 @@ def loops(needs, payment, domains, max_length, through, without, limit, timeout,
         click.echo(t("more_loops", lang, loops=t("n_loops", lang, n=limit)), err=True)
     write_query_exports(kb, G, results, html=html, report=report, lang=lang,
                         title=t("loops_title", lang),
-                        question=_describe_spec(spec, G, lang))
+                        question=_describe_spec(spec, G, lang), panel=_panel(html, G, "loops", spec=spec, lang=lang))
     _finish(budget)
 
 
@@ -423,7 +434,9 @@ def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, no_
     write_query_exports(kb, G, results, html=html, report=report, lang=lang,
                         title=t("prescription_title", lang, names=names),
                         question=_describe_spec(spec, G, lang), report_title=title or "",
-                        merchant=merchant or t("report_merchant_with", lang, names=names))
+                        merchant=merchant or t("report_merchant_with", lang, names=names),
+                        panel=_panel(html, G, "prescribe", has=mine, spec=spec, scale=scale, stage=stage,
+                                     alipay_payment=not no_alipay_payment, lang=lang))
     _finish(budget)
 
 

@@ -35,7 +35,14 @@ from ccare.exports.highlight import Highlight, check_against
 from ccare.exports.layout import CENTRE_TYPES, radial_layout
 from ccare.exports.style import KIND_ORDER, KIND_STYLE, UI_FONT
 
-__all__ = ["page_data", "map_html", "DEFAULT_TITLES", "SMOOTH_EDGES_UP_TO", "CSP"]
+__all__ = ["page_data", "map_html", "panel_question", "DEFAULT_TITLES", "SMOOTH_EDGES_UP_TO", "CSP"]
+
+#: What the page's question panel reads from a saved question (``ask.js``, ``readState``):
+#: the keys of its URL fragment, every value a string.
+QUESTION_KEYS = frozenset({"q", "has", "needs", "scale", "stage", "pay", "from", "to", "product", "mode", "drop",
+                           "ask", "pick", "lang"})
+#: Most offerings the panel takes as a merchant's (``ask.js`` keeps the first 50).
+PANEL_MAX_HAS = 50
 
 #: curved edges (parallel relations drawn apart) only up to this many edges; beyond it
 #: straight lines keep drawing fast
@@ -165,6 +172,64 @@ _MARK = re.compile(r"\{\{(title|lang|csp|style|vis|data|engine|script|ask)\}\}")
 DEFAULT_TITLES = {"en": "C-CARE open-product map", "zh": "C-CARE 开放产品地图"}
 
 
+def panel_question(G: nx.MultiDiGraph, q: str, *, has=(), spec=None, scale: str | None = None,
+                   stage: str | None = None, alipay_payment: bool = True, source: str | None = None,
+                   target: str | None = None, via=(), lang: str = "en") -> dict | None:
+    """The question ``q`` (``prescribe``, ``path``, ``loops``) as the page's question panel
+    asks it, for :func:`map_html`'s ``question``: the page then opens with the merchant's
+    products ticked and the answer listed, ready for the next question.  ``None`` when
+    the panel cannot ask it as it was asked (a loop length, domains or payment rule other
+    than the default, several products to pass through, a path over chosen relations, an
+    entity that is not a product): the page then shows the drawn result only, never
+    another question's answer.
+    """
+    from dataclasses import replace
+
+    from ccare.graph.build import products
+    from ccare.graph.loops import LoopSpec
+
+    spec = LoopSpec() if spec is None else spec
+    plain = spec == replace(LoopSpec(), needs=spec.needs, through=spec.through, without=spec.without)
+    question: dict = {"q": q}
+    if q == "prescribe":
+        has = list(dict.fromkeys(has))
+        if not plain or spec.through or spec.without or not has or len(has) > PANEL_MAX_HAS:
+            return None
+        question.update(has=",".join(has), needs=",".join(spec.needs))
+        question.update({k: v for k, v in (("scale", scale), ("stage", stage)) if v})
+        if not alipay_payment:
+            question["pay"] = "0"
+    elif q == "path":
+        shown = set(products(G))
+        if via or source not in shown or target not in shown:
+            return None
+        question.update({"from": source, "to": target})
+    elif q == "loops":
+        one = [*spec.through, *spec.without]
+        if not plain or spec.needs != LoopSpec().needs or len(one) > 1 or (one and one[0] not in set(products(G))):
+            return None
+        question["mode"] = "through" if spec.through else "without" if spec.without else "all"
+        if one:
+            question["product"] = one[0]
+    else:
+        return None
+    question.update(ask="1", pick="0", lang=lang)
+    return question
+
+
+def _question_script(question) -> str:
+    """The saved question the page's panel opens on, as a JSON script element."""
+    if question is None:
+        return ""
+    if not isinstance(question, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                 for k, v in question.items()):
+        raise ValueError("question must map strings to strings, as panel_question gives it")
+    unknown = sorted(set(question) - QUESTION_KEYS)
+    if unknown:
+        raise ValueError(f"question: the page's panel has no {', '.join(unknown)}")
+    return f'<script type="application/json" id="ccare-state">{safe.script_json(question)}</script>'
+
+
 def map_html(
     G: nx.MultiDiGraph,
     *,
@@ -175,16 +240,20 @@ def map_html(
     positions: dict | None = None,
     sources: dict | None = None,
     rationales: dict | None = None,
+    question: dict | None = None,
 ) -> str:
     """The page for ``G`` (a :func:`ccare.graph.build.to_networkx` graph) as one string.
 
     ``title`` is one string, or ``{"zh", "en"}`` to follow the page's language switch.
     ``lang`` is the language the page opens in (it has a switch); ``highlight`` a query
-    result drawn on top; ``relation_labels`` maps an edge key to ``{"zh", "en"}``.
-    Raises :class:`~ccare.exports.highlight.HighlightError` when the highlight is not in ``G``.
+    result drawn on top; ``relation_labels`` maps an edge key to ``{"zh", "en"}``;
+    ``question`` (from :func:`panel_question`) the question its panel opens on, asked.
+    Raises :class:`~ccare.exports.highlight.HighlightError` when the highlight is not in
+    ``G``, ``ValueError`` for a question the panel has no field for.
     """
     if lang not in ("zh", "en"):
         raise ValueError("lang must be 'zh' or 'en'")
+    saved = _question_script(question)
     data = page_data(G, title=title, lang=lang, highlight=highlight,
                      relation_labels=relation_labels, positions=positions, sources=sources, rationales=rationales)
     parts = {
@@ -193,7 +262,7 @@ def map_html(
         "csp": safe.text(CSP),
         "style": safe.inline_style(assets.own("map.css") + assets.own("explore.css"), "map.css"),
         "vis": safe.inline_script(assets.vis_network_js(), "vis-network"),
-        "data": f'<script type="application/json" id="ccare-data">{safe.script_json(data)}</script>',
+        "data": f'<script type="application/json" id="ccare-data">{safe.script_json(data)}</script>{saved}',
         "engine": safe.inline_script(assets.own("engine.js"), "engine.js"),
         # explore.js (readable view, focus, near matches, flows) runs after map.js, on what it exposes
         "script": safe.inline_script(assets.own("map.js") + "\n" + assets.own("explore.js"), "map.js"),

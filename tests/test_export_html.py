@@ -430,3 +430,22 @@ def test_a_highlight_query_leaves_the_query_commands_help_as_it_was(ccare, tmp_p
     assert r.exit_code == 0, r.output
     r = ccare("loops", "-h")
     assert r.exit_code == 0 and "-h, --help" in r.stdout
+
+
+def test_a_saved_question_is_checked_and_cannot_end_its_script(G):
+    from ccare.exports.html import map_html, panel_question
+    from ccare.graph.loops import LoopSpec
+
+    with pytest.raises(ValueError, match="no evil"):
+        map_html(G, question={"q": "prescribe", "evil": "1"})
+    with pytest.raises(ValueError):
+        map_html(G, question={"q": 1})
+    page = map_html(G, question={"q": "prescribe", "has": "</script><script>alert(1)</script>"})
+    assert page.count("<script>alert(1)") == 0
+    # what the panel can ask, and what it cannot
+    assert panel_question(G, "prescribe", has=["mini-program"])["has"] == "mini-program"
+    assert panel_question(G, "prescribe", has=["mini-program"], spec=LoopSpec(max_length=3)) is None
+    assert panel_question(G, "loops", spec=LoopSpec(through=("fan-group", "payment"))) is None
+    assert panel_question(G, "path", source="payment", target="fan-group", via=("userFlowsTo",)) is None
+    assert panel_question(G, "path", source="payment", target="SCALE") is None  # not a product
+    assert panel_question(G, "whatif") is None

@@ -257,6 +257,53 @@ def test_the_fragment_holds_the_question_and_opens_on_it(open_page, page_file, G
     again.assert_clean()
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_page_exported_with_a_prescription_opens_on_its_question(open_page, tmp_path, G, lang):
+    """`ccare prescribe --has ... --html` gives the strategist a page to take to the
+    merchant: the panel opens with the merchant's products ticked, the needs and the
+    scale as asked, and the answer the command printed listed first, ready for the
+    next question."""
+    from ccare.cli import cli
+
+    out = tmp_path / "prescription.html"
+    r = CliRunner().invoke(cli, ["prescribe", "--has", "小程序,商家粉丝群", "--needs", "SCALE,ACTIVE,EFFICIENCY",
+                                 "--scale", "小商家", "--html", str(out), "--lang", lang, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    o = open_page(out)
+    o.answered()
+    state = o.js("ccareAsk.state()")
+    assert state["q"] == "prescribe" and state["has"] == ["fan-group", "mini-program"]
+    assert state["needs"] == ["SCALE", "ACTIVE", "EFFICIENCY"] and state["scale"] == "small"
+    assert o.js("[...document.querySelectorAll('#ask-has input:checked')].map(i => i.value).sort()") == [
+        "fan-group", "mini-program"]
+    assert o.js("document.documentElement.lang") == ("zh-CN" if lang == "zh" else "en")
+    want = list(prescriptions(G, ["fan-group", "mini-program"], LoopSpec(needs=("SCALE", "ACTIVE", "EFFICIENCY")),
+                              scale="small"))
+    got = o.results()
+    assert len(got) == len(want) >= 1
+    assert got[0].startswith(("新增：" if lang == "zh" else "Add: ") +
+                             ("、" if lang == "zh" else ", ").join(_label(G, n, lang) for n in want[0].add))
+    # the drawing is the command's first prescription
+    assert o.js("ccareMap.current()")["added"] == list(want[0].add)
+    o.assert_clean()
+
+
+def test_a_question_the_panel_cannot_ask_leaves_the_drawing_alone(open_page, tmp_path, G):
+    """A loop length the panel has no field for: the page shows the command's result
+    drawn, and its panel asks nothing (it would answer another question)."""
+    from ccare.cli import cli
+
+    out = tmp_path / "short.html"
+    r = CliRunner().invoke(cli, ["prescribe", "--has", "mini-program", "--max-length", "3", "--html", str(out)])
+    assert r.exit_code == 0, r.output
+    assert 'id="ccare-state">' not in out.read_text(encoding="utf-8")
+    o = open_page(out)
+    first = next(iter(prescriptions(G, ["mini-program"], LoopSpec(max_length=3))))
+    assert o.js("ccareMap.current()")["added"] == list(first.add)
+    assert o.js("ccareAsk.state().asked") is False
+    o.assert_clean()
+
+
 HOSTILE = [
     "q=prescribe&has=fan-group,<img src=x onerror=alert(1)>,__proto__&needs=ACTIVE,XSS&scale=huge&stage=<b>&ask=1",
     "q=<script>alert(1)</script>&lang=javascript:alert(1)",
