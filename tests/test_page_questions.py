@@ -426,3 +426,41 @@ def test_the_page_stays_responsive_while_the_worker_searches(open_page, tmp_path
     assert o.js("window.__answer && [window.__answer.cutShort, window.__answer.error]") == [True, None]
     assert len(gaps) > 10 and sorted(gaps)[len(gaps) // 2] < 100  # frames kept coming while it searched
     o.assert_clean()
+
+
+def test_a_big_map_filters_the_merchants_products_in_either_language(open_page, tmp_path):
+    """With 60 products the panel's list gets a filter box: the words typed, Chinese or
+    English, any case, keep the products whose label or id holds them; a ticked product
+    stays in view, and the question asks with what is ticked, hidden or not."""
+    import io
+
+    from ccare.exports.html import map_html
+    from ccare.graph.build import to_networkx
+    from ccare.kb.model import load
+    from ccare.kb.synth import synth_turtle
+
+    buf = io.StringIO()
+    synth_turtle(buf, products=60, seed=2)
+    ttl = tmp_path / "synth.ttl"
+    ttl.write_text(buf.getvalue(), encoding="utf-8")
+    page = tmp_path / "synth.html"
+    page.write_text(map_html(to_networkx(load([str(ttl)], cache=False)), lang="zh"), encoding="utf-8")
+    o = open_page(page)
+    shown = "[...document.querySelectorAll('#ask-has label.check')].filter(l => !l.hidden).map(l => l.innerText)"
+    everything = o.js(shown)
+    assert len(everything) > 60 and "支付" in everything
+    o.page.fill("#ask-filter", "合成产品1")
+    some = o.js(shown)
+    want = sorted(x for x in everything if "合成产品1" in x)
+    assert sorted(some) == want and 1 < len(some) < len(everything)
+    o.page.fill("#ask-filter", "小程序")
+    assert "小程序" in o.js(shown) and "合成产品1" not in o.js(shown)
+    o.page.check("#ask-has input[value='mini-program']")
+    o.page.fill("#ask-filter", "SYNTHETIC product 12")  # English, any case, while the page is in Chinese
+    assert sorted(o.js(shown)) == sorted(["合成产品12", "小程序"]), o.js(shown)
+    o.page.fill("#ask-filter", "")
+    assert o.js(shown) == everything
+    o.page.click("#ask-go")
+    o.answered()
+    assert o.js("ccareAsk.state().has") == ["mini-program"]
+    o.assert_clean()

@@ -36,7 +36,7 @@
       lost: "Loops lost: {n}", kept: "Loops kept: {n}", stranded: "No longer reach payment: {list}",
       strandedNone: "Every product still reaches payment.", dropKey: "red dotted ring: the product dropped", pickHint: "Click an answer to draw it on the map.",
       baseline: "Payment counts as present (every merchant on Alipay takes it).", noNeeds: "no need",
-      saved: "Saved."
+      saved: "Saved.", filter: "Filter products (中文 or English)…"
     },
     zh: {
       ask: "向地图提问", prescribe: "开处方", path: "路径", loops: "闭环", whatif: "假如去掉",
@@ -54,7 +54,7 @@
       lost: "失去的闭环：{n} 个", kept: "保留的闭环：{n} 个", stranded: "不再能到达支付：{list}",
       strandedNone: "所有产品仍能到达支付。", dropKey: "红色点线圈：被去掉的产品", pickHint: "点击答案，在地图上显示。",
       baseline: "支付视为已有（支付宝上的商家都已开通）。", noNeeds: "无诉求",
-      saved: "已保存。"
+      saved: "已保存。", filter: "筛选产品（中文或英文）…"
     }
   };
   var QUESTIONS = ["prescribe", "path", "loops", "whatif"];
@@ -77,6 +77,10 @@
   var products = N.filter(function (n) { return kindOf[n[0]] === "product"; }).map(function (n) { return n[0]; });
   var offerings = N.filter(function (n) { return kindOf[n[0]] === "programme" || kindOf[n[0]] === "practice"; })
     .map(function (n) { return n[0]; });
+  /* a map with more products than this gets a filter box over the merchant's products */
+  var FILTER_FROM = 24;
+  var searchText = Object.create(null);
+  N.forEach(function (n) { searchText[n[0]] = [n[0], n[3] || "", n[4] || ""].join("\n").toLowerCase(); });
   var needCodes = DATA.needs.map(function (n) { return n.code; }).filter(function (c) { return ENGINE.NEED_CODES.indexOf(c) >= 0; });
 
   /* ---------------------------------------------------------------- state */
@@ -244,6 +248,11 @@
     var form = el("form", { id: "ask-form" });
     if (state.q === "prescribe") {
       var has = el("fieldset", { id: "ask-has" }, el("legend", { text: t("merchantHas") }));
+      if (products.length > FILTER_FROM) {
+        var filter = el("input", { type: "search", id: "ask-filter", placeholder: t("filter"), "aria-label": t("filter") });
+        filter.addEventListener("input", function () { filterProducts(has, filter.value); });
+        has.appendChild(filter);
+      }
       products.forEach(function (p) { has.appendChild(checkbox("has", p, state.has.indexOf(p) >= 0, M.labelOf(p))); });
       form.appendChild(has);
       if (offerings.length) {
@@ -288,6 +297,17 @@
     });
     form.addEventListener("change", function () { readForm(form); saveFragment(); });
     return form;
+  }
+
+  /* show the products whose id or Chinese or English label holds the words typed (each
+     of them, in any case); a ticked product stays in view */
+  function filterProducts(fieldset, text) {
+    var words = text.toLowerCase().split(/\s+/).filter(Boolean);
+    Array.prototype.forEach.call(fieldset.querySelectorAll("label.check"), function (label) {
+      var box = label.querySelector("input");
+      var hay = searchText[box.value] || "";
+      label.hidden = !box.checked && !words.every(function (w) { return hay.indexOf(w) >= 0; });
+    });
   }
 
   function readForm(form) {
