@@ -190,20 +190,21 @@ class CcareGroup(click.Group):
                 raise _Chinese(e, getattr(e, "__ccare_cause__", None) or e.__cause__ or e, ctx) from None
             raise
 
-    def _invoke(self, ctx):
+    def _invoke(self, ctx: click.Context):
         debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
         except UsageError as e:
-            err = click.UsageError(str(e), self._subcommand_context(ctx))
-            err.__ccare_cause__ = e
-            raise err from (e if debug else None)
+            usage = click.UsageError(str(e), self._subcommand_context(ctx))
+            setattr(usage, "__ccare_cause__", e)  # the library's error, for the Chinese message
+            raise usage from (e if debug else None)
         except CcareError as e:
             if debug:
                 traceback.print_exc()
             err = click.ClickException(str(e))
-            err.exit_code = e.exit_code
-            err.__ccare_cause__ = e
+            # click declares exit_code a ClassVar, yet reads an instance's own
+            err.exit_code = e.exit_code  # type: ignore[misc]
+            setattr(err, "__ccare_cause__", e)
             raise err from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise

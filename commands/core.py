@@ -67,6 +67,10 @@ def info(data, lang, fmt):
     echo_table(["what", "count"], rows)
 
 
+#: A product that serves no value still gets one row, its value cells empty.
+_NO_VALUE: list[tuple] = [(None, None, None)]
+
+
 @click.command()
 @click.option("--need", type=NeedCode(), help="Only products serving this need: its code (SCALE, ACTIVE, WORTH, "
                                                "EFFICIENCY, any case) or its zh or en name.")
@@ -99,7 +103,7 @@ def products(need, value, domain, ptype, data, lang, fmt):
                  [[r.entity.id, r.entity.label(lang), cells(r.needs), cells(d.id for d in r.domains),
                    v.id if v else "", v.label(lang) if v else "", code or "",
                    ("true" if st.inferred else "false") if st else "", fmt_evidence(st.evidence) if st else ""]
-                  for r in rows for v, code, st in r.values or [(None, None, None)]])
+                  for r in rows for v, code, st in r.values or _NO_VALUE])
         return
     if not rows:
         click.echo(t("no_product_matches", lang))
@@ -107,7 +111,7 @@ def products(need, value, domain, ptype, data, lang, fmt):
     table = []
     for r in rows:
         first = True
-        for v, code, st in r.values or [(None, None, None)]:
+        for v, code, st in r.values or _NO_VALUE:
             table.append([
                 r.entity.id if first else "",
                 r.entity.label(lang) if first else "",
@@ -165,7 +169,7 @@ def list_cmd(kind, data, lang, fmt):
         return
     rows = []
     for it in items:
-        links = {}
+        links: dict = {}
         for r in it["out"]:
             e = r["entity"]
             links.setdefault(r["relation"], []).append(e["labels"].get("zh") or e["id"] if lang == "zh" else e["id"])

@@ -62,7 +62,7 @@ def cache_cmd(clear, lang, fmt):
     removed = cache.clear() if clear else None
     entries = cache.entries()
     if fmt == "json":
-        d = {"directory": str(cache.cache_dir()), "entries": entries}
+        d: dict = {"directory": str(cache.cache_dir()), "entries": entries}
         if removed is not None:
             d["removed"] = removed
         echo_json(d)

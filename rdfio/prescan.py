@@ -175,12 +175,14 @@ def _expat_pass(data: bytes, max_depth: int, stack: list | None) -> None:
         nonlocal depth
         depth -= 1
 
+    detail: list = stack if stack is not None else []
+
     def start_detail(tag, attrs):
-        stack.append((tag, parser.CurrentLineNumber))
+        detail.append((tag, parser.CurrentLineNumber))
         start(tag, attrs)
 
     def end_detail(tag):
-        stack.pop()
+        detail.pop()
         end(tag)
 
     parser.StartDoctypeDeclHandler = doctype

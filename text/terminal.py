@@ -76,12 +76,14 @@ class SafeText(io.TextIOBase):
     def readable(self):
         return False
 
+    # io.TextIOBase's encoding and errors are read-only in CPython; typeshed declares them
+    # as plain attributes, hence the ignores
     @property
-    def encoding(self):
+    def encoding(self) -> str:  # type: ignore[override]
         return getattr(self._raw, "encoding", "utf-8")
 
     @property
-    def errors(self):
+    def errors(self) -> str:  # type: ignore[override]
         return getattr(self._raw, "errors", "strict")
 
     @property
@@ -163,8 +165,8 @@ def guarded():
     try:
         yield
     finally:
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-        with contextlib.suppress(Exception):
-            sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    stream.flush()
         sys.stdout, sys.stderr = saved
