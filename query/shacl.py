@@ -1,5 +1,11 @@
 """SHACL validation of a map against the shipped shapes, reported in plain words.
 
+Two engines give the same report: ccare's own (:mod:`ccare.query.shacl_native`, the
+default on Oxigraph, set-at-a-time: a million triples in seconds) and pySHACL (the
+reference, and the fallback when the shapes use something ccare's engine does not check,
+or the map is on rdflib's Memory store).  ``engine="pyshacl"`` (``ccare validate
+--engine pyshacl``) asks for pySHACL.
+
 Examples
 --------
 >>> from ccare.kb.model import load
@@ -10,6 +16,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -23,7 +31,13 @@ from ccare.kb.model import KnowledgeBase
 from ccare.query.quotes import QUOTE_RULE, SOURCE_RULE, check_quotes
 from ccare.rdfio.read import parse_text
 
-__all__ = ["Violation", "Report", "PYSHACL_OPTIONS", "DEFAULT_TIMEOUT", "shapes_graph", "validate"]
+__all__ = ["Violation", "Report", "PYSHACL_OPTIONS", "DEFAULT_TIMEOUT", "ENGINES", "shapes_graph", "validate"]
+
+log = logging.getLogger(__name__)
+
+#: SHACL engines: ``auto`` (ccare's own, else pySHACL), ``native`` (ccare's own only),
+#: ``pyshacl`` (pySHACL only).
+ENGINES = ("auto", "native", "pyshacl")
 
 _IRI = re.compile(r"https?://[^\s<>\"{}|^`]+")
 
@@ -69,6 +83,10 @@ class Report:
     conforms: bool
     violations: list[Violation]
     sources: list = field(default_factory=list)
+    #: the engine that checked the shapes: ``native`` or ``pyshacl``
+    engine: str = "pyshacl"
+    #: why ccare's own engine was not used (``engine="auto"`` fell back to pySHACL), else None
+    fallback: str | None = None
 
     @property
     def warnings(self) -> list:
@@ -93,16 +111,22 @@ def shapes_graph() -> Graph:
     return g
 
 
-def _rule_name(results: Graph, result, shapes: Graph) -> str:
-    shape = results.value(result, SH.sourceShape)
-    for g in (shapes, results):
-        name = g.value(shape, SH.name) if shape is not None else None
-        if name is not None:
-            return str(name)
+@functools.lru_cache(maxsize=1)
+def _shipped_shapes() -> Graph:
+    """The shipped shapes, parsed once a process: both engines read the same graph, so a
+    result path that is a blank node of the shapes (``sh:alternativePath``) has one name."""
+    return shapes_graph()
+
+
+def _rule_name(shapes: Graph, shape, component) -> str:
+    """The rule a result breaks: its shape's sh:name, else the shape's local name, else the
+    constraint component's."""
+    name = shapes.value(shape, SH.name) if shape is not None else None
+    if name is not None:
+        return str(name)
     if shape is not None and not isinstance(shape, Literal) and "#" in str(shape):
         return str(shape).rsplit("#", 1)[1]
-    comp = results.value(result, SH.sourceConstraintComponent)
-    return str(comp).rsplit("#", 1)[-1] if comp is not None else "constraint"
+    return str(component).rsplit("#", 1)[-1] if component is not None else "constraint"
 
 
 #: How pyshacl runs: no inference, no SHACL advanced features (SPARQL targets, rules,
@@ -121,10 +145,17 @@ DEFAULT_TIMEOUT = 120.0
 
 
 def validate(kb: KnowledgeBase, timeout: float | None = None, sources: Sequence[str | os.PathLike] = (),
-             quotes: bool = True) -> Report:
+             quotes: bool = True, engine: str = "auto") -> Report:
     """Validate the loaded map against the shipped shapes, and its quotes against their sources.
 
-    pyshacl runs with :data:`PYSHACL_OPTIONS`: it reads only the graph it is given.
+    ``engine`` (one of :data:`ENGINES`) chooses who checks the shapes: ``auto`` (default)
+    runs ccare's own engine (:func:`ccare.query.shacl_native.validate_native`) and, when
+    it cannot check these shapes or this store the way pySHACL does, pySHACL, saying why
+    in :attr:`Report.fallback` and the ``ccare.query.shacl`` debug log; ``native`` raises a
+    :class:`~ccare.errors.UsageError` instead; ``pyshacl`` runs pySHACL.  Both give the
+    same report (``tests/test_shacl_engines.py``).  pySHACL runs with
+    :data:`PYSHACL_OPTIONS`: it reads only the graph it is given.
+
     With ``quotes`` (default), every quote whose source names a file ccare can find is
     checked, verbatim on its line (:func:`ccare.query.quotes.check_quotes`); the file is
     looked for in the folder of each of the map's data files (``kb.sources``), then in the
@@ -134,13 +165,23 @@ def validate(kb: KnowledgeBase, timeout: float | None = None, sources: Sequence[
     that is stopped when the time is up or the memory limit is reached
     (:func:`ccare.query.sandbox.call_bounded`), raising :class:`~ccare.query.sandbox.CutShort`.
     """
+    engine = _engine(engine)
     folders = _source_folders(kb, sources) if quotes else None
     if timeout is not None:
         from ccare.query.sandbox import call_bounded, memory_limit
 
-        return call_bounded(lambda: _validate(kb, folders), timeout=timeout, what="validation",
+        return call_bounded(lambda: _validate(kb, folders, engine), timeout=timeout, what="validation",
                             memory=memory_limit())
-    return _validate(kb, folders)
+    return _validate(kb, folders, engine)
+
+
+def _engine(engine) -> str:
+    from ccare.errors import UsageError
+
+    name = str(engine or "auto").strip().lower()
+    if name not in ENGINES:
+        raise UsageError(f"unknown SHACL engine {engine!r} (allowed: {', '.join(ENGINES)})")
+    return name
 
 
 def _source_folders(kb: KnowledgeBase, sources) -> list[str]:
@@ -176,33 +217,70 @@ class _Counted(Graph):
         return self._size
 
 
-def _validate(kb: KnowledgeBase, folders: list[str] | None = None) -> Report:
+def _run_pyshacl(graph: Graph, shapes: Graph) -> tuple[bool, list]:
+    """pySHACL's verdict and results (:class:`~ccare.query.shacl_native.Result`)."""
     import pyshacl  # heavy; only the validate command needs it
 
-    shapes = shapes_graph()
-    conforms, results, _text = pyshacl.validate(_Counted(kb.graph), shacl_graph=shapes, **PYSHACL_OPTIONS)
+    from ccare.query.shacl_native import Result
+
+    conforms, results, _text = pyshacl.validate(_Counted(graph), shacl_graph=shapes, **PYSHACL_OPTIONS)
     if not isinstance(results, Graph):  # pyshacl could not run the shapes at all
         raise RuntimeError(f"SHACL validation failed to run: {_text.strip()}")
+    out = []
+    for r in results.subjects(RDF.type, SH.ValidationResult):
+        out.append(Result(focus=results.value(r, SH.focusNode), shape=results.value(r, SH.sourceShape),
+                          component=results.value(r, SH.sourceConstraintComponent),
+                          message=results.value(r, SH.resultMessage), path=results.value(r, SH.resultPath),
+                          value=results.value(r, SH.value), severity=results.value(r, SH.resultSeverity)))
+    return bool(conforms), out
+
+
+def _check_shapes(kb: KnowledgeBase, engine: str, shapes: Graph) -> tuple[bool, list, str, str | None]:
+    """The verdict and results of ``engine`` (``auto``: ccare's own, else pySHACL), the
+    engine that ran, and why ccare's own did not."""
+    fallback = None
+    if engine != "pyshacl":
+        from ccare.query.shacl_native import Unsupported, validate_native
+
+        try:
+            conforms, results = validate_native(kb.graph, shapes)
+            return conforms, results, "native", None
+        except Unsupported as e:
+            if engine == "native":
+                from ccare.errors import UsageError
+
+                raise UsageError(f"ccare's SHACL engine cannot check this map as pySHACL does: {e} "
+                                 "(use --engine pyshacl or auto)") from None
+            fallback = str(e)
+            log.debug("SHACL: pySHACL runs instead of ccare's engine: %s", fallback)
+    conforms, results = _run_pyshacl(kb.graph, shapes)
+    return conforms, results, "pyshacl", fallback
+
+
+def _validate(kb: KnowledgeBase, folders: list[str] | None = None, engine: str = "auto") -> Report:
+    shapes = _shipped_shapes()
+    conforms, results, used, fallback = _check_shapes(kb, engine, shapes)
+
     def short(text: str) -> str:  # IRIs substituted into messages, as readable ids
         return _IRI.sub(lambda m: kb.node_id(URIRef(m.group(0))), text)
 
-    violations = []
-    for r in results.subjects(RDF.type, SH.ValidationResult):
-        focus = results.value(r, SH.focusNode)
-        msg = results.value(r, SH.resultMessage)
-        path = results.value(r, SH.resultPath)
-        value = results.value(r, SH.value)
-        sev = results.value(r, SH.resultSeverity)
-        label = None
-        if focus is not None:
+    labels_of: dict = {}
+
+    def label(focus):
+        if focus not in labels_of:
             labels = {(lit.language or ""): str(lit) for lit in kb.graph.objects(focus, RDFS.label)
                       if isinstance(lit, Literal)}
-            label = labels.get("en") or labels.get("zh") or next(iter(labels.values()), None)
+            labels_of[focus] = labels.get("en") or labels.get("zh") or next(iter(labels.values()), None)
+        return labels_of[focus]
+
+    violations = []
+    for r in results:
+        focus, msg, path, value, sev = r.focus, r.message, r.path, r.value, r.severity
         violations.append(
             Violation(
                 focus=kb.node_id(focus) if focus is not None else "",
-                focus_label=label,
-                rule=_rule_name(results, r, shapes),
+                focus_label=label(focus) if focus is not None else None,
+                rule=_rule_name(shapes, r.shape, r.component),
                 message=short(str(msg)) if msg is not None else "",
                 path=kb.node_id(path) if path is not None and not isinstance(path, Literal) else None,
                 value=kb.node_id(value)
@@ -211,9 +289,10 @@ def _validate(kb: KnowledgeBase, folders: list[str] | None = None) -> Report:
                 severity=str(sev).rsplit("#", 1)[-1] if sev is not None else "Violation",
             )
         )
-    violations.sort(key=lambda v: (v.focus, v.rule, v.message))
+    # the order is total, so that both engines give the same list (pySHACL's own is arbitrary)
+    violations.sort(key=lambda v: (v.focus, v.rule, v.message, v.path or "", v.value or "", v.severity))
     if folders is None:
-        return Report(conforms=bool(conforms), violations=violations)
+        return Report(conforms=bool(conforms), violations=violations, engine=used, fallback=fallback)
     checked = check_quotes(kb, folders)
     for p in checked.problems:
         violations.append(Violation(focus=p.owner, focus_label=p.owner_label, rule=QUOTE_RULE, message=p.message(),
@@ -223,4 +302,5 @@ def _validate(kb: KnowledgeBase, folders: list[str] | None = None) -> Report:
         if s.status == "unreadable":
             violations.append(Violation(focus=s.source, focus_label=None, rule=SOURCE_RULE, message=s.message(),
                                         path="cc:file", value=s.file, severity="Violation", file=s.file))
-    return Report(conforms=bool(conforms) and checked.ok, violations=violations, sources=checked.sources)
+    return Report(conforms=bool(conforms) and checked.ok, violations=violations, sources=checked.sources,
+                  engine=used, fallback=fallback)
