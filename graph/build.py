@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
 
 import networkx as nx
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from ccare.graph.view import FLOW_RELATIONS, flow_graph, node_entity, products, require
@@ -105,7 +105,7 @@ class _Types:
         # instances of these are never nodes (merchants, assertions, ...): not read at all
         never = {c for c in self.sup if any(n in self.sup[c] for n in _NOT_NODES)} | set(_NOT_NODES)
         of: dict = {}
-        for s, t in bulk.types(kb.graph, unless=never):
+        for s, t in bulk.types(kb.reads, unless=never):
             of.setdefault(s, set()).add(t)
         self.of = {s: frozenset(ts) for s, ts in of.items()}
         self._kinds: dict = {}
@@ -180,14 +180,14 @@ def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
     # Nodes, relations and objects are handled by key (ccare.rdfio.bulk.key: an IRI's text), not
     # as rdflib terms: a large map has hundreds of thousands of them, and rdflib builds and
     # hashes its terms in Python.
-    g: Graph = kb.graph
+    g = kb.reads  # the graph, or the map parsed without a store (ccare.rdfio.parsed)
     G = nx.MultiDiGraph()
     types = _Types(kb)
     term_of = {str(s): s for s in types.of if types.is_node(s)}
     nodes = {k: kb.node_id(s) for k, s in term_of.items()}
     out: dict = {}
     # what the nodes point at: IRIs, and anything they serve or live in
-    for s, p, o in bulk.outgoing(g, nodes, keep_literals=(CC.serves, CC.livesIn)):
+    for s, p, o in bulk.outgoing(g, nodes, keep_literals=(CC.serves, CC.livesIn), skip=_SKIP):
         out.setdefault(s, []).append((p, o))
     candidates: dict = {}
     for s, label, lang in bulk.labels(g, nodes):
@@ -209,8 +209,8 @@ def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
 
     def need_code(v):
         if v not in need_of:
-            n = kb.need_of(bulk.term(v))
-            need_of[v] = kb.need_code(n) if n is not None else None
+            n = bulk.value(g, v, SKOS.broader)
+            need_of[v] = str(bulk.value(g, n, SKOS.notation)) if n is not None else None
         return need_of[v]
 
     evidence = kb.evidence_index
@@ -235,16 +235,16 @@ def _build(kb: KnowledgeBase) -> nx.MultiDiGraph:
         needs = {need_code(v) for v in served} - {None}
         attrs["needs"] = [c for c in NEED_CODES if c in needs]
         if kind == "need":
-            attrs["code"] = str(g.value(s, SKOS.notation))
+            attrs["code"] = str(bulk.value(g, k, SKOS.notation))
         if kind == "fact":
-            lit = g.value(s, QUDT.numericValue)
+            lit = bulk.value(g, k, QUDT.numericValue)
             attrs["value"] = lit.toPython() if isinstance(lit, Literal) else None
-            unit = g.value(s, QUDT.unit)
+            unit = bulk.value(g, k, QUDT.unit)
             attrs["unit"] = str(unit).rsplit("/", 1)[-1] if unit is not None else None
-            counts, bound = g.value(s, CC.counts), g.value(s, CC.bound)
+            counts, bound = bulk.value(g, k, CC.counts), bulk.value(g, k, CC.bound)
             attrs["counts"] = kb.node_id(counts) if counts is not None else None
             attrs["bound"] = kb.node_id(bound) if bound is not None else "as-stated"
-            status, as_of = g.value(s, CC.status), g.value(s, CC.asOf)
+            status, as_of = bulk.value(g, k, CC.status), bulk.value(g, k, CC.asOf)
             attrs["status"] = kb.node_id(status) if status is not None else None
             attrs["as_of"] = str(as_of) if as_of is not None else None
         G.add_node(nid, **attrs)

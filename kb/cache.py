@@ -132,7 +132,7 @@ def enabled(cache: bool | None = None) -> bool:
 #: (:func:`derived_key`; the NetworkX graph: :data:`ccare.graph.build.BUILD_CODE`).
 #: ``tests/test_load_path.py`` checks that every module loading and building imports is here.
 LOAD_CODE = ("ccare.kb.cache", "ccare.kb.loader", "ccare.kb.model", "ccare.rdfio.store", "ccare.rdfio.read",
-             "ccare.rdfio.prescan", "ccare.rdfio.bulk", "ccare.rdfio.terms", "ccare.ontology",
+             "ccare.rdfio.prescan", "ccare.rdfio.bulk", "ccare.rdfio.parsed", "ccare.rdfio.terms", "ccare.ontology",
              "ccare.rdfio.atomic", "ccare.ontology.namespaces", "ccare.ontology.vocab")
 
 _CODE_DIGESTS: dict = {}

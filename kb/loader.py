@@ -27,11 +27,12 @@ from rdflib import RDF, Graph, Literal, URIRef
 
 from ccare import ontology
 from ccare.ontology import CC, ID
+from ccare.rdfio.parsed import LINE_FORMATS, ParsedMap, parse_input
 from ccare.rdfio.read import Limits, format_for, read_bounded
 from ccare.rdfio.store import load_bytes, new_graph, oxigraph_of, store_kind
 
-__all__ = ["Input", "shipped_inputs", "read_input", "read_inputs", "build_graph", "load_graph", "load_keyed",
-           "load_inputs", "materialise"]
+__all__ = ["Input", "shipped_inputs", "read_input", "read_inputs", "build_graph", "fill_graph", "parse_inputs",
+           "load_graph", "load_keyed", "load_inputs", "materialise"]
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,36 @@ def read_input(path: str | os.PathLike, fmt: str | None = None) -> Input:
 def build_graph(inputs: Sequence[Input], kind: str | None = None) -> Graph:
     """A new graph on a store of ``kind`` holding every input, assertions materialised."""
     g = new_graph(kind)
+    fill_graph(g, inputs)
+    return g
+
+
+def fill_graph(g: Graph, inputs: Sequence[Input]) -> None:
+    """Add every input to the graph ``g`` (as :func:`new_graph` makes them), then
+    materialise the assertions."""
     for inp in inputs:
         load_bytes(g, inp.data, inp.fmt, name=inp.name, base_iri=inp.base_iri, limits=inp.limits)
     materialise(g)
-    return g
+
+
+def parse_inputs(inputs: Sequence[Input]) -> ParsedMap | None:
+    """Every input read once by Oxigraph's parser, without a store, assertions
+    materialised (:mod:`ccare.rdfio.parsed`); ``None`` when an input is in a format read
+    whole (JSON-LD, RDF/XML, N3, TriX: those go through a store).
+
+    The checks and the errors are :func:`fill_graph`'s on an Oxigraph store, input by
+    input in order: the first input that fails is the one named.
+    """
+    if any(inp.fmt not in LINE_FORMATS for inp in inputs):
+        return None
+    from ccare.rdfio.bulk import gc_paused
+
+    m = ParsedMap()
+    with gc_paused():  # a million tuples, none of them garbage: see gc_paused
+        for inp in inputs:
+            parse_input(m, inp.data, inp.fmt, name=inp.name, base_iri=inp.base_iri, limits=inp.limits)
+        m.materialise()
+    return m
 
 
 def load_graph(

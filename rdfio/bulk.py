@@ -50,10 +50,15 @@ from rdflib.namespace import SKOS
 
 from ccare.ontology import CC
 from ccare.rdfio import terms
+from ccare.rdfio.parsed import ParsedMap, term_order
 from ccare.rdfio.store import oxigraph_of
 
-__all__ = ["gc_paused", "key", "term", "rows", "later", "iri_values", "evidence", "assertions", "names", "typed",
-           "types", "outgoing", "labels"]
+__all__ = ["Source", "gc_paused", "key", "term", "rows", "later", "iri_values", "evidence", "assertions", "names",
+           "typed", "types", "outgoing", "labels", "value", "least", "pairs"]
+
+#: What the reads below read: a graph (on any store), or a map parsed without a store
+#: (:class:`ccare.rdfio.parsed.ParsedMap`, whose rows are the Oxigraph store's).
+Source = Graph | ParsedMap
 
 
 @contextmanager
@@ -126,7 +131,7 @@ def later(graph: Graph, read, pool: Executor | None) -> Callable[[], list]:
     GIL, so the evaluation overlaps the caller's own Python work; the rows are decoded on
     the calling thread.  Elsewhere (or with no pool) the read runs when called.
     """
-    st = oxigraph_of(graph)
+    st = None if isinstance(graph, ParsedMap) else oxigraph_of(graph)
     if st is None or pool is None:
         return lambda: read(graph)
     query, shape = _QUERIES[read]
@@ -253,9 +258,11 @@ SELECT ?x ?ev ?src ?line ?quote WHERE {
 """
 
 
-def evidence(graph: Graph) -> list[tuple]:
+def evidence(graph: Source) -> list[tuple]:
     """``(node, evidence node, source, line, quote)`` for every ``cc:evidence``: keys of
     the nodes and the source, line and quote lexical, ``None`` where missing."""
+    if isinstance(graph, ParsedMap):
+        return graph.evidence()
     if oxigraph_of(graph) is not None:
         return rows(graph, *_QUERIES[evidence])
     src, line, quote = (_scan(graph, p) for p in (CC.source, CC.line, CC.quote))
@@ -280,11 +287,13 @@ SELECT ?a ?s ?p ?o ?inferred ?rationale WHERE {
 """
 
 
-def assertions(graph: Graph) -> list[tuple]:
+def assertions(graph: Source) -> list[tuple]:
     """``(assertion, subject, predicate, object, inferred, rationale)`` for every
     ``cc:Assertion``: keys of the assertion and its triple; ``inferred`` is ``"true"`` for
     ``cc:inferred true`` (the very term), ``"false"`` for any other value; the rationale
     its rdflib literal (its language tells a bilingual map's two rationales apart)."""
+    if isinstance(graph, ParsedMap):
+        return graph.assertions()
     if oxigraph_of(graph) is not None:
         return rows(graph, *_QUERIES[assertions])
     cols = [_scan(graph, p) for p in (RDF.subject, RDF.predicate, RDF.object, CC.inferred, CC.rationale)]
@@ -313,9 +322,11 @@ SELECT ?s ?p ?name WHERE {
 """
 
 
-def names(graph: Graph) -> list[tuple]:
+def names(graph: Source) -> list[tuple]:
     """``(IRI, property, name)`` for every label, alternative label and notation of an
     IRI: rdflib terms, the name lexical."""
+    if isinstance(graph, ParsedMap):
+        return graph.names((RDFS.label, SKOS.altLabel, SKOS.notation))
     if oxigraph_of(graph) is not None:
         return rows(graph, _NAMES, "ttl")
     return [
@@ -332,9 +343,11 @@ _TYPES = "SELECT ?s ?t WHERE { ?s a ?t . FILTER (isIRI(?s)) %s }"
 _UNLESS = "MINUS { ?s a ?x . %s }"
 
 
-def types(graph: Graph, unless=()) -> list[tuple]:
+def types(graph: Source, unless=()) -> list[tuple]:
     """``(IRI, class)`` (rdflib terms) for every ``rdf:type`` of an IRI, leaving out the
     IRIs that have one of the classes ``unless`` (the caller names the subclasses it means)."""
+    if isinstance(graph, ParsedMap):
+        return graph.types(unless)
     if oxigraph_of(graph) is not None:
         skip = _UNLESS % iri_values("x", unless) if unless else ""
         return rows(graph, _TYPES % skip, "tt")
@@ -345,25 +358,29 @@ def types(graph: Graph, unless=()) -> list[tuple]:
     return out
 
 
-def typed(graph: Graph) -> set:
+def typed(graph: Source) -> set:
     """The IRIs that have a type."""
     return {s for s, _ in types(graph)}
 
 
 _OUTGOING = """
-SELECT ?s ?p ?o WHERE { %s ?s ?p ?o . FILTER (isIRI(?o) || ?p IN (%s)) }
+SELECT ?s ?p ?o WHERE { %s ?s ?p ?o . FILTER ((isIRI(?o) || ?p IN (%s)) %s) }
 """
 
 
-def outgoing(graph: Graph, nodes, keep_literals=()) -> list[tuple]:
+def outgoing(graph: Source, nodes, keep_literals=(), skip=()) -> list[tuple]:
     """``(node, property, object)`` keys for each of ``nodes`` (IRIs, as terms or keys):
-    objects that are IRIs, and any object of the properties in ``keep_literals``."""
-    keep = set(keep_literals)
+    objects that are IRIs, and any object of the properties in ``keep_literals``; none of
+    the properties in ``skip``."""
+    if isinstance(graph, ParsedMap):
+        return graph.outgoing(nodes, keep_literals, skip)
+    keep, drop = set(keep_literals), set(skip)
     if oxigraph_of(graph) is not None:
         extra = ", ".join(terms.iri(p) for p in sorted(keep)) or "<urn:x-ccare:none>"
-        return rows(graph, _OUTGOING % (iri_values("s", nodes), extra), "kkk")
+        unless = "&& ?p NOT IN (%s)" % ", ".join(terms.iri(p) for p in sorted(drop)) if drop else ""
+        return rows(graph, _OUTGOING % (iri_values("s", nodes), extra, unless), "kkk")
     return [(key(s), key(p), key(o)) for s in nodes for p, o in graph.predicate_objects(term(s))
-            if isinstance(o, URIRef) or p in keep]
+            if (isinstance(o, URIRef) or p in keep) and p not in drop]
 
 
 _LABELS = """
@@ -372,10 +389,32 @@ SELECT ?s ?label (LANG(?label) AS ?lang) WHERE { %s ?s rdfs:label ?label . FILTE
 """
 
 
-def labels(graph: Graph, nodes) -> list[tuple]:
+def labels(graph: Source, nodes) -> list[tuple]:
     """``(node, label, language)`` for each ``rdfs:label`` literal of ``nodes`` (IRIs, as
     terms or keys): the node's key, the label lexical, language ``""`` when it has none."""
+    if isinstance(graph, ParsedMap):
+        return graph.labels(nodes, RDFS.label)
     if oxigraph_of(graph) is not None:
         return rows(graph, _LABELS % iri_values("s", nodes), "kll")
     return [(key(s), str(o), o.language or "") for s in nodes for o in graph.objects(term(s), RDFS.label)
             if isinstance(o, Literal)]
+
+
+def value(graph: Source, node, prop: URIRef):
+    """The object of ``node``'s ``prop`` (``node`` a term or a key) as an rdflib term, or
+    ``None``; the least (:func:`least`) when there are several, so that every store and
+    every read order gives the same."""
+    if isinstance(graph, ParsedMap):
+        return graph.value(node, prop)
+    return least(graph.objects(term(node), prop))
+
+
+def least(found):
+    """The least of the rdflib terms ``found`` by text, then language and datatype (kinds
+    compared as text); ``None`` for none."""
+    return min(found, key=term_order, default=None)
+
+
+def pairs(graph: Source, prop: URIRef):
+    """``(subject, object)`` rdflib terms of every triple of ``prop``."""
+    return graph.subject_objects(prop)

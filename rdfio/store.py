@@ -374,7 +374,25 @@ def _terms_surely_short(data: bytes, base_iri: str | None, limit: int) -> bool:
         return b"<<" not in data
     if any(m in data for m in _MARKERS):  # bytes.find: a tenth of a regex's time on 30 MB
         return False
-    return 2 * max(map(len, data.split(b"\n"))) + base <= limit
+    return _lines_within(data, (limit - base) // 2)
+
+
+def _lines_within(data: bytes, most: int) -> bool:
+    """Whether no line of ``data`` (newline excluded) is longer than ``most`` bytes.
+
+    When every aligned window of ``w = most // 2 + 1`` bytes holds a newline, no line is
+    longer than ``2w - 2 <= most``: a few ``bytes.find`` on a large file (splitting it
+    into a million lines took 0.15 s of a 30 MB load); else the lines are measured.
+    """
+    if most < 0:
+        return False
+    w = most // 2 + 1
+    find = data.find
+    if all(find(b"\n", i, i + w) >= 0 for i in range(0, len(data) - w + 1, w)):
+        tail = len(data) - (len(data) // w) * w  # the bytes after the last whole window
+        if tail == 0 or len(data) - 1 - data.rfind(b"\n") <= most:
+            return True
+    return max(map(len, data.split(b"\n"))) <= most
 
 
 #: Text that may start a triple term (``<<``) or a literal spanning lines (triple quotes).
