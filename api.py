@@ -382,12 +382,14 @@ class Map:
 
         return run(self.kb.graph, query, timeout=timeout, max_rows=max_rows)
 
-    def validate(self, timeout: float | None = None, sources: Sequence[str | os.PathLike] = ()):
+    def validate(self, timeout: float | None = None, sources: Sequence[str | os.PathLike] = (),
+                 engine: str = "auto"):
         """The SHACL report of the map (:func:`ccare.query.shacl.validate`), its quotes checked
-        against the source texts found in the data files' folders, then in ``sources``."""
+        against the source texts found in the data files' folders, then in ``sources``;
+        ``engine="pyshacl"`` has pySHACL check the shapes instead of ccare's own engine."""
         from ccare.query.shacl import validate
 
-        return validate(self.kb, timeout=timeout, sources=sources)
+        return validate(self.kb, timeout=timeout, sources=sources, engine=engine)
 
     # ------------------------------------------------------------------ exports
 

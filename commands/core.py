@@ -316,11 +316,14 @@ def _source_warning(s, lang: str) -> str:
               help="Look for the source texts the evidence quotes in DIR too (after each FILE's folder). Repeatable.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
               help="Seconds the validation may run; then it is stopped (exit 3).")
+@click.option("--engine", type=click.Choice(["auto", "native", "pyshacl"]), default="auto", show_default=True,
+              help="Who checks the SHACL rules: auto (ccare's own engine, else pySHACL), native (ccare's own "
+                   "only), pyshacl (pySHACL, the reference). Both give the same report; ccare's is faster.")
 @endpoint_option
 @output_option(answers=(1,))
 @lang_option
 @format_option("table", "json", "csv")
-def validate_cmd(files, sources, timeout, lang, fmt):
+def validate_cmd(files, sources, timeout, engine, lang, fmt):
     """Check RDF FILES, merged with the shipped map, against the map's SHACL rules.
 
     With --endpoint, check everything that endpoint holds (the map and the merchants),
@@ -352,7 +355,7 @@ def validate_cmd(files, sources, timeout, lang, fmt):
 
         # --timeout covers the whole command: fetching the endpoint's map took part of it
         timeout = max(endpoint.deadline - time.monotonic(), 0.001)
-    report = validate(kb, timeout=timeout, sources=sources)
+    report = validate(kb, timeout=timeout, sources=sources, engine=engine)
     if fmt != "json":  # JSON carries them in "warnings"; CSV in rows of severity Warning
         for s in report.warnings:
             click.echo(_source_warning(s, lang), err=True)

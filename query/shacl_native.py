@@ -535,9 +535,9 @@ class _Run:
         if shape.path is None:
             return {f: (f,) for f in focus}
         maps = [self.objects(p) for p in shape.path]
-        if len(maps) == 1:
+        if len(maps) == 1:  # a predicate's objects of a node are distinct (a graph is a set)
             m = maps[0]
-            return {f: tuple(dict.fromkeys(m.get(f, ()))) for f in focus}
+            return {f: m.get(f, ()) for f in focus}
         return {f: tuple(dict.fromkeys(v for m in maps for v in m.get(f, ()))) for f in focus}
 
     # checks

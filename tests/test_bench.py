@@ -26,12 +26,14 @@ def test_bench_load_runs_side_by_side(tmp_path):
 
 def test_bench_validate_runs_side_by_side(tmp_path):
     out = subprocess.run(
-        [sys.executable, str(BENCH_VALIDATE), "--sizes", "3000", "--dir", str(tmp_path)],
+        [sys.executable, str(BENCH_VALIDATE), "--sizes", "3000", "--break", "2", "--dir", str(tmp_path)],
         capture_output=True, text=True, check=True, timeout=300,
     ).stdout
     lines = out.splitlines()
     assert lines[0].startswith("machine: ") and "pyshacl" in lines[0]
-    assert lines[2].endswith("conforms") and "x  " in lines[2], out
+    # both engines ran and gave the same violations (the bench asserts it), some of them
+    row = lines[3].split()
+    assert row[3].endswith("x") and int(row[4]) > 0 and lines[3].endswith("(the same in both)"), out
 
 
 def test_bench_portfolio_scale_runs_side_by_side(tmp_path):
