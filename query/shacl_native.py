@@ -118,6 +118,7 @@ class _Compiler:
     def __init__(self, sg: Graph):
         self.sg = sg
         self.shapes: dict = {}
+        self.compiling: set = set()  # shapes whose nested shapes are being read
 
     def top(self) -> list[_Shape]:
         nodes = {s for p in _TARGETS for s in self.sg.subjects(p, None)}
@@ -149,6 +150,8 @@ class _Compiler:
     def shape(self, node, report: bool) -> _Shape:
         key = (node, report)
         if key in self.shapes:
+            if key in self.compiling:  # pySHACL stops a recursive shape with a warning
+                raise Unsupported(f"shape {node} refers to itself (a recursive shape)")
             return self.shapes[key]
         sg = self.sg
         preds = set(sg.predicates(node, None))
@@ -164,7 +167,8 @@ class _Compiler:
         if len(messages) > 1:
             raise Unsupported(f"shape {node} has {len(messages)} messages (pySHACL would report one at random)")
         shape = _Shape(node, path, path_term, severity, messages)
-        self.shapes[key] = shape  # before the nested shapes: a recursive shape refers to itself
+        self.shapes[key] = shape
+        self.compiling.add(key)
         for p in _TARGETS:
             vals = list(sg.objects(node, p))
             if vals:
@@ -226,6 +230,7 @@ class _Compiler:
             if not prop.is_property:
                 raise Unsupported(f"sh:property {p} of {node} has no sh:path")
             shape.properties.append(prop)
+        self.compiling.discard(key)
         if report and not messages:
             for kind, arg in shape.checks:
                 if kind not in _GENERIC and kind != SH.sparql:

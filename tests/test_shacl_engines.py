@@ -304,6 +304,8 @@ def test_generic_messages_and_severity():
     " sh:select \"SELECT $this WHERE { $this ?p ?o MINUS { $this a ?t } }\" ] .",
     ":S a sh:NodeShape , rdfs:Class ; sh:property [ sh:path cc:serves ; sh:minCount 1 ] .",
     ":S a sh:NodeShape ; sh:targetSubjectsOf cc:serves ; sh:property [ sh:path cc:serves ; sh:minCount 3 ] .",
+    ":S a sh:NodeShape ; sh:targetSubjectsOf cc:serves ; sh:message \"m\" ;"
+    " sh:or ( :S [ sh:class cc:Value ] ) .",
 ])
 def test_what_the_native_engine_refuses(shape):
     g = new_graph("oxigraph")
