@@ -323,17 +323,17 @@ class ParsedMap:
                 return None
             return "true" if type(v) is ox.Literal and self.canonical(v) == _TRUE else "false"
 
-        cs, cp, co, ci, cr = (c.one.get for c in cols)
         several = set().union(*(c.many.keys() for c in cols))
-        out: list = []
+        single = [a for a in asserted if a not in several] if several else asserted
+        cs, cp, co, ci, cr = (c.one.get for c in cols)
+        out = list(zip(map(key, single), map(key, map(cs, single)), map(key, map(cp, single)),
+                       map(key, map(co, single)), map(flag, map(ci, single)), map(key, map(cr, single))))
         for a in asserted:
             if a in several:
                 ss, ps, os_, i, rs = (c.all(a) for c in cols)
                 flags = [flag(v) for v in i] if i else None
                 k = key(a)
                 out.extend((k, key(s), key(p), key(o), f, key(r)) for s, p, o, f, r in _product(ss, ps, os_, flags, rs))
-            else:
-                out.append((key(a), key(cs(a)), key(cp(a)), key(co(a)), flag(ci(a)), key(cr(a))))
         return out
 
     def names(self, props) -> list[tuple]:
