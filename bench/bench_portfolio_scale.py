@@ -48,7 +48,8 @@ ROOT = HERE.parent
 #: shared searches (issue 15): one process, each distinct question searched from scratch.
 #: The rest of the package is today's, so that only this code differs.
 BASELINE = "49e90ad^"
-BASELINE_FILES = ("portfolio/batch.py", "graph/loops.py", "graph/search.py", "commands/portfolio.py")
+BASELINE_FILES = ("portfolio/batch.py", "graph/loops.py", "graph/search.py", "graph/prescribe.py",
+                  "commands/portfolio.py")
 
 CHILD = r"""
 import hashlib, json, pickle, re, sys, time

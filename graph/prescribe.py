@@ -280,9 +280,15 @@ def _reasons(G, p, loop: Walk, spec: LoopSpec, profiles, value_need) -> tuple:
     for a in loop.attached:
         if p == a.offering:
             out.append(Reason("attached", p, a.evidence, a.inferred, attachment=a))
-    for s in profile_support(G, p, profiles):
+    for s in _support(G, p, profiles):
         out.append(Reason("profile", p, s.evidence, s.inferred, support=s))
     return tuple(out)
+
+
+def _support(G: nx.MultiDiGraph, product: str, profiles: Sequence[str]) -> tuple:
+    """:func:`profile_support`, once per product and profiles in a block of shared searches."""
+    return memoised(G, ("profile_support", product, tuple(profiles)),
+                    lambda: tuple(profile_support(G, product, profiles)))
 
 
 def _backed(G: nx.MultiDiGraph, profiles: Sequence[str]) -> frozenset:
@@ -380,7 +386,7 @@ def prescriptions(
         found.extend(groups)
         for _, add, loop in sorted(ranked, key=lambda r: r[0]):
             why = {p: _reasons(G, p, loop, spec, profiles, value_need) for p in sorted(add)}
-            support = tuple(s for n in loop.products for s in profile_support(G, n, profiles))
+            support = tuple(s for n in loop.products for s in _support(G, n, profiles))
             yield Prescription(tuple(sorted(add)), loop, why, support, base)
         if budget.cut_short or frozenset() in groups:
             return
