@@ -68,12 +68,23 @@ def gc_paused():
     Reading a large map allocates hundreds of thousands of tuples and dicts and frees
     none of them; every so many allocations the collector would walk all of them again,
     to find no garbage.  Nothing built here holds a reference cycle.
+
+    What the block allocated lives as long as the map (its parsed triples, its indexes),
+    so it goes straight to the oldest generation (``gc.freeze`` then ``gc.unfreeze``:
+    nothing stays frozen), instead of the first young collection after the block walking
+    all of it: that walk took 0.43 s after parsing a million triples and 0.21 s after
+    building their graph, a tenth of a cold run.  Full collections still see everything.
+    Skipped when the process has frozen objects of its own (``gc.get_freeze_count``),
+    which unfreezing would release.
     """
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         if was:
             gc.enable()
 

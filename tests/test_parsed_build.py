@@ -230,3 +230,38 @@ def test_no_parse_cache_entry_is_written(tmp_path, monkeypatch):
     assert kb.cache_key is None
     assert not [p for p in tmp_path.rglob("*") if p.suffix in (".nq", ".pickle")]
 
+
+
+class _Node:
+    pass
+
+
+def test_gc_paused_promotes_without_freezing():
+    """What a paused block built goes to the oldest generation; nothing stays frozen, and
+    a cycle made in the block is still collected by a full collection."""
+    import gc
+    import weakref
+
+    was = gc.isenabled()
+    with bulk.gc_paused():
+        assert not gc.isenabled()
+        a, b = _Node(), _Node()
+        a.other, b.other = b, a  # a cycle
+        gone = weakref.ref(a)
+    assert gc.isenabled() == was and gc.get_freeze_count() == 0
+    del a, b
+    gc.collect()
+    assert gone() is None
+
+
+def test_gc_paused_leaves_the_processes_frozen_objects_frozen():
+    import gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with bulk.gc_paused():
+            _ = [[i] for i in range(100)]
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
