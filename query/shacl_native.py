@@ -66,11 +66,11 @@ class Result:
 
     focus: Any
     shape: Any  # sh:sourceShape
-    component: URIRef  # sh:sourceConstraintComponent
-    message: str | None  # sh:resultMessage (None: none)
+    component: Any  # sh:sourceConstraintComponent
+    message: Any  # sh:resultMessage: text (a literal in pySHACL's report), None: none
     path: Any  # sh:resultPath
     value: Any  # sh:value
-    severity: URIRef
+    severity: Any  # sh:resultSeverity
 
 
 # -- the shapes graph, compiled
@@ -373,7 +373,7 @@ def _format(msg: str, values: dict) -> str:
 
 # -- literal tests, as pySHACL makes them (pyshacl.constraints.core)
 
-_DT_PY = {XSD.string: (str, bytes), RDF.langString: (str, bytes), XSD.integer: int, XSD.float: float,
+_DT_PY: dict[Any, Any] = {XSD.string: (str, bytes), RDF.langString: (str, bytes), XSD.integer: int, XSD.float: float,
           XSD.decimal: Decimal, XSD.boolean: bool, XSD.date: datetime.date, XSD.time: datetime.time,
           XSD.dateTime: datetime.datetime}
 
@@ -606,7 +606,8 @@ class _Run:
                 raise Unsupported(f"sh:uniqueLang {arg!r}")
             if arg.value:
                 for f, vs in values.items():
-                    seen, dup = set(), set()
+                    seen: set[str] = set()
+                    dup: set[str] = set()
                     for v in vs:
                         if isinstance(v, ox.Literal) and v.language:
                             low = str(self.rdf(v).language).lower()
