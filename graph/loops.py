@@ -415,7 +415,7 @@ class LoopSearch:
     keeps a product and an offering from appearing twice on one cycle.
     """
 
-    def __init__(self, G: nx.MultiDiGraph, spec: LoopSpec, weight: dict | None = None,
+    def __init__(self, G: nx.MultiDiGraph, spec: LoopSpec, weight: Mapping | None = None,
                  extra_anchors: Sequence = (), owned=()):
         self.G, self.spec = G, spec
         self.hub = hub_of(G, spec)
@@ -506,7 +506,7 @@ class LoopSearch:
                        attached=sorted(attached, key=lambda a: (nodes.index(a.product), a.offering)))
 
 
-def loop_search(G: nx.MultiDiGraph, spec: LoopSpec, weight: dict | None = None,
+def loop_search(G: nx.MultiDiGraph, spec: LoopSpec, weight: Mapping | None = None,
                 extra_anchors: Sequence = (), owned=()) -> LoopSearch:
     """The :class:`LoopSearch` over ``G``'s flow graph for ``spec``.
 

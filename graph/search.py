@@ -79,7 +79,7 @@ def _derived(base, R0: int, R: int, covers: dict):
     tried = [(q, c) for q, c in covers.items() if q & ~R0 or c < base[q]]
     if not tried and R == R0:
         return base
-    table = [0] * (R + 1)
+    table: list[float] = [0] * (R + 1)
     for m in range(1, R + 1):  # R is all ones: every proper submask of m comes before m
         best = base[m] if not m & ~R0 else _INF
         for q, c in tried:
