@@ -18,7 +18,15 @@ an earlier start.  A depth-first search from ``s`` then cuts a branch as soon as
   of the required items), or cannot be covered within the weight bound;
 - the way back to ``s`` is longer than the nodes left (breadth-first distances to
   ``s`` over the nodes the search may still use);
+- with a cost bound, the cost so far plus what the missing items cost at least, or 1
+  when no way back to ``s`` passes only nodes of weight 0, exceeds it;
 - some required item is offered by no node the search from ``s`` may use.
+
+A search asked at several cost bounds in turn keeps each start's first steps with their
+least cost, so a bound looks only at the first steps within it.  Many searches on one
+graph share its setup: :meth:`CycleSearch.rebased` sets other anchors and weights, and
+:meth:`CycleSearch.reweighted` changes a few weights and adds anchors, deriving the
+set-cover tables from the shared search's instead of building them again.
 
 Each expanded node is one step of the shared :class:`~ccare.limits.Budget`; when the
 budget runs out the search stops and ``budget.cut_short`` says so.

@@ -37,8 +37,9 @@ results hold the merchants answered so far, in order: a prefix of the portfolio.
 
 On a large map questions stop repeating, so two more things share work.  The loop
 searches of one run share their setup (:func:`ccare.graph.loops.shared_searches`: flow
-successors, attachable offerings, the search graph; a question only sets its weights and
-anchors).  With ``workers`` > 1, distinct questions are answered in a pool of worker
+successors, attachable offerings, the search graph, and a search in which everything costs
+1 with its set-cover tables; a question changes the costs of the merchant's own products and
+its tables are derived from the shared ones).  With ``workers`` > 1, distinct questions are answered in a pool of worker
 processes started with ``spawn``; each receives the graph once, then questions in chunks,
 and the answers are put back in portfolio order.  Whatever the number of workers, the
 results are the same, byte for byte once written (``tests/test_portfolio_workers.py``
