@@ -62,6 +62,7 @@ _ASSERTION = ox.NamedNode(_CC + "Assertion")
 _INFERRED, _RATIONALE = ox.NamedNode(_CC + "inferred"), ox.NamedNode(_CC + "rationale")
 _TRUE = ox.Literal("true", datatype=_BOOLEAN)
 _SCRATCH_S = ox.NamedNode("urn:x-ccare:canonical")
+_NAMED, _BLANK, _LITERAL = ox.NamedNode, ox.BlankNode, ox.Literal
 
 
 def parse_input(m: "ParsedMap", data: bytes, fmt, *, name: str, base_iri: str | None, limits: Limits | None) -> bool:
@@ -243,14 +244,14 @@ class ParsedMap:
     def key(self, t):
         """The key of the Oxigraph term ``t`` (an IRI's text, ``_:`` and a blank node's
         id, a literal's rdflib term in canonical form; ``None`` stays ``None``)."""
+        c = type(t)
+        if c is _NAMED:
+            return t.value
+        if c is _BLANK:
+            return "_:" + t.value
         if t is None:
             return None
-        c = type(t)
-        if c is ox.NamedNode:
-            return t.value
-        if c is ox.BlankNode:
-            return "_:" + t.value
-        if c is ox.Literal:
+        if c is _LITERAL:
             return from_ox(self.canonical(t))
         return from_ox(t)
 
