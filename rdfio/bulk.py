@@ -134,7 +134,7 @@ def rows(graph: Graph, query: str, shape: str | None = None) -> list[tuple]:
     return _decode(_answer(st, query), shape)
 
 
-def later(graph: Graph, read, pool: Executor | None) -> Callable[[], list]:
+def later(graph: Source, read, pool: Executor | None) -> Callable[[], list]:
     """Start the bulk ``read`` (:func:`evidence` or :func:`assertions`) of ``graph`` in
     ``pool``; call what is returned for its rows.
 

@@ -304,7 +304,7 @@ class ParsedMap:
         several = src.many.keys() | line.many.keys() | quote.many.keys()
         if not several:
             return rows
-        out = []
+        out: list = []
         for row, ev in zip(rows, evs):
             if ev in several:
                 out.extend((row[0], row[1], key(s), lex(ln), lex(q))
@@ -340,7 +340,7 @@ class ParsedMap:
     def names(self, props) -> list[tuple]:
         """``(IRI, property, name)`` for every ``props`` value of an IRI: rdflib terms, the
         name lexical."""
-        out = []
+        out: list = []
         for p in props:
             out.extend((URIRef(q.subject.value), p, self.lex(q.object))
                        for q in self._by_p.get(ox.NamedNode(str(p)), ()) if type(q.subject) is ox.NamedNode)
@@ -372,7 +372,7 @@ class ParsedMap:
         keep = {str(p) for p in keep_literals}
         skip = {str(p) for p in skip}
         key = self.key
-        out = []
+        out: list = []
         for p, quads in self._by_p.items():
             pk = p.value
             if pk in skip:
