@@ -12,10 +12,11 @@ first use of ``kb.graph``).
 The rows are those of the store, term for term: Oxigraph's store keeps a typed literal
 in canonical form (``"01"^^xsd:integer`` as ``1``, ``"5"^^xsd:int`` as ``"5"^^xsd:integer``),
 so every literal a row holds is put in the store's form first (:meth:`ParsedMap.canonical`).
-Where a node has several values of a property that the reads take one of (an evidence
-node with two quotes, a fact with two units), the store answers in the order of its
-indexes and :class:`ParsedMap` in the order of the files; a map that passes the shapes has
-one.  ``tests/test_parsed_build.py`` checks that both give the same NetworkX graph.
+Rows come in another order than the store's; where a node has several values of a
+property and one is shown (an evidence node with two quotes, a fact with two units), the
+readers pick the least (:func:`term_order`, :func:`ccare.rdfio.bulk.value`), so that the
+order does not matter.  ``tests/test_parsed_build.py`` checks that both paths give the
+same indexes and the same NetworkX graph.
 
 Only the formats Oxigraph parses line by line (:data:`LINE_FORMATS`) are read this way;
 :func:`parse_input` returns ``False`` for the others, and the caller loads a store.
