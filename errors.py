@@ -14,6 +14,7 @@ and keep their names importable: ``from ccare.query.sandbox import CutShort`` wo
     ├── QueryError                   1  a query cannot be run
     │   ├── QueryRefused             1  an update, SERVICE or FROM: refused
     │   └── QuerySyntaxError         1  the parser's message, with line and column
+    ├── UnsupportedShapes            1  shapes ccare's own SHACL engine does not check
     ├── TermError (also ValueError)  1  a term that cannot be written into SPARQL
     ├── OutputError                  1  the output cannot be written where asked
     ├── CanonicalizationTooSlow      1  canonical blank-node labels over the time limit
@@ -41,6 +42,7 @@ __all__ = [
     "QueryError",
     "QueryRefused",
     "QuerySyntaxError",
+    "UnsupportedShapes",
     "TermError",
     "OutputError",
     "CanonicalizationTooSlow",
@@ -178,6 +180,12 @@ class CanonicalizationTooSlow(CcareError):
 
 class BlankNodesTooDeep(CcareError):
     """Blank nodes nest deeper than the export can label and write (``CCARE_MAX_DEPTH``)."""
+
+
+class UnsupportedShapes(CcareError):
+    """The shapes (or the map's store) ask for something ccare's own SHACL engine does not
+    check as pySHACL does; the message says what.  ``validate(engine="auto")`` then runs
+    pySHACL, ``engine="native"`` says so as a usage error."""
 
 
 class AssetError(CcareError):

@@ -240,12 +240,12 @@ def _check_shapes(kb: KnowledgeBase, engine: str, shapes: Graph) -> tuple[bool, 
     engine that ran, and why ccare's own did not."""
     fallback = None
     if engine != "pyshacl":
-        from ccare.query.shacl_native import Unsupported, validate_native
+        from ccare.query.shacl_native import UnsupportedShapes, validate_native
 
         try:
             conforms, results = validate_native(kb.graph, shapes)
             return conforms, results, "native", None
-        except Unsupported as e:
+        except UnsupportedShapes as e:
             if engine == "native":
                 from ccare.errors import UsageError
 

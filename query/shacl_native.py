@@ -23,7 +23,7 @@ has none), so :func:`ccare.query.shacl.validate` builds the same report from eit
 (``tests/test_shacl_engines.py`` compares whole reports on a corpus of maps).
 
 Whatever it cannot promise to check the way pySHACL does, it refuses before checking
-anything, raising :class:`Unsupported` with the reason: a constraint component outside
+anything, raising :class:`UnsupportedShapes` with the reason: a constraint component outside
 the list below, a path other than a predicate or an ``sh:alternativePath`` of
 predicates, a shape with several messages, a SPARQL constraint that pySHACL would
 refuse or that uses ``$PATH``, ``$shapesGraph``, ``$currentShape`` or ``?failure``, and
@@ -50,14 +50,10 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, SH
 
+from ccare.errors import UnsupportedShapes
 from ccare.rdfio.store import from_ox, oxigraph_of, to_ox
 
-__all__ = ["Unsupported", "Result", "validate_native"]
-
-
-class Unsupported(Exception):
-    """The shapes or the map ask for something this engine does not check as pySHACL does
-    (the message says what): run pySHACL instead."""
+__all__ = ["UnsupportedShapes", "Result", "validate_native"]  # UnsupportedShapes: ccare.errors
 
 
 @dataclass(frozen=True)
@@ -113,7 +109,7 @@ class _Shape:
 
 
 class _Compiler:
-    """Reads shapes from the shapes graph, refusing (:class:`Unsupported`) what it does not know."""
+    """Reads shapes from the shapes graph, refusing (:class:`UnsupportedShapes`) what it does not know."""
 
     def __init__(self, sg: Graph):
         self.sg = sg
@@ -128,36 +124,36 @@ class _Compiler:
         for s in nodes:
             types = set(self.sg.objects(s, RDF.type))
             if types - _SHAPE_TYPES:
-                raise Unsupported(f"shape {s} has a type other than sh:NodeShape or sh:PropertyShape "
+                raise UnsupportedShapes(f"shape {s} has a type other than sh:NodeShape or sh:PropertyShape "
                                   "(an implicit class target)")
         if any(True for _ in self.sg.subjects(SH.target, None)):
-            raise Unsupported("sh:target (SHACL-AF targets)")
+            raise UnsupportedShapes("sh:target (SHACL-AF targets)")
         return [self.shape(s, report=True) for s in sorted(nodes, key=str)
                 if any(True for p in _TARGETS for _ in self.sg.objects(s, p))]
 
     def one(self, node, pred):
         vals = list(self.sg.objects(node, pred))
         if len(vals) > 1:
-            raise Unsupported(f"shape {node} has {len(vals)} values for {pred}")
+            raise UnsupportedShapes(f"shape {node} has {len(vals)} values for {pred}")
         return vals[0] if vals else None
 
     def items(self, lst) -> list:
         try:
             return list(self.sg.items(lst))
         except Exception as e:  # a broken list: pySHACL's error
-            raise Unsupported(f"malformed RDF list {lst}: {e}") from None
+            raise UnsupportedShapes(f"malformed RDF list {lst}: {e}") from None
 
     def shape(self, node, report: bool) -> _Shape:
         key = (node, report)
         if key in self.shapes:
             if key in self.compiling:  # pySHACL stops a recursive shape with a warning
-                raise Unsupported(f"shape {node} refers to itself (a recursive shape)")
+                raise UnsupportedShapes(f"shape {node} refers to itself (a recursive shape)")
             return self.shapes[key]
         sg = self.sg
         preds = set(sg.predicates(node, None))
         for p in preds:
             if str(p).startswith(str(SH)) and p not in _KNOWN:
-                raise Unsupported(f"shape {node} uses {p}, which this engine does not check")
+                raise UnsupportedShapes(f"shape {node} uses {p}, which this engine does not check")
         for p in _ONE:
             self.one(node, p)
         path_term = self.one(node, SH.path)
@@ -165,7 +161,7 @@ class _Compiler:
         severity = self.one(node, SH.severity) or SH.Violation
         messages = list(sg.objects(node, SH.message))
         if len(messages) > 1:
-            raise Unsupported(f"shape {node} has {len(messages)} messages (pySHACL would report one at random)")
+            raise UnsupportedShapes(f"shape {node} has {len(messages)} messages (pySHACL would report one at random)")
         shape = _Shape(node, path, path_term, severity, messages)
         self.shapes[key] = shape
         self.compiling.add(key)
@@ -183,17 +179,17 @@ class _Compiler:
             v = self.one(node, p)
             if v is not None:
                 if not (isinstance(v, Literal) and v.datatype == XSD.integer and int(v) >= 0):
-                    raise Unsupported(f"{p} of {node} is not a non-negative xsd:integer")
+                    raise UnsupportedShapes(f"{p} of {node} is not a non-negative xsd:integer")
                 if path is None:
-                    raise Unsupported(f"{p} on node shape {node}")
+                    raise UnsupportedShapes(f"{p} on node shape {node}")
                 shape.checks.append((p, int(v)))
         if SH.uniqueLang in preds and path is None:
-            raise Unsupported(f"sh:uniqueLang on node shape {node}")
+            raise UnsupportedShapes(f"sh:uniqueLang on node shape {node}")
         lang_in = self.one(node, SH.languageIn)
         if lang_in is not None:
             langs = self.items(lang_in)
             if not all(isinstance(x, Literal) and isinstance(x.value, str) for x in langs):
-                raise Unsupported(f"sh:languageIn of {node} holds a value that is not a string")
+                raise UnsupportedShapes(f"sh:languageIn of {node} holds a value that is not a string")
             shape.checks.append((SH.languageIn, {str(x.value).lower() for x in langs}))
         in_list = self.one(node, SH["in"])
         if in_list is not None:
@@ -203,38 +199,38 @@ class _Compiler:
         for lst in sg.objects(node, SH["or"]):
             members = [self.shape(m, report=False) for m in self.items(lst)]
             if not members:
-                raise Unsupported(f"empty sh:or on {node}")
+                raise UnsupportedShapes(f"empty sh:or on {node}")
             shape.checks.append((SH["or"], members))
         q = self.one(node, SH.qualifiedValueShape)
         if q is not None:
             lo, hi = self.one(node, SH.qualifiedMinCount), self.one(node, SH.qualifiedMaxCount)
             for d in sg.objects(node, SH.qualifiedValueShapesDisjoint):
                 if isinstance(d, Literal) and d.value is True:
-                    raise Unsupported(f"sh:qualifiedValueShapesDisjoint on {node}")
+                    raise UnsupportedShapes(f"sh:qualifiedValueShapesDisjoint on {node}")
             if lo is None and hi is None:
-                raise Unsupported(f"sh:qualifiedValueShape without a count on {node}")
+                raise UnsupportedShapes(f"sh:qualifiedValueShape without a count on {node}")
             for c in (lo, hi):
                 if c is not None and not (isinstance(c, Literal) and isinstance(c.value, int)):
-                    raise Unsupported(f"qualified count of {node} is not an integer")
+                    raise UnsupportedShapes(f"qualified count of {node} is not an integer")
             shape.checks.append((SH.qualifiedValueShape, (self.shape(q, report=False),
                                                            None if lo is None else lo.value,
                                                            None if hi is None else hi.value)))
         elif SH.qualifiedMinCount in preds or SH.qualifiedMaxCount in preds:
-            raise Unsupported(f"a qualified count without sh:qualifiedValueShape on {node}")
+            raise UnsupportedShapes(f"a qualified count without sh:qualifiedValueShape on {node}")
         for c in sg.objects(node, SH.sparql):
             if path is not None:
-                raise Unsupported(f"sh:sparql on property shape {node}")
+                raise UnsupportedShapes(f"sh:sparql on property shape {node}")
             shape.checks.append((SH.sparql, _Sparql(sg, node, c, messages)))
         for p in sg.objects(node, SH.property):
             prop = self.shape(p, report=report)
             if not prop.is_property:
-                raise Unsupported(f"sh:property {p} of {node} has no sh:path")
+                raise UnsupportedShapes(f"sh:property {p} of {node} has no sh:path")
             shape.properties.append(prop)
         self.compiling.discard(key)
         if report and not messages:
             for kind, arg in shape.checks:
                 if kind not in _GENERIC and kind != SH.sparql:
-                    raise Unsupported(f"shape {node} has no sh:message and no generic message is made "
+                    raise UnsupportedShapes(f"shape {node} has no sh:message and no generic message is made "
                                       f"here for {kind}")
         return shape
 
@@ -246,7 +242,7 @@ class _Compiler:
             preds = self.items(alt[0])
             if preds and all(isinstance(p, URIRef) for p in preds):
                 return list(dict.fromkeys(to_ox(p) for p in preds))
-        raise Unsupported(f"path {term}: only a predicate or an sh:alternativePath of predicates is supported")
+        raise UnsupportedShapes(f"path {term}: only a predicate or an sh:alternativePath of predicates is supported")
 
 
 # -- SPARQL-based constraints
@@ -279,22 +275,23 @@ class _Sparql:
     def __init__(self, sg: Graph, shape_node, node, shape_messages: list):
         for p in set(sg.predicates(node, None)):
             if p not in (RDF.type, SH.select, SH.message, SH.prefixes, RDFS.comment, RDFS.label):
-                raise Unsupported(f"SPARQL constraint {node} uses {p}")
+                raise UnsupportedShapes(f"SPARQL constraint {node} uses {p}")
         types = set(sg.objects(node, RDF.type))
         if types - {SH.SPARQLConstraint}:
-            raise Unsupported(f"SPARQL constraint {node} has type {types}")
+            raise UnsupportedShapes(f"SPARQL constraint {node} has type {types}")
         selects = list(sg.objects(node, SH.select))
         if len(selects) != 1 or not isinstance(selects[0], Literal) or not isinstance(selects[0].value, str):
-            raise Unsupported(f"SPARQL constraint {node} needs one sh:select string")
+            raise UnsupportedShapes(f"SPARQL constraint {node} needs one sh:select string")
         text = str(selects[0].value)
         if _MINUS.search(text) or _VALUES.search(text) or _SERVICE.search(text):
-            raise Unsupported(f"SPARQL constraint {node} has MINUS, VALUES or SERVICE (pySHACL refuses them)")
+            raise UnsupportedShapes(f"SPARQL constraint {node} has MINUS, VALUES or SERVICE (pySHACL refuses them)")
         if _OTHER_PREBOUND.search(text) or re.search(r"[\?\$]failure\b", text):
-            raise Unsupported(f"SPARQL constraint {node} uses $PATH, $shapesGraph, $currentShape or ?failure")
+            raise UnsupportedShapes(f"SPARQL constraint {node} uses $PATH, $shapesGraph, $currentShape or ?failure")
         messages = list(sg.objects(node, SH.message))
         extra = [m for m in messages if m not in shape_messages]
         if len(extra) + len(shape_messages) != 1 or not isinstance((extra + shape_messages)[0], Literal):
-            raise Unsupported(f"SPARQL constraint {node}: one message is needed, from the shape or the constraint")
+            raise UnsupportedShapes(f"SPARQL constraint {node}: one message is needed, from the shape or the "
+                                    "constraint")
         self.node = node
         self.message = (extra + shape_messages)[0]  # pySHACL substitutes {?var} in either
         self.binds_this = bool(_BIND_THIS.search(text))
@@ -358,7 +355,7 @@ def _prefixes(sg: Graph, node) -> str:
         for dec in (own | ng) if own and val in onts else (glob | own):
             prefix, ns = list(sg.objects(dec, SH.prefix)), list(sg.objects(dec, SH.namespace))
             if len(prefix) != 1 or len(ns) != 1:
-                raise Unsupported(f"sh:declare {dec} needs one sh:prefix and one sh:namespace")
+                raise UnsupportedShapes(f"sh:declare {dec} needs one sh:prefix and one sh:namespace")
             out[str(prefix[0])] = str(ns[0])
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in out.items())
 
@@ -574,11 +571,11 @@ class _Run:
             return lambda v: _nodekind_ok(self.rdf(v), arg)
         if kind == SH.minLength:
             if not isinstance(arg, Literal) or not isinstance(arg.value, int) or arg.value < 0:
-                raise Unsupported(f"sh:minLength {arg!r}")
+                raise UnsupportedShapes(f"sh:minLength {arg!r}")
             return lambda v: _min_length_ok(self.rdf(v), arg.value)
         if kind == SH.minInclusive:
             if not isinstance(arg, Literal):
-                raise Unsupported(f"sh:minInclusive {arg!r}")
+                raise UnsupportedShapes(f"sh:minInclusive {arg!r}")
             return lambda v: _min_inclusive_ok(self.rdf(v), arg)
         if kind == SH.languageIn:
             return lambda v: _lang_in_ok(self.rdf(v), arg)
@@ -603,7 +600,7 @@ class _Run:
             out.extend((f, shape, kind, None, None) for f, vs in values.items() if len(vs) > arg)
         elif kind == SH.uniqueLang:
             if not (isinstance(arg, Literal) and isinstance(arg.value, bool)):
-                raise Unsupported(f"sh:uniqueLang {arg!r}")
+                raise UnsupportedShapes(f"sh:uniqueLang {arg!r}")
             if arg.value:
                 for f, vs in values.items():
                     seen: set[str] = set()
@@ -640,7 +637,7 @@ class _Run:
         elif kind == SH.sparql:
             self._sparql(shape, arg, list(values), out)
         else:  # pragma: no cover - the compiler lets no other kind through
-            raise Unsupported(f"{kind}")
+            raise UnsupportedShapes(f"{kind}")
 
     def _sparql(self, shape: _Shape, c: _Sparql, focus: list, out: list) -> None:
         rows_of: dict = defaultdict(list)
@@ -660,9 +657,9 @@ class _Run:
                 try:
                     res = self.st.query(c.text, prefixes=self.namespaces, substitutions=subs)
                 except (RuntimeError, SyntaxError, ValueError) as e:  # pySHACL fails on Oxigraph too
-                    raise Unsupported(f"SPARQL constraint {c.node}: {e}") from None
+                    raise UnsupportedShapes(f"SPARQL constraint {c.node}: {e}") from None
                 if not isinstance(res, ox.QuerySolutions):
-                    raise Unsupported(f"SPARQL constraint {c.node} is not a SELECT")
+                    raise UnsupportedShapes(f"SPARQL constraint {c.node} is not a SELECT")
                 names = [v.value for v in res.variables]
                 rows_of[f] = [{n: sol[n] for n in names if sol[n] is not None} for sol in res]
         for f, rows in rows_of.items():
@@ -706,7 +703,7 @@ class _Run:
                     return node.n3(namespace_manager=sg.namespace_manager)
                 except Exception:
                     return str(node)
-            raise Unsupported(f"a generic message naming {node!r}")
+            raise UnsupportedShapes(f"a generic message naming {node!r}")
 
         if kind == SH["class"]:
             rules = [a for k, a in shape.checks if k == SH["class"]]
@@ -719,7 +716,7 @@ class _Run:
             return f"Value is not of Node Kind {s(arg)}"
         if kind == SH.uniqueLang:
             return "More than one String shares the same Language"
-        raise Unsupported(f"a generic message for {kind}")  # languageIn names a list: not worded here
+        raise UnsupportedShapes(f"a generic message for {kind}")  # languageIn names a list: not worded here
 
 
 def _component(kind) -> URIRef:
@@ -734,12 +731,12 @@ def validate_native(graph: Graph, shapes: Graph) -> tuple[bool, list[Result]]:
     """Whether ``graph`` conforms to ``shapes``, and its results, as pySHACL (with
     :data:`ccare.query.shacl.PYSHACL_OPTIONS`) would find them.
 
-    Raises :class:`Unsupported` before any check when the shapes use something this
+    Raises :class:`UnsupportedShapes` before any check when the shapes use something this
     engine does not check, or when ``graph`` is not the default graph of an Oxigraph store.
     """
     st = oxigraph_of(graph)
     if st is None:
-        raise Unsupported("the map is not on an Oxigraph store (CCARE_STORE=memory or --store memory)")
+        raise UnsupportedShapes("the map is not on an Oxigraph store (CCARE_STORE=memory or --store memory)")
     compiler = _Compiler(shapes)
     top = compiler.top()
     run = _Run(graph, st, shapes)

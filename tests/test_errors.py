@@ -27,6 +27,7 @@ EXIT_CODES = {
     "QueryError": 1,
     "QueryRefused": 1,
     "QuerySyntaxError": 1,
+    "UnsupportedShapes": 1,
     "TermError": 1,
     "OutputError": 1,
     "CanonicalizationTooSlow": 1,

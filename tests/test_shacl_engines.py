@@ -25,7 +25,7 @@ from ccare.kb.model import KnowledgeBase, load
 from ccare.kb.synth import synth_turtle
 from ccare.query import shacl
 from ccare.query.shacl import _run_pyshacl, _shipped_shapes, validate
-from ccare.query.shacl_native import Unsupported, validate_native
+from ccare.query.shacl_native import UnsupportedShapes, validate_native
 from ccare.rdfio.store import new_graph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -313,7 +313,7 @@ def test_what_the_native_engine_refuses(shape):
     g = new_graph("oxigraph")
     g.parse(data=PREFIXES + DATA, format="turtle")
     sg = Graph().parse(data=PREFIXES + "@prefix sh: <http://www.w3.org/ns/shacl#> .\n" + shape, format="turtle")
-    with pytest.raises(Unsupported):
+    with pytest.raises(UnsupportedShapes):
         validate_native(g, sg)
 
 
