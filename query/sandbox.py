@@ -42,6 +42,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import queue
@@ -399,7 +400,13 @@ def _run_in_thread(work, *, timeout: float | None, max_items: int | None) -> Out
                 q.put(("item", item))
             q.put(("done", None))
         except BaseException as e:  # noqa: BLE001
-            q.put(("error", (e, traceback.format_exc())))
+            text = traceback.format_exc()
+            traceback.clear_frames(e.__traceback__)  # the frames' objects die here, not in the caller
+            q.put(("error", (e, text)))
+        finally:
+            # what the work left in reference cycles is freed on this thread: pyoxigraph's
+            # query answers may only be dropped on the thread that made them
+            gc.collect()
 
     threading.Thread(target=run, daemon=True).start()
     out = Outcome(complete=False)

@@ -517,9 +517,9 @@ def test_validate_at_an_endpoint_spends_one_timeout_in_all(ccare, monkeypatch):
         time.sleep(1.0)  # the map arrives slowly
         return kb
 
-    def validate(kb, timeout=None, sources=()):
+    def validate(kb, timeout=None, sources=(), **options):
         given.append(timeout)
-        return real(kb, timeout=timeout, sources=sources)
+        return real(kb, timeout=timeout, sources=sources, **options)
 
     real = shacl.validate
     monkeypatch.setattr(core, "load_kb", slow_fetch)
