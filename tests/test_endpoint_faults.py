@@ -30,23 +30,23 @@ def map_nt():
     return g.serialize(format="nt", encoding="utf-8"), len(g)
 
 
+def _map_with(nt: bytes, n: int, other):
+    """An answer function that serves the map ``nt`` (``n`` triples) to ccare's map fetch
+    (its CONSTRUCT and its count) and leaves every other request to ``other``."""
+    def serve(req):
+        q = req.query
+        if "MINUS" in q and "CONSTRUCT" in q:
+            return http(nt, ctype="application/n-triples")
+        if "MINUS" in q and "COUNT(*)" in q:
+            return count(str(n))
+        return other(req)
+    return serve
+
+
 @pytest.fixture(scope="module")
 def with_map(map_nt):
-    """``with_map(answer)``: an answer function that serves the shipped map to ccare's map
-    fetch (its CONSTRUCT and its count) and leaves every other request to ``answer``."""
-    nt, n = map_nt
-
-    def wrap(answer):
-        def serve(req):
-            q = req.query
-            if "MINUS" in q and "CONSTRUCT" in q:
-                return http(nt, ctype="application/n-triples")
-            if "MINUS" in q and "COUNT(*)" in q:
-                return count(str(n))
-            return answer(req)
-        return serve
-
-    return wrap
+    """``with_map(answer)``: :func:`_map_with` serving the shipped map."""
+    return lambda answer: _map_with(*map_nt, answer)
 
 
 def _clean(r, code=1):
@@ -532,17 +532,6 @@ def test_validate_at_an_endpoint_spends_one_timeout_in_all(ccare, monkeypatch):
 # ---------------------------------------------------------------------- in Chinese
 
 from test_zh import assert_chinese  # noqa: E402
-
-
-def _map_with(nt: bytes, n: int, other):
-    def serve(req):
-        q = req.query
-        if "MINUS" in q and "CONSTRUCT" in q:
-            return http(nt, ctype="application/n-triples")
-        if "MINUS" in q and "COUNT(*)" in q:
-            return count(str(n))
-        return other(req)
-    return serve
 
 
 def _zh_cases():
