@@ -187,7 +187,8 @@ class Reason:
         if self.kind == "need":
             via = f"{L(self.value)}" if self.value else ""
             if zh:
-                return f"以{via}服务{self.need}" + (f"，是闭环中唯一服务{self.need}的产品" if self.only else "")
+                return f"服务 {self.need} 诉求" + (f"（{via}）" if via else "") + (
+                    f"，是闭环中唯一服务 {self.need} 的产品" if self.only else "")
             return f"serves {self.need}" + (f" through {via}" if via else "") + (
                 f", the loop's only source of {self.need}" if self.only else "")
         if self.kind == "domain":

@@ -616,7 +616,7 @@ function ccareEngineFactory(scope) {
     var loops = [], more = false;
     for (var length = 1; length <= spec.maxLength; length++) {
       var level = search.cycles({ maxLength: length, minLength: length }, budget);
-      loops.push.apply(loops, distinct(level));
+      loops = loops.concat(distinct(level));  // not push.apply: a level may hold 100,000 loops, over a Worker's stack
       if (budget.cutShort) break;
       if (limit && loops.length >= limit) { more = loops.length > limit || length < spec.maxLength; break; }
     }
@@ -673,7 +673,7 @@ function ccareEngineFactory(scope) {
     }
     if (r.kind === "need") {
       var via = r.value ? L(r.value) : "";
-      if (zh) return "以" + via + "服务" + r.need + (r.only ? "，是闭环中唯一服务" + r.need + "的产品" : "");
+      if (zh) return "服务 " + r.need + " 诉求" + (via ? "（" + via + "）" : "") + (r.only ? "，是闭环中唯一服务 " + r.need + " 的产品" : "");
       return "serves " + r.need + (via ? " through " + via : "") + (r.only ? ", the loop's only source of " + r.need : "");
     }
     if (r.kind === "domain") return zh ? "闭环中唯一位于" + L(r.domain) + "的产品" : "the loop's only product in the " + L(r.domain);
