@@ -899,6 +899,11 @@ _ERROR_TEXTS: list[tuple[str, Any]] = [
      "-o {0} 是目录；请给出以 .xlsx 结尾的文件名，或使用 --format csv"),
     (r"-o (.+): with --format csv, give a folder \(it gets entities\.csv, relations\.csv, evidence\.csv and facts\.csv\)",
      "-o {0}：使用 --format csv 时请给出文件夹（写入 entities.csv、relations.csv、evidence.csv 和 facts.csv）"),
+    # ccare's own SHACL engine (ccare.query.shacl_native)
+    (r"ccare's SHACL engine cannot check this map as pySHACL does: (.+) \(use --engine pyshacl or auto\)",
+     lambda why: f"ccare 自带的 SHACL 引擎无法像 pySHACL 那样检查这张地图：{_said(why)}（请用 --engine pyshacl 或 auto）"),
+    (r"the map is not on an Oxigraph store \(CCARE_STORE=memory or --store memory\)",
+     "地图不在 Oxigraph 存储上（CCARE_STORE=memory 或 --store memory）"),
     # SPARQL endpoints (ccare.endpoint): the endpoint's URL comes first ("URL: what went
     # wrong"); what the server or the HTTP library said stays in its words, in quotes
     (r"no answer within the time limit \(--timeout\)", "在时限内没有得到回答（--timeout）"),

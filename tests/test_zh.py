@@ -249,6 +249,8 @@ def test_cut_short_says_why_in_chinese(ccare):
     (["sparql", "SELEC ?x"], "错误：SPARQL 语法错误（第 1 行，第 1 列）："),
     (["portfolio", "gaps"], "错误：地图：没有可查询的商家"),
     (["loops", "--timeout", "nan"], "不是有限的数"),
+    (["--store", "memory", "validate", "examples/extension.ttl", "--engine", "native"],
+     "错误：ccare 自带的 SHACL 引擎无法像 pySHACL 那样检查这张地图"),
 ])
 def test_errors_in_chinese(ccare, args, expected):
     r = ccare(*args, "--lang", "zh")
