@@ -42,8 +42,13 @@ __all__ = ["load", "Map", "Answer"]
 
 
 def load(data: Sequence[str | os.PathLike] = (), *, endpoint=None, graph: str | None = None,
-         store: str | None = None, cache: bool | None = None, whole: bool = False) -> "Map":
+         store: str | None = None, cache: bool | None = None, whole: bool = False,
+         base: Sequence[str | os.PathLike] = ()) -> "Map":
     """The shipped map merged with the RDF files ``data``, as a :class:`Map`.
+
+    ``base``: RDF files that replace the shipped knowledge base (the shipped ontology
+    stays), for a whole map edited as a sheet: ``ccare export sheet``, edit, ``ccare
+    import``; ``data`` then extends it.  Not with an ``endpoint`` (its map is the base).
 
     ``endpoint`` (a SPARQL query URL, or an :class:`~ccare.endpoint.client.Endpoint`) reads
     the map from that endpoint instead, merged with ``data`` (``graph``: its named graph;
@@ -65,8 +70,13 @@ def load(data: Sequence[str | os.PathLike] = (), *, endpoint=None, graph: str | 
     if isinstance(data, (str, os.PathLike)):
         data = [data]
     data = tuple(data)
+    base = (base,) if isinstance(base, (str, os.PathLike)) else tuple(base)
     kind = store_kind(store)
     if endpoint is not None:
+        if base:
+            from ccare.errors import UsageError
+
+            raise UsageError("a base map replaces the shipped map; with an endpoint, the endpoint's map is the base")
         from ccare.endpoint.client import Endpoint
         from ccare.endpoint.remote import connect
 
@@ -80,7 +90,7 @@ def load(data: Sequence[str | os.PathLike] = (), *, endpoint=None, graph: str | 
     from ccare.kb.model import KnowledgeBase
     from ccare.rdfio.read import Limits
 
-    inputs = loader.read_inputs(data)
+    inputs = loader.read_inputs(data, base=base)
     use = parse_cache.enabled(cache)
     key = ("local", parse_cache.key(inputs, kind), tuple(i.name for i in inputs), use, Limits.from_env())
 

@@ -152,6 +152,8 @@ MESSAGES: dict[str, dict] = {
     "conforms_files": {"en": ("Conforms: {n} file merged with the shipped map breaks no rule.",
                               "Conforms: {n} files merged with the shipped map break no rule."),
                        "zh": "符合规则：{n} 个文件与内置地图合并后没有违反任何规则。"},
+    "conforms_map": {"en": "Conforms: the map {map}{extra} breaks no rule.",
+                     "zh": "符合规则：地图 {map}{extra}没有违反任何规则。"},
     "conforms_endpoint": {"en": "Conforms: the {triples} triples of {url}{extra} break no rule.",
                           "zh": "符合规则：{url} 的 {triples} 个三元组{extra}没有违反任何规则。"},
     "conforms_endpoint_extra": {"en": ", merged with {n} file(s),", "zh": "（并合并 {n} 个文件）"},

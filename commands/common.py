@@ -27,6 +27,8 @@ __all__ = [
     "endpoint_option",
     "current_endpoint",
     "endpoint_timeout_option",
+    "map_option",
+    "current_base",
     "progress",
     "echo_json",
     "echo_table",
@@ -48,15 +50,47 @@ __all__ = [
 ]
 
 
+def map_option(f):
+    """``--map FILE``: :func:`load_map` reads FILE instead of the shipped knowledge base
+    (the shipped ontology stays).  The command function does not see the option."""
+    return click.option(
+        "--map",
+        "base",
+        multiple=True,
+        metavar="FILE",
+        type=click.Path(exists=True, dir_okay=False),
+        expose_value=False,
+        callback=_remember_base,
+        help="Use this RDF file as the map instead of the shipped one (the shipped ontology stays): a whole "
+             "map exported with `ccare export sheet`, edited and imported. Repeatable; --data extends it.",
+    )(f)
+
+
 def data_option(f):
-    f = endpoint_option(f)
+    f = map_option(endpoint_option(f))
     return click.option(
         "--data",
         "data",
         multiple=True,
         type=click.Path(exists=True, dir_okay=False),
-        help="Merge this RDF file (any format rdflib reads) into the shipped map. Repeatable.",
+        help="Merge this RDF file (any format rdflib reads) into the shipped map (or the --map). Repeatable.",
     )(f)
+
+
+#: Where ``--map`` is kept for :func:`load_map` (``click.Context.meta``).
+_BASE = "ccare.kb.base"
+
+
+def _remember_base(ctx, param, value):
+    if value:
+        ctx.meta[_BASE] = tuple(value)
+    return value
+
+
+def current_base() -> tuple:
+    """The files of ``--map`` for the running command (empty: the shipped map)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_BASE, ()) if ctx is not None else ()
 
 
 #: Where ``--endpoint`` is kept for :func:`load_kb` (``click.Context.meta``).
@@ -303,7 +337,11 @@ def load_map(data, *, whole: bool = False):
     from ccare.api import load as load_map_of
 
     kind, use_cache = store_options()
-    m = load_map_of(tuple(data), endpoint=current_endpoint(), store=kind, cache=use_cache, whole=whole)
+    base = current_base()
+    endpoint = current_endpoint()
+    if base and endpoint is not None:
+        raise click.UsageError("--map replaces the shipped map; with --endpoint, the endpoint's map is the map")
+    m = load_map_of(tuple(data), endpoint=endpoint, store=kind, cache=use_cache, whole=whole, base=base)
     _remember_kb(m.kb)
     return m
 

@@ -10,6 +10,7 @@ from ccare.commands.common import (
     cells,
     citations,
     common_options,
+    current_base,
     current_endpoint,
     domain_option,
     echo_csv,
@@ -21,6 +22,7 @@ from ccare.commands.common import (
     format_option,
     lang_option,
     load_kb,
+    map_option,
     output_option,
     rationale,
     relation_label,
@@ -319,6 +321,7 @@ def _source_warning(s, lang: str) -> str:
 @click.option("--engine", type=click.Choice(["auto", "native", "pyshacl"]), default="auto", show_default=True,
               help="Who checks the SHACL rules: auto (ccare's own engine, else pySHACL), native (ccare's own "
                    "only), pyshacl (pySHACL, the reference). Both give the same report; ccare's is faster.")
+@map_option
 @endpoint_option
 @output_option(answers=(1,))
 @lang_option
@@ -347,7 +350,7 @@ def validate_cmd(files, sources, timeout, engine, lang, fmt):
     from ccare.query.shacl import validate
 
     endpoint = current_endpoint()
-    if not files and endpoint is None:
+    if not files and endpoint is None and not current_base():
         raise click.UsageError(t("validate_nothing", lang))
     kb = load_kb(files, whole=True)
     if endpoint is not None and endpoint.deadline is not None:
@@ -368,7 +371,11 @@ def validate_cmd(files, sources, timeout, engine, lang, fmt):
                  + [[s.source, "", "source is found", s.message(), "cc:file", s.file, "Warning"]
                     for s in report.warnings])
     elif report.conforms:
-        if endpoint is None:
+        base = current_base()
+        if base:
+            extra = t("conforms_endpoint_extra", lang, n=len(files)) if files else ""
+            click.echo(t("conforms_map", lang, map=", ".join(base), extra=extra))
+        elif endpoint is None:
             click.echo(t("conforms_files", lang, n=len(files)))
         else:
             from ccare.endpoint.client import redact

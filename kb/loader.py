@@ -48,10 +48,10 @@ class Input:
     limits: Limits | None = None
 
 
-def shipped_inputs() -> list[Input]:
-    """The shipped ontology and knowledge base, as inputs (checked against the default
-    limits: the user's limits are for the user's files)."""
-    files = [*ontology.tbox_files(), *ontology.kb_files()]
+def shipped_inputs(kb: bool = True) -> list[Input]:
+    """The shipped ontology and (unless ``kb`` is false) knowledge base, as inputs (checked
+    against the default limits: the user's limits are for the user's files)."""
+    files = [*ontology.tbox_files(), *(ontology.kb_files() if kb else ())]
     return [Input(f"ccare/ontology/{f.name}", f.read_bytes(), ox.RdfFormat.TURTLE, str(ID), Limits())
             for f in files]
 
@@ -130,9 +130,18 @@ def load_keyed(
     return load_inputs(read_inputs(data, shipped=shipped), store_kind(store), cache)
 
 
-def read_inputs(data: Sequence[str | os.PathLike] = (), *, shipped: bool = True) -> list[Input]:
-    """The shipped inputs (unless ``shipped`` is false), then the files in ``data``, read."""
-    return [*(shipped_inputs() if shipped else ()), *(read_input(p) for p in data)]
+def read_inputs(data: Sequence[str | os.PathLike] = (), *, shipped: bool = True,
+                base: Sequence[str | os.PathLike] = ()) -> list[Input]:
+    """The shipped inputs (unless ``shipped`` is false), then the files in ``data``, read.
+
+    ``base``: files that replace the shipped knowledge base (a whole map exported with
+    ``ccare export sheet``, edited and imported), read after the shipped ontology, which
+    stays: its classes and relations are what the files' statements mean.
+    """
+    if isinstance(base, (str, os.PathLike)):
+        base = [base]
+    head = shipped_inputs(kb=not base) if shipped else []
+    return [*head, *(read_input(p) for p in base), *(read_input(p) for p in data)]
 
 
 def load_inputs(inputs: Sequence[Input], kind: str, cache: bool | None = None) -> tuple[Graph, str | None]:

@@ -493,3 +493,51 @@ def test_json_of_a_problem_names_its_place():
     d = p.to_json()
     assert (d["sheet"], d["row"], d["column"], d["code"]) == ("relations", 5, "C", "unknown_near")
     assert json.dumps(d, ensure_ascii=False)
+
+
+def test_an_edited_whole_map_replaces_the_shipped_one_with_map(ccare, tmp_path):
+    """A strategist exports the whole map, renames a product in Excel and imports it again.
+    Given with --data, the edit would stand beside the shipped label (two Chinese labels,
+    a violation); given with --map, it replaces the shipped map: one label, the new one,
+    in every answer, and the map conforms. Unedited, --map answers as the shipped map."""
+    book, again = tmp_path / "map.xlsx", tmp_path / "map-again.ttl"
+    assert ccare("export", "sheet", "-o", str(book)).exit_code == 0
+    assert ccare("import", str(book), "-o", str(again)).exit_code == 0
+    assert ccare.json("loops", "--map", str(again)) == ccare.json("loops")
+    wb = openpyxl.load_workbook(book)
+    (row,) = [r for r in wb["entities"].iter_rows(min_row=2) if r[0].value == "mini-program"]
+    assert row[2].value == "小程序"
+    row[2].value = "支付宝小程序"
+    wb.save(book)
+    edited = tmp_path / "edited.ttl"
+    assert ccare("import", str(book), "-o", str(edited)).exit_code == 0
+
+    merged = ccare("validate", str(edited))
+    assert merged.exit_code == 1 and "one label per language" in merged.output
+    r = ccare("validate", "--map", str(edited), "--lang", "zh")
+    assert r.exit_code == 0 and "符合规则：地图 " in r.output, r.output
+    shown = ccare.json("show", "mini-program", "--map", str(edited))
+    assert shown["labels"]["zh"] == "支付宝小程序"
+    first = ccare("loops", "--map", str(edited), "--limit", "1", "--lang", "zh")
+    assert "支付 → 支付宝小程序 → 支付" in first.output and "→ 小程序 →" not in first.output
+    # --data extends the --map; an endpoint's map cannot be replaced
+    ext = Path(__file__).resolve().parent.parent / "examples" / "extension.ttl"
+    assert "smart-menu" in [p["id"] for p in ccare.json("products", "--map", str(edited), "--data", str(ext))]
+    assert ccare("products", "--map", str(edited), "--endpoint", "http://127.0.0.1:9/query").exit_code == 2
+
+
+def test_the_library_takes_a_base_map(tmp_path):
+    import ccare
+    from ccare.errors import UsageError
+
+    book, again = tmp_path / "map.xlsx", tmp_path / "map-again.ttl"
+    from click.testing import CliRunner
+
+    from ccare.cli import cli
+
+    for args in (["export", "sheet", "-o", str(book)], ["import", str(book), "-o", str(again)]):
+        assert CliRunner().invoke(cli, args).exit_code == 0
+    m = ccare.load(base=[again], cache=False)
+    assert [w.nodes for w in m.loops()] == [w.nodes for w in ccare.load(cache=False).loops()]
+    with pytest.raises(UsageError):
+        ccare.load(base=[again], endpoint="http://127.0.0.1:9/query")
