@@ -76,7 +76,8 @@ def load(data: Sequence[str | os.PathLike] = (), *, endpoint=None, graph: str | 
         if base:
             from ccare.errors import UsageError
 
-            raise UsageError("a base map replaces the shipped map; with an endpoint, the endpoint's map is the base")
+            raise UsageError("a base map (--map) replaces the shipped map, and an endpoint's map is its own: "
+                             "give a base map or an endpoint, not both")
         from ccare.endpoint.client import Endpoint
         from ccare.endpoint.remote import connect
 

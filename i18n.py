@@ -901,6 +901,9 @@ _ERROR_TEXTS: list[tuple[str, Any]] = [
      "-o {0} 是目录；请给出以 .xlsx 结尾的文件名，或使用 --format csv"),
     (r"-o (.+): with --format csv, give a folder \(it gets entities\.csv, relations\.csv, evidence\.csv and facts\.csv\)",
      "-o {0}：使用 --format csv 时请给出文件夹（写入 entities.csv、relations.csv、evidence.csv 和 facts.csv）"),
+    (r"a base map \(--map\) replaces the shipped map, and an endpoint's map is its own: give a base map or an "
+     r"endpoint, not both",
+     "基础地图（--map）会替换内置地图，而端点的地图只能是它自己的：请给出基础地图或端点，不要同时给出"),
     # ccare's own SHACL engine (ccare.query.shacl_native)
     (r"ccare's SHACL engine cannot check this map as pySHACL does: (.+) \(use --engine pyshacl or auto\)",
      lambda why: f"ccare 自带的 SHACL 引擎无法像 pySHACL 那样检查这张地图：{_said(why)}（请用 --engine pyshacl 或 auto）"),

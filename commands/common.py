@@ -337,11 +337,8 @@ def load_map(data, *, whole: bool = False):
     from ccare.api import load as load_map_of
 
     kind, use_cache = store_options()
-    base = current_base()
-    endpoint = current_endpoint()
-    if base and endpoint is not None:
-        raise click.UsageError("--map replaces the shipped map; with --endpoint, the endpoint's map is the map")
-    m = load_map_of(tuple(data), endpoint=endpoint, store=kind, cache=use_cache, whole=whole, base=base)
+    m = load_map_of(tuple(data), endpoint=current_endpoint(), store=kind, cache=use_cache, whole=whole,
+                    base=current_base())
     _remember_kb(m.kb)
     return m
 

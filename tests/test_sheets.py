@@ -523,7 +523,8 @@ def test_an_edited_whole_map_replaces_the_shipped_one_with_map(ccare, tmp_path):
     # --data extends the --map; an endpoint's map cannot be replaced
     ext = Path(__file__).resolve().parent.parent / "examples" / "extension.ttl"
     assert "smart-menu" in [p["id"] for p in ccare.json("products", "--map", str(edited), "--data", str(ext))]
-    assert ccare("products", "--map", str(edited), "--endpoint", "http://127.0.0.1:9/query").exit_code == 2
+    r = ccare("products", "--map", str(edited), "--endpoint", "http://127.0.0.1:9/query", "--lang", "zh")
+    assert r.exit_code == 2 and "错误：基础地图（--map）会替换内置地图" in r.output, r.output
 
 
 def test_the_library_takes_a_base_map(tmp_path):
