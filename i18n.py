@@ -280,6 +280,7 @@ MESSAGES: dict[str, dict] = {
     "loop_n": {"en": "Loop {i}", "zh": "闭环 {i}"},
     "loop": {"en": "Loop", "zh": "闭环"},
     "loop_it_closes": {"en": "Loop it closes", "zh": "它闭合的环"},
+    "outside_loop": {"en": "Already run, not on this loop: {names}", "zh": "已有但不在这个环上：{names}"},
     "loop_line": {"en": "{title}: {arrow}", "zh": "{title}：{arrow}"},
     "loop_facts": {"en": "  {products}; needs {needs}; {inferred} of {steps} steps inferred",
                    "zh": "  {products}；诉求 {needs}；{steps} 步中有 {inferred} 步为推断"},
@@ -320,6 +321,8 @@ MESSAGES: dict[str, dict] = {
     "report_plain_values": {"en": "Of the {n} values its products serve, the source states {stated} directly "
                                   "and {inferred} are inferred.",
                             "zh": "其产品服务的 {n} 个细分价值中，{stated} 个由原文直接陈述，{inferred} 个为推断。"},
+    "report_plain_outside": {"en": "The merchant's {names} stay off this loop: it runs them, the loop does not use them.",
+                             "zh": "商家已有的{names}不在这个环上：商家在用，这个环用不到。"},
     "report_plain_why": {"en": "Of the {n} reasons given for the products to add, {stated} rest on the source's "
                                "own words and {inferred} on our reading of it.",
                          "zh": "新增产品的 {n} 条理由中，{stated} 条直接依据原文，{inferred} 条为推断。"},

@@ -15,10 +15,15 @@ Timed, each in a fresh process (the parse cache off):
      ``--baseline`` (default :data:`BASELINE`, the last commit before the worker pool and
      the shared searches: one process, each distinct question searched from scratch) in a
      copy of today's package in a temporary folder;
+   - ``plain``: today's code asking every merchant its own question, nothing shared
+     (``run(..., share=False)``);
    - ``workers=1``: today's code in one process (the shared searches);
    - ``workers=N``: today's code with a pool of ``--workers`` processes.
 
-   All three must give the same answers (a digest of the JSON rows is compared).
+   Today's three must give the same answers (a digest of the JSON rows is compared with
+   ``plain``'s).  The baseline's are compared too and may differ where the prescription
+   rule changed after it ("other rule": since the loop must go through the products a
+   merchant names, not payment alone).
 2. **end to end**: ``ccare portfolio prescribe --data synth.ttl -o out.csv --workers N`` on
    all merchants, as a user runs it (wall clock; peak memory of the command, VmHWM; one
    worker's peak is measured in step 1: Linux only).  ``--baseline-end-to-end`` runs the
@@ -56,7 +61,7 @@ import hashlib, json, pickle, re, sys, time
 def hwm():
     with open("/proc/self/status") as f:
         return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) / 1024
-path, sample, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+path, sample, workers, share = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "share"
 t0 = time.perf_counter()
 from ccare.kb.model import load
 from ccare.graph.build import to_networkx
@@ -67,6 +72,8 @@ G = to_networkx(kb)
 ms = merchants(kb, G)[:sample]
 t1 = time.perf_counter()
 kw = {"workers": workers} if "workers" in batch.run.__code__.co_varnames else {}
+if not share:
+    kw["share"] = False
 if kw and workers > 1:
     batch.POOL_AFTER_SECONDS = 0.0
 r = batch.run(G, ms, "prescribe", **kw)
@@ -216,14 +223,19 @@ def main(argv=None) -> int:
         print(f"\nanswering the first {a.sample:,} merchants (prescribe), each code path in a fresh process:")
         print(f"  {'code path':<26} {'load+build':>10} {'answer':>9} {'questions':>9} {'ms/question':>11} "
               f"{'peak MB':>8} {'worker MB':>9} {'vs baseline':>11}  answers")
-        runs = [(f"baseline ({a.baseline})", base_env, 1), ("workers=1", env, 1)]
+        # the answers of today's code, shared or not, with any workers, are those of a plain
+        # run asking every merchant its own question; the baseline's are compared with them
+        # too, and differ where the prescription rule changed since (printed as "other rule")
+        runs = [(f"baseline ({a.baseline})", base_env, 1, "share"), ("plain (no sharing)", env, 1, "plain"),
+                ("workers=1", env, 1, "share")]
         if a.workers > 1:
-            runs.append((f"workers={a.workers}", env, a.workers))
-        first = None
-        for name, e, w in runs:
-            r = child(CHILD, [str(path), str(a.sample), str(w)], e)
+            runs.append((f"workers={a.workers}", env, a.workers, "share"))
+        first, plain = None, None
+        results = [(name, child(CHILD, [str(path), str(a.sample), str(w), share], e)) for name, e, w, share in runs]
+        plain = results[1][1]
+        for name, r in results:
             first = first or r
-            same = "same" if r["digest"] == first["digest"] else "DIFFERENT"
+            same = "same" if r["digest"] == plain["digest"] else "other rule" if r is first else "DIFFERENT"
             print(f"  {name:<26} {r['load']:9.1f}s {r['answer']:8.1f}s {r['questions']:9,} "
                   f"{1000 * r['answer'] / max(1, r['questions']):11.1f} {r['rss_mb']:8.0f} "
                   f"{r['worker_mb']:9.0f} {first['answer'] / r['answer']:10.1f}x  {same}")

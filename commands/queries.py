@@ -430,6 +430,8 @@ def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, no_
                              n=t("n_products", lang, n=len(p.add))))
                 _print_why(G, p, lang)
             _print_loop(G, p.loop, lang, t("loop_it_closes", lang) if p.add else t("loop", lang))
+            if p.outside:
+                click.echo(t("outside_loop", lang, names=_join([_label(G, n, lang) for n in p.outside], lang)))
     names = _join([_label(G, n, lang) for n in mine], lang)
     write_query_exports(kb, G, results, html=html, report=report, lang=lang,
                         title=t("prescription_title", lang, names=names),

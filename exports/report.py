@@ -264,6 +264,10 @@ def _plain_words(G, raw: dict, h: Highlight, lang: str) -> list[str]:
     if reasons:
         inf = sum(1 for r in reasons if r.get("inferred"))
         out.append(t("report_plain_why", lang, n=len(reasons), stated=len(reasons) - inf, inferred=inf))
+    outside = [e["id"] for e in raw.get("outside") or ()
+               if isinstance(e, dict) and isinstance(e.get("id"), str) and e["id"] in G]
+    if outside:
+        out.append(t("report_plain_outside", lang, names=join([_label(G, n, lang) for n in outside], lang)))
     return out
 
 

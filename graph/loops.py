@@ -439,10 +439,23 @@ class LoopSearch:
         def lift(products) -> set:
             return {v for p in products for v in self.variants.get(p, ())}
 
+        def meet(ids) -> set:  # the nodes holding one of ids: as the product, or attached
+            out = lift(ids)
+            attached = memo.get(("attached", key))
+            if attached is None:
+                by_offering: dict[str, list] = {}
+                for v in nodes:
+                    for a in v.attached:
+                        by_offering.setdefault(a.offering, []).append(v)
+                attached = memo[("attached", key)] = by_offering
+            for x in ids:
+                out.update(attached.get(x, ()))
+            return out
+
         anchors = [lift({p}) for p in spec.through]
         if spec.payment:
             anchors.append(lift({self.hub}) if self.hub else set())
-        extra = [lift(a) for a in extra_anchors]
+        extra = [meet(a) for a in extra_anchors]
         self.required = required
         self._dearest: list | None = None  # the shared search's nodes, dearest first (most_cost)
         if weight is None:
@@ -511,7 +524,8 @@ def loop_search(G: nx.MultiDiGraph, spec: LoopSpec, weight: Mapping | None = Non
     """The :class:`LoopSearch` over ``G``'s flow graph for ``spec``.
 
     ``weight`` gives products and offerings a cost (see :mod:`ccare.graph.prescribe`);
-    each set in ``extra_anchors`` is one more set of products the cycle must meet;
+    each set in ``extra_anchors`` is one more set of products and offerings the cycle
+    must meet (as a product on it, or an offering attached to one);
     ``owned`` offerings are attached whatever merchants they suit.
     """
     return LoopSearch(G, spec, weight, extra_anchors, owned)

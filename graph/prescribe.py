@@ -4,11 +4,16 @@
 merchant's needs" (line 43).  Given what a merchant already runs (``has``: products,
 programmes, practices), :func:`prescriptions` yields sets of offerings to *add* such
 that ``has`` plus the additions hold an operating loop (:mod:`ccare.graph.loops`) through
-at least one of the merchant's products.  Payment is the baseline (:func:`baseline`): every
-merchant on Alipay takes it, so it counts as present and is never added, unless the
-merchant does not take Alipay payment (``alipay_payment=False``).  Smallest sets first;
-every set yielded is *minimal*: no proper subset of it closes such a loop.  An empty set
-means the loop already closes.
+at least one of the products or offerings the merchant names (on the loop, or attached to
+a product of it): a merchant running Alipay Live is told how its live room joins a loop,
+not given a smaller loop that leaves the live room outside.  Payment is the baseline
+(:func:`baseline`): every merchant on Alipay takes it, so it counts as present and is
+never added, unless the merchant does not take Alipay payment (``alipay_payment=False``).
+Only when nothing the merchant names can be on a loop (a practice alone, a product no
+flow reaches) does the loop go through payment instead; the products it runs that stay
+off the loop are named (``Prescription.outside``).  Smallest sets first; every set
+yielded is *minimal*: no proper subset of it closes such a loop.  An empty set means the
+loop already closes.
 
 How it searches: each product or offering costs 1 unless the merchant has it (cost 0),
 an offering supporting a product of the cycle costs like any other (the merchant must
@@ -230,21 +235,24 @@ class Reason:
 @dataclass(frozen=True)
 class Prescription:
     """Products to ``add`` (ids), the ``loop`` they close, ``why`` each is there, the
-    offerings suiting the merchant that back the loop (``support``) and what the merchant
-    has without saying so (``baseline``: the payment hub)."""
+    offerings suiting the merchant that back the loop (``support``), what the merchant
+    has without saying so (``baseline``: the payment hub) and the products it runs that
+    are neither on the loop nor attached to it (``outside``)."""
 
     add: tuple
     loop: Walk
     why: dict
     support: tuple
     baseline: tuple = ()
+    outside: tuple = ()
 
     def to_json(self, G: nx.MultiDiGraph) -> dict:
-        """``{"add": [entity, ...], "baseline": [entity, ...], "loop": loop, "why": {id:
-        [reason, ...]}, "support": [...]}``."""
+        """``{"add": [entity, ...], "baseline": [entity, ...], "outside": [entity, ...],
+        "loop": loop, "why": {id: [reason, ...]}, "support": [...]}``."""
         return {
             "add": [node_entity(G, n) for n in self.add],
             "baseline": [node_entity(G, n) for n in self.baseline],
+            "outside": [node_entity(G, n) for n in self.outside],
             "loop": self.loop.to_json(G),
             "why": {n: [r.to_json(G) for r in rs] for n, rs in self.why.items()},
             "support": [s.to_json() for s in self.support],
@@ -334,7 +342,8 @@ def prescriptions(
         The map graph; not modified.
     has : sequence of str
         Ids of the products (and offerings) the merchant runs; the loop must pass
-        through one of them or the payment hub.
+        through one of them (or hold it attached), or through the payment hub when none
+        of them can be on a loop.
     spec : LoopSpec
         What counts as an operating loop (needs, payment, domains, length bound, ...).
     scale, stage : str, optional
@@ -365,7 +374,24 @@ def prescriptions(
     value_need = memoised(G, ("need_of_values",), lambda: need_of_values(G))
     backed = memoised(G, ("backed", tuple(profiles)), lambda: _backed(G, profiles))
     weight = Costs(G, 1, {n: 0 for n in H})
-    search = loop_search(G, spec, weight, extra_anchors=[H] if H else [], owned=H)
+    # the loop goes through what the merchant names; through the payment hub only when
+    # nothing it names can be on a loop (a practice, a product no flow reaches)
+    own = frozenset(has) - set(base)
+    for anchor in ((own, H) if own else (H,)):
+        search = loop_search(G, spec, weight, extra_anchors=[anchor] if anchor else [], owned=H)
+        yielded = False
+        for add, loop, why, support in _minimal_sets(G, search, H, spec, stage, profiles, backed, value_need,
+                                                     budget):
+            yielded = True
+            on = {*loop.products, *(a.offering for a in loop.attached)}
+            outside = tuple(n for n in sorted(own) if n not in on and G.nodes[n].get("kind") == "product")
+            yield Prescription(add, loop, why, support, base, outside)
+        if yielded or budget.cut_short:
+            return
+
+
+def _minimal_sets(G, search, H, spec, stage, profiles, backed, value_need, budget) -> Iterator[tuple]:
+    """``(add, loop, why, support)`` of the minimal sets ``search`` closes, ranked (module docs)."""
     found: list = []
     for cost in range(0, search.most_cost(spec.max_length) + 1):
         groups: dict = {}
@@ -388,6 +414,6 @@ def prescriptions(
         for _, add, loop in sorted(ranked, key=lambda r: r[0]):
             why = {p: _reasons(G, p, loop, spec, profiles, value_need) for p in sorted(add)}
             support = tuple(s for n in loop.products for s in _support(G, n, profiles))
-            yield Prescription(tuple(sorted(add)), loop, why, support, base)
+            yield tuple(sorted(add)), loop, why, support
         if budget.cut_short or frozenset() in groups:
             return

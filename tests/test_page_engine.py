@@ -70,7 +70,7 @@ def _reason(G, r) -> list:
 
 
 def _prescription(G, p) -> dict:
-    return {"add": list(p.add), "baseline": list(p.baseline), "loop": _walk(p.loop),
+    return {"add": list(p.add), "baseline": list(p.baseline), "outside": list(p.outside), "loop": _walk(p.loop),
             "why": {k: [_reason(G, r) for r in rs] for k, rs in p.why.items()},
             "whyOrder": list(p.why), "support": [_support(s) for s in p.support]}
 
@@ -126,8 +126,8 @@ JS_ANSWERS = """(text) => {
     if (a.cutShort) return {cutShort: true};
     if (q.q === 'prescribe') return a.prescriptions.map(p => {
       const why = Object.create(null); Object.keys(p.why).forEach(k => { why[k] = p.why[k].map(reason); });
-      return {add: p.add, baseline: p.baseline, loop: walk(p.loop), why: why, whyOrder: Object.keys(p.why),
-              support: p.support.map(support)};
+      return {add: p.add, baseline: p.baseline, outside: p.outside, loop: walk(p.loop), why: why,
+              whyOrder: Object.keys(p.why), support: p.support.map(support)};
     });
     if (q.q === 'loops') return a.loops.map(walk);
     if (q.q === 'path') return a.paths.map(walk);

@@ -110,6 +110,23 @@ def test_merchant_panel_prescribes_as_the_library_does(open_page, page_file, G):
     o.assert_clean()
 
 
+def test_merchant_panel_names_the_products_off_the_loop(open_page, page_file, G):
+    """Zhima Credit can be on no loop: the page, like the library, closes the loop through
+    payment and says the merchant's Zhima Credit stays off it, in both languages."""
+    (want,) = [p.outside for p in prescriptions(G, ["zhima-credit"])][:1]
+    assert want == ("zhima-credit",)
+    o = open_page(page_file)
+    o.page.check("#ask-has input[value='zhima-credit']")
+    o.page.click("#ask-go")
+    o.answered()
+    first = "#ask-results > li:first-child .outside"
+    assert o.page.inner_text(first) == "Already run, not on this loop: " + _label(G, "zhima-credit")
+    o.page.click("#langs button[data-lang=zh]")
+    o.wait("document.querySelector('#ask-go').textContent.includes('闭环')")
+    assert o.page.inner_text(first) == "已有但不在这个环上：" + _label(G, "zhima-credit", "zh")
+    o.assert_clean()
+
+
 def test_competency_5_mini_program_with_three_needs(open_page, page_file, G):
     """A merchant runs only a mini-program and wants SCALE, ACTIVE and WORTH."""
     o = open_page(page_file)

@@ -34,9 +34,10 @@ OFFERING_KINDS = ("product", "programme", "practice")
 
 
 @st.composite
-def maps(draw, min_products=2, max_products=7, max_offerings=3):
+def maps(draw, min_products=2, max_products=7, max_offerings=3, dense=False):
     """A map: ``payment`` (the hub) and products with flows between them; offerings that
-    support or combine with products, some only for small merchants; a scene."""
+    support or combine with products, some only for small merchants; a scene.  ``dense``:
+    between 2 n and 3 n arcs, each carrying users, so that most maps hold several loops."""
     n = draw(st.integers(min_products, max_products))
     names = ["payment"] + [f"p{i}" for i in range(1, n)]
     G = nx.MultiDiGraph()
@@ -74,9 +75,10 @@ def maps(draw, min_products=2, max_products=7, max_offerings=3):
                needs=[], domains=[], values=[], roles=[])
     pairs = [(u, v) for u in [*names, "scene"] for v in [*names, "scene"]]
     # dense enough that most maps have cycles: between n and 2.5 n arcs, a few parallel
-    arcs = draw(st.permutations(pairs))[: draw(st.integers(n, int(2.5 * n)))]
+    arcs = draw(st.permutations(pairs))[: draw(st.integers(2 * n, 3 * n) if dense else st.integers(n, int(2.5 * n)))]
     for u, v in arcs:
-        for rel in draw(st.sets(st.sampled_from(FLOW_RELATIONS + ("combinesWith",)), min_size=1, max_size=2)):
+        rels = draw(st.sets(st.sampled_from(FLOW_RELATIONS + ("combinesWith",)), min_size=1, max_size=2))
+        for rel in rels | {"userFlowsTo"} if dense else rels:
             inferred, quotes = draw(st.booleans()), draw(st.integers(0, 2))
             G.add_edge(u, v, key=rel, relation=rel, inferred=inferred, rationale=None,
                        evidence=[{"source": "s", "line": i + 1, "quote": f"{u}-{v}-{i}"} for i in range(quotes)])
@@ -264,27 +266,49 @@ def test_cycle_search_without_constraints_is_simple_cycles(data):
 
 def _closing_sets(G, has, spec):
     """Every set of products and offerings to add (by brute force) for which ``has`` (with
-    payment, the baseline) plus the set holds a qualifying loop through one of them."""
+    payment, the baseline) plus the set holds a qualifying loop through one of the
+    merchant's own (a product on the cycle or an offering attached to it); through one of
+    them or payment when no set gives a loop through the merchant's own.  Also returns the
+    set the loops went through."""
     H = set(has) | {"payment"}
+    own = set(has) - {"payment"}
     others = sorted(n for n in G if G.nodes[n]["kind"] in OFFERING_KINDS and n not in H)
-    out = []
+    through_own, through_any = [], []
     for k in range(len(others) + 1):
         for add in itertools.combinations(others, k):
             loops = _brute(G, spec, nodes=H | set(add), owned=H)
-            if any(set(c) & H for c, _ in loops):
-                out.append(frozenset(add))
-    return out
+            if any((set(c) | extra) & own for c, extra in loops):
+                through_own.append(frozenset(add))
+            if any((set(c) | extra) & H for c, extra in loops):
+                through_any.append(frozenset(add))
+    return (through_own, own) if through_own else (through_any, H)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_prescriptions_are_minimal_and_complete(data):
     G = data.draw(maps(max_products=5, max_offerings=2))
-    products = _products(G)
-    has = data.draw(st.lists(st.sampled_from(products), max_size=2, unique=True))
-    spec = data.draw(specs(G))
+    runs = sorted(n for n in G if G.nodes[n]["kind"] in OFFERING_KINDS)  # products and offerings
+    has = data.draw(st.lists(st.sampled_from(runs), max_size=2, unique=True))
+    _check_prescriptions(G, has, data.draw(specs(G)))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_loop_goes_through_what_the_merchant_runs(data):
+    """As above with few conditions, so that most maps close a loop, and often a smaller one
+    that skips what the merchant runs: the answer brings the merchant's own onto the loop."""
+    G = data.draw(maps(min_products=4, max_products=6, max_offerings=2, dense=True))
+    runs = sorted(n for n in G if G.nodes[n]["kind"] in OFFERING_KINDS and n != "payment")
+    has = data.draw(st.lists(st.sampled_from(runs), min_size=1, max_size=2, unique=True))
+    spec = LoopSpec(needs=tuple(data.draw(st.sets(st.sampled_from(NEED_CODES), max_size=1))), domains=False,
+                    payment=data.draw(st.booleans()), max_length=data.draw(st.integers(3, 5)))
+    _check_prescriptions(G, has, spec)
+
+
+def _check_prescriptions(G, has, spec):
     found = list(prescriptions(G, has, spec))
-    closing = _closing_sets(G, has, spec)
+    closing, through = _closing_sets(G, has, spec)
     minimal = {s for s in closing if not any(t < s for t in closing)}
     if not closing:
         assert found == []
@@ -299,7 +323,7 @@ def test_prescriptions_are_minimal_and_complete(data):
         _is_cycle(G, p.loop)
         assert "payment" not in p.add, "payment is the baseline, never added"
         assert set(p.add) <= set(p.loop.products) <= set(p.add) | H
-        assert set(p.loop.nodes) & H
+        assert (set(p.loop.nodes) | {a.offering for a in p.loop.attached}) & through, "not through the merchant's own"
         assert set(p.why) == set(p.add)
         assert p.baseline == ("payment",)
 

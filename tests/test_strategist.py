@@ -135,6 +135,55 @@ def test_a_merchant_with_a_fan_group_sees_it_on_the_loop(ccare):
         assert "fan-group" in _loop(first), needs
 
 
+@pytest.mark.parametrize("needs", ["SCALE,ACTIVE,WORTH,EFFICIENCY", "SCALE,ACTIVE,WORTH", "WORTH"])
+def test_a_merchant_running_alipay_live_sees_its_live_room_on_the_loop(ccare, needs):
+    """Not a smaller loop through payment that leaves the live room outside: every
+    prescription brings Alipay Live onto the loop, and none leaves it out."""
+    found = ccare.json("prescribe", "--has", "alipay-live", "--needs", needs, "--limit", "5")
+    assert found
+    for p in found:
+        assert "alipay-live" in _loop(p) and p["outside"] == []
+
+
+def test_alipay_live_joins_through_the_fan_group_and_the_mini_program(ccare):
+    (first,) = ccare.json("prescribe", "--has", "alipay-live", "--limit", "1")
+    assert _ids(first["add"]) == ["fan-group", "mini-program", "mini-program-cloud"]
+    assert _loop(first) == ["payment", "fan-group", "alipay-live", "mini-program"]
+    r = ccare("prescribe", "--has", "支付宝直播", "--limit", "1", "--lang", "zh")
+    assert r.exit_code == 0
+    assert "处方 1：新增商家粉丝群、小程序、小程序云（3 个产品）" in r.output
+    assert "它闭合的环：支付 → 商家粉丝群 → 支付宝直播 → 小程序 → 支付" in r.output
+    assert "已有但不在这个环上" not in r.output
+
+
+def test_a_product_no_loop_can_use_is_named_beside_the_loop(ccare):
+    """Nothing flows into Zhima Credit, so no loop can hold it: the loop goes through
+    payment, and the answer says the merchant's Zhima Credit stays off it."""
+    (first,) = ccare.json("prescribe", "--has", "zhima-credit", "--limit", "1")
+    assert _loop(first) == ["payment", "mini-program"] and _ids(first["outside"]) == ["zhima-credit"]
+    r = ccare("prescribe", "--has", "芝麻信用", "--limit", "1", "--lang", "zh")
+    assert "已有但不在这个环上：芝麻信用" in r.output
+    r = ccare("prescribe", "--has", "zhima-credit", "--limit", "1")
+    assert "Already run, not on this loop: Zhima Credit" in r.output
+
+
+def test_an_owned_supporting_product_counts_as_the_merchants_own(ccare):
+    """A merchant with a life account and Mini-Program Cloud: the cloud supports the
+    mini-program of the loop, so adding the mini-program is enough; the life account is
+    named as off the loop, not pulled in through four more products."""
+    (first,) = ccare.json("prescribe", "--has", "life-account,mini-program-cloud", "--limit", "1")
+    assert _ids(first["add"]) == ["mini-program"]
+    assert "mini-program-cloud" in _supporting(first["loop"])
+    assert _ids(first["outside"]) == ["life-account"]
+
+
+def test_the_report_says_which_products_stay_off_the_loop(ccare, tmp_path):
+    out = tmp_path / "r.html"
+    r = ccare("prescribe", "--has", "芝麻信用", "--lang", "zh", "--report", str(out))
+    assert r.exit_code == 0
+    assert "商家已有的芝麻信用不在这个环上" in out.read_text(encoding="utf-8")
+
+
 # -- Mini-Program Cloud and the Fanxing Plan act ------------------------------------------
 
 def test_mini_program_cloud_brings_efficiency(ccare):

@@ -35,7 +35,7 @@
       whyTitle: "Why each product is there", answers: "Answers: {n}", more: "There are more answers; the first {n} are shown.",
       lost: "Loops lost: {n}", kept: "Loops kept: {n}", stranded: "No longer reach payment: {list}",
       strandedNone: "Every product still reaches payment.", dropKey: "red dotted ring: the product dropped", pickHint: "Click an answer to draw it on the map.",
-      baseline: "Payment counts as present (every merchant on Alipay takes it).", noNeeds: "no need",
+      baseline: "Payment counts as present (every merchant on Alipay takes it).", outside: "Already run, not on this loop: {list}", noNeeds: "no need",
       saved: "Saved.", filter: "Filter products (中文 or English)…"
     },
     zh: {
@@ -53,7 +53,7 @@
       whyTitle: "每个产品为何在此", answers: "共 {n} 个答案", more: "还有更多答案，这里只列出前 {n} 个。",
       lost: "失去的闭环：{n} 个", kept: "保留的闭环：{n} 个", stranded: "不再能到达支付：{list}",
       strandedNone: "所有产品仍能到达支付。", dropKey: "红色点线圈：被去掉的产品", pickHint: "点击答案，在地图上显示。",
-      baseline: "支付视为已有（支付宝上的商家都已开通）。", noNeeds: "无诉求",
+      baseline: "支付视为已有（支付宝上的商家都已开通）。", outside: "已有但不在这个环上：{list}", noNeeds: "无诉求",
       saved: "已保存。", filter: "筛选产品（中文或英文）…"
     }
   };
@@ -414,6 +414,7 @@
         ? el("strong", { text: t("add") + (lang() === "zh" ? "：" : ": ") + names(item.add) })
         : el("strong", { text: t("closes") })));
       li.appendChild(el("div", { cls: "loopline", text: t("loop") + (lang() === "zh" ? "：" : ": ") + loopLine(item.loop) }));
+      if (item.outside && item.outside.length) li.appendChild(el("small", { cls: "outside", text: t("outside", { list: names(item.outside) }) }));
       if (item.add.length) {
         var why = el("details", { cls: "why-box" }, el("summary", { text: t("whyTitle") }));
         if (i === state.pick) why.open = true;

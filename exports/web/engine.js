@@ -560,9 +560,15 @@ function ccareEngineFactory(scope) {
       products.forEach(function (p) { (variants.get(p) || []).forEach(function (v) { out.add(v); }); });
       return out;
     }
+    /* the nodes holding one of ids: as the product, or attached */
+    function meet(ids) {
+      var out = lift(ids), want = new Set(ids);
+      nodes.forEach(function (v) { if (v.attached.some(function (a) { return want.has(a.offering); })) out.add(v); });
+      return out;
+    }
     var anchors = spec.through.map(function (p) { return lift([p]); });
     if (spec.payment) anchors.push(hub ? lift([hub]) : new Set());
-    (extraAnchors || []).forEach(function (a) { anchors.push(lift(Array.from(a))); });
+    (extraAnchors || []).forEach(function (a) { anchors.push(meet(Array.from(a))); });
     this.search = new CycleSearch(nodes, vsucc, vprov, required, anchors, vweight, members);
   }
 
@@ -755,14 +761,32 @@ function ccareEngineFactory(scope) {
     var spec = checkSpec(G, loopSpec(q.spec));
     if (q.scale && SCALES.indexOf(q.scale) < 0) throw new EngineError("usage", "unknown scale " + q.scale);
     if (q.stage && STAGES.indexOf(q.stage) < 0) throw new EngineError("usage", "unknown stage " + q.stage);
-    var limit = positive(q.limit, "limit"), more = false;
+    var limit = positive(q.limit, "limit");
     var base = baseline(G, q.alipayPayment);
     var H = new Set(has.concat(base));
     var profiles = profileNodes(G, q.scale, q.stage);
     spec.profiles = uniq(spec.profiles.concat(profiles));
     var weight = new Map();
     G.ids.forEach(function (n) { weight.set(n, H.has(n) ? 0 : 1); });
-    var search = new LoopSearch(G, spec, weight, H.size ? [H] : [], H);
+    /* the loop goes through what the merchant names; through the payment hub only when
+       nothing it names can be on a loop (a practice, a product no flow reaches) */
+    var own = new Set(has.filter(function (n) { return base.indexOf(n) < 0; }));
+    var anchorSets = own.size ? [own, H] : [H], answer = null;
+    for (var i = 0; i < anchorSets.length; i++) {
+      answer = minimalSets(G, q, spec, H, base, profiles, limit, anchorSets[i], weight, budget);
+      if (answer.prescriptions.length || budget.cutShort) break;
+    }
+    /* the products the merchant runs that are neither on the loop nor attached to it */
+    answer.prescriptions.forEach(function (p) {
+      var on = new Set(p.loop.products.concat(p.loop.attached.map(function (a) { return a.offering; })));
+      p.outside = sorted(Array.from(own)).filter(function (n) { return !on.has(n) && G.productSet.has(n); });
+    });
+    return answer;
+  }
+
+  function minimalSets(G, q, spec, H, base, profiles, limit, anchor, weight, budget) {
+    var more = false;
+    var search = new LoopSearch(G, spec, weight, anchor.size ? [anchor] : [], H);
     /* the sets that closed a loop at a lower cost, each as its node numbers in order */
     var found = new Set(), foundSets = [], result = [];
     var number = new Map();
