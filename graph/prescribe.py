@@ -393,6 +393,8 @@ def prescriptions(
 def _minimal_sets(G, search, H, spec, stage, profiles, backed, value_need, budget) -> Iterator[tuple]:
     """``(add, loop, why, support)`` of the minimal sets ``search`` closes, ranked (module docs)."""
     found: list = []
+    if next(search.cycles(max_length=spec.max_length, budget=budget), None) is None:
+        return  # no loop at any cost: one search says so, not one at each cost level
     for cost in range(0, search.most_cost(spec.max_length) + 1):
         groups: dict = {}
         for w in search.cycles(max_length=spec.max_length, max_cost=cost, min_cost=cost, budget=budget):

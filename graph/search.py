@@ -68,6 +68,10 @@ _KEEP_STARTS = 8
 #: Set-cover tables kept per search graph (each at most 2 ** _MAX_DP_BITS entries).
 _KEEP_TABLES = 256
 
+#: Distance tables (to a start, to an anchor set) kept per search graph: the starts of
+#: questions anchored on a merchant's own products differ from merchant to merchant.
+_KEEP_DISTANCES = 512
+
 
 def _essential(anchors: list) -> list:
     """``anchors`` without the sets that hold another of them (a cycle meeting the smaller
@@ -155,6 +159,7 @@ class CycleSearch:
         self._distances: dict = {}  # shared by rebased copies: the graph is the same
         self._onward: dict = {}  # shared alike: the successors of a start that may lead back to it
         self._tables: dict = {}  # set-cover tables by the covers they were made of, shared alike
+        self._to_anchor: dict = {}  # anchor set -> each node's distance to it, shared alike
         self._rebase(anchors, weight)
 
     def _rebase(self, anchors, weight) -> None:
@@ -334,11 +339,34 @@ class CycleSearch:
     # ------------------------------------------------------------------ search
 
     def starts(self) -> list:
-        """The canonical start nodes: the smallest anchor set, else every node."""
+        """The canonical start nodes: the smallest anchor set (of two as small, the one
+        given last: a question's own condition, such as a merchant's products, rather
+        than the hub every question shares), else every node."""
         if self.anchors:
-            smallest = min(self.anchors, key=lambda a: (len(a), sorted(map(str, a))))
+            smallest = min(reversed(self.anchors), key=len)
             return sorted(smallest, key=self.rank.__getitem__)
         return list(self.order)
+
+    def _distances_to_anchor(self, a: set, depth: int) -> dict:
+        """Each node's distance to the nearest node of ``a`` (0 in it), up to ``depth``,
+        over the whole graph: a lower bound for any search, whatever it may not use."""
+        key = (frozenset(a), depth)
+        dist = self._to_anchor.get(key)
+        if dist is None:
+            dist = dict.fromkeys(a, 0)
+            queue = deque(a)
+            while queue:
+                v = queue.popleft()
+                d = dist[v] + 1
+                if d > depth:
+                    continue
+                for u in self.pred[v]:
+                    if u not in dist:
+                        dist[u] = d
+                        queue.append(u)
+            if len(self._to_anchor) < _KEEP_DISTANCES:
+                self._to_anchor[key] = dist
+        return dist
 
     def cycles(
         self,
@@ -384,8 +412,13 @@ class CycleSearch:
                     if allowed is None:
                         allowed = set(self.order).difference(starts[:i])
                     dist = self._distances_to(s, allowed, max_length - 1)
-                    if key is not None:
+                    if key is not None and len(self._distances) < _KEEP_DISTANCES:
                         self._distances[key] = dist
+                reach = self._reach(s, dist, max_length)
+                if reach is None:  # no node of some anchor set can get back to s
+                    if allowed is not None:
+                        allowed.discard(s)
+                    continue
                 back = first = None
                 if max_cost is not None:
                     back = self._free_way_back(s)
@@ -394,9 +427,23 @@ class CycleSearch:
                         if first is None:
                             first = self._first[key] = self._first_steps(s, key, dist, back, max_length)
                         first = [w for w, least in first if least <= max_cost]
-                yield from self._dfs(s, dist, back, max_length, min_length, max_cost, min_cost, budget, first)
+                yield from self._dfs(s, dist, back, max_length, min_length, max_cost, min_cost, budget, first,
+                                     reach)
             if allowed is not None:
                 allowed.discard(s)
+
+    def _reach(self, s, dist: dict, hi: int) -> list | None:
+        """``[(bit, distances to the set, least distance back to s from it)]`` for each
+        anchor set that ``s`` is not in (a cycle from ``s`` goes to a node of it, then back
+        to ``s``), or ``None`` when no node of some set can get back to ``s`` in time."""
+        out = []
+        for bit, a in zip(self.anchor_bits, self.anchors):
+            if not self.mask[s] & bit:
+                near = [dist[x] for x in a if x in dist]
+                if not near:
+                    return None
+                out.append((bit, self._distances_to_anchor(a, hi - 1), min(near)))
+        return out
 
     def _free_way_back(self, s) -> set:
         """The nodes with a way back to ``s`` through nodes of weight 0 only (``s`` is the
@@ -426,8 +473,9 @@ class CycleSearch:
         onward = self._onward.get(key)
         if onward is None:  # what depends on the graph alone: near enough to s, standing for other things
             mine = self.members[s]
-            onward = self._onward[key] = [w for w in self.succ[s]
-                                          if w == s or (w in dist and mine.isdisjoint(self.members[w]))]
+            onward = [w for w in self.succ[s] if w == s or (w in dist and mine.isdisjoint(self.members[w]))]
+            if len(self._onward) < _KEEP_DISTANCES:
+                self._onward[key] = onward
         R, masks, weights = self.required, self.mask, self.weight
         count = self._min_count if self._min_count is not None else _Fallback(self)
         cost_of = self._min_cost if self._min_cost is not None else _Zero()
@@ -444,58 +492,85 @@ class CycleSearch:
             out.append((w, ws + weights[w] + (cost_of[missing] or (w not in back))))
         return out
 
-    def _dfs(self, s, dist, back, hi, lo, cmax, cmin, budget, first=None) -> Iterator[tuple]:
+    def _dfs(self, s, dist, back, hi, lo, cmax, cmin, budget, first=None, reach=()) -> Iterator[tuple]:
         """The cycles from ``s`` over the nodes of ``dist`` (those the search may use, by
         their distance back to ``s``); ``back``: :meth:`_free_way_back`, with ``cmax``;
-        ``first``: the successors of ``s`` worth trying (default all)."""
+        ``first``: the successors of ``s`` worth trying (default all); ``reach``:
+        :meth:`_reach` (a branch that cannot pass a missing anchor set and get back to
+        ``s`` in the nodes left is cut)."""
         R = self.required
         path = [s]
         members, masks, weights, succ = self.members, self.mask, self.weight, self.succ
         count = self._min_count if self._min_count is not None else _Fallback(self)
         cost_of = self._min_cost if self._min_cost is not None else _Zero()
         tick = budget.tick
+        # without a step limit, steps are counted 64 at a time (and the clock read then); with
+        # one, each step counts, so that a search stops at the exact step
+        batch = 1 if budget.max_steps is not None else 64
+        pending = 0
+        anchors_missing = 0
+        for bit, _, _ in reach or ():
+            anchors_missing |= bit
         used = set(members[s])  # what the nodes on the path stand for
         # stack of (successor iterator, mask, cost) per path position
         stack = [(iter(succ[s] if first is None else first), masks[s], weights[s])]
-        while stack:
-            it, mask, cost = stack[-1]
-            w = next(it, None)
-            if w is None:
-                stack.pop()
-                used.difference_update(members[path.pop()])
-                continue
-            if not tick():
-                return
-            m = len(path)
-            if w == s:
-                if lo <= m and (mask & R) == R and (cmin is None or cost >= cmin) and (cmax is None or cost <= cmax):
-                    yield tuple(path)
-                continue
-            d = dist.get(w)  # None: not to be used, or too far from s to get back
-            left = hi - m - 1  # nodes that may still be added after w
-            if d is None or d - 1 > left:
-                continue
-            if cmax is not None:
-                cost2 = cost + weights[w]
-                if cost2 > cmax:
+        try:
+            while stack:
+                it, mask, cost = stack[-1]
+                w = next(it, None)
+                if w is None:
+                    stack.pop()
+                    used.difference_update(members[path.pop()])
                     continue
-            if not used.isdisjoint(members[w]):
-                continue
-            mask2 = mask | masks[w]
-            missing = R & ~mask2
-            if missing and count[missing] > left:
-                continue
-            if cmax is not None:
-                more = cost_of[missing] if missing else 0
-                if not more and w not in back:
-                    more = 1  # the way back to s passes a node that costs something
-                if cost2 + more > cmax:
+                pending += 1
+                if pending == batch:
+                    pending = 0
+                    if not tick(batch):
+                        return
+                m = len(path)
+                if w == s:
+                    if (lo <= m and (mask & R) == R and (cmin is None or cost >= cmin)
+                            and (cmax is None or cost <= cmax)):
+                        yield tuple(path)
                     continue
-            else:
-                cost2 = cost + weights[w]
-            path.append(w)
-            used.update(members[w])
-            stack.append((iter(succ[w]), mask2, cost2))
+                d = dist.get(w)  # None: not to be used, or too far from s to get back
+                left = hi - m - 1  # nodes that may still be added after w
+                if d is None or d - 1 > left:
+                    continue
+                if cmax is not None:
+                    cost2 = cost + weights[w]
+                    if cost2 > cmax:
+                        continue
+                if not used.isdisjoint(members[w]):
+                    continue
+                mask2 = mask | masks[w]
+                missing = R & ~mask2
+                if missing and count[missing] > left:
+                    continue
+                if reach and missing & anchors_missing:
+                    far = False
+                    for bit, to_anchor, least_back in reach:
+                        if missing & bit:
+                            d_a = to_anchor.get(w)
+                            if d_a is None or d_a + least_back - 1 > left:
+                                far = True
+                                break
+                    if far:
+                        continue
+                if cmax is not None:
+                    more = cost_of[missing] if missing else 0
+                    if not more and w not in back:
+                        more = 1  # the way back to s passes a node that costs something
+                    if cost2 + more > cmax:
+                        continue
+                else:
+                    cost2 = cost + weights[w]
+                path.append(w)
+                used.update(members[w])
+                stack.append((iter(succ[w]), mask2, cost2))
+        finally:  # also when the caller stops early: every step is counted
+            if pending:
+                tick(pending)
 
 
 class _Fallback:
