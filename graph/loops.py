@@ -498,6 +498,12 @@ class LoopSearch:
                 costs.append(weight[v])
         return sum(heapq.nlargest(length, costs))
 
+    @property
+    def cut_by_cost(self) -> bool:
+        """Whether the last :meth:`cycles` left a branch out by its ``max_cost``
+        (:attr:`CycleSearch.cut_by_cost`): when not, no loop costs more."""
+        return self.search.cut_by_cost
+
     def cycles(self, **bounds) -> Iterator[Walk]:
         """The loops of the search within ``bounds`` (those of
         :meth:`CycleSearch.cycles`), as walks starting at the hub, each minimal: no

@@ -390,12 +390,18 @@ def prescriptions(
             return
 
 
+#: Cost levels searched without a loop before one search asks whether there is any.
+_PROVE_NONE_AFTER = 5
+
+
 def _minimal_sets(G, search, H, spec, stage, profiles, backed, value_need, budget) -> Iterator[tuple]:
     """``(add, loop, why, support)`` of the minimal sets ``search`` closes, ranked (module docs)."""
     found: list = []
-    if next(search.cycles(max_length=spec.max_length, budget=budget), None) is None:
-        return  # no loop at any cost: one search says so, not one at each cost level
     for cost in range(0, search.most_cost(spec.max_length) + 1):
+        if cost == _PROVE_NONE_AFTER and not found:
+            # no loop yet: whether there is one at any cost is one search, not one a level
+            if next(search.cycles(max_length=spec.max_length, budget=budget), None) is None:
+                return
         groups: dict = {}
         for w in search.cycles(max_length=spec.max_length, max_cost=cost, min_cost=cost, budget=budget):
             add = frozenset(w.products) - H
@@ -417,5 +423,5 @@ def _minimal_sets(G, search, H, spec, stage, profiles, backed, value_need, budge
             why = {p: _reasons(G, p, loop, spec, profiles, value_need) for p in sorted(add)}
             support = tuple(s for n in loop.products for s in _support(G, n, profiles))
             yield tuple(sorted(add)), loop, why, support
-        if budget.cut_short or frozenset() in groups:
-            return
+        if budget.cut_short or frozenset() in groups or not search.cut_by_cost:
+            return  # out of budget, the loop closes already, or no loop costs more

@@ -160,6 +160,7 @@ class CycleSearch:
         self._onward: dict = {}  # shared alike: the successors of a start that may lead back to it
         self._tables: dict = {}  # set-cover tables by the covers they were made of, shared alike
         self._to_anchor: dict = {}  # anchor set -> each node's distance to it, shared alike
+        self.cut_by_cost = False  # whether the last cycles() left a branch out by its max_cost
         self._rebase(anchors, weight)
 
     def _rebase(self, anchors, weight) -> None:
@@ -184,6 +185,7 @@ class CycleSearch:
         self._back: dict = {}  # start -> the nodes that can get back to it at no cost
         self._free: set | None = None  # the nodes of weight 0
         self._first: dict = {}  # (start, what it may use, length) -> its first steps with their least cost
+        self._anchor_memo: dict = {}  # this search's distances to its anchor sets
 
     def _weightless(self) -> set:
         if self._free is None:
@@ -351,7 +353,7 @@ class CycleSearch:
         """Each node's distance to the nearest node of ``a`` (0 in it), up to ``depth``,
         over the whole graph: a lower bound for any search, whatever it may not use."""
         key = (frozenset(a), depth)
-        dist = self._to_anchor.get(key)
+        dist = self._anchor_memo.get(key) or self._to_anchor.get(key)
         if dist is None:
             dist = dict.fromkeys(a, 0)
             queue = deque(a)
@@ -366,6 +368,7 @@ class CycleSearch:
                         queue.append(u)
             if len(self._to_anchor) < _KEEP_DISTANCES:
                 self._to_anchor[key] = dist
+        self._anchor_memo[key] = dist
         return dist
 
     def cycles(
@@ -380,13 +383,17 @@ class CycleSearch:
 
         The order is that of the depth-first search (by start, then by sorted successors);
         callers that rank results collect and sort them.  Stops early, with
-        ``budget.cut_short`` set, when ``budget`` runs out.
+        ``budget.cut_short`` set, when ``budget`` runs out.  Once the cycles are all
+        yielded, ``cut_by_cost`` says whether ``max_cost`` left some branch out: when it
+        did not, no cycle costs more, and a caller raising the bound level by level may stop.
         """
         budget = budget if budget is not None else Budget(timeout=None)
         R = self.required
+        self.cut_by_cost = False
         if any(not a for a in self.anchors) or self.min_nodes(R) > max_length:
             return
         if max_cost is not None and self._min_weight(R) > max_cost:
+            self.cut_by_cost = True
             return
         starts = self.starts()
         avail = self._avail
@@ -426,7 +433,10 @@ class CycleSearch:
                         first = self._first.get(key)
                         if first is None:
                             first = self._first[key] = self._first_steps(s, key, dist, back, max_length)
-                        first = [w for w, least in first if least <= max_cost]
+                        within = [w for w, least in first if least <= max_cost]
+                        if len(within) < len(first):
+                            self.cut_by_cost = True
+                        first = within
                 yield from self._dfs(s, dist, back, max_length, min_length, max_cost, min_cost, budget, first,
                                      reach)
             if allowed is not None:
@@ -508,6 +518,7 @@ class CycleSearch:
         # one, each step counts, so that a search stops at the exact step
         batch = 1 if budget.max_steps is not None else 64
         pending = 0
+        cut = False  # a branch was cut by the cost bound
         anchors_missing = 0
         for bit, _, _ in reach or ():
             anchors_missing |= bit
@@ -540,6 +551,7 @@ class CycleSearch:
                 if cmax is not None:
                     cost2 = cost + weights[w]
                     if cost2 > cmax:
+                        cut = True
                         continue
                 if not used.isdisjoint(members[w]):
                     continue
@@ -562,6 +574,7 @@ class CycleSearch:
                     if not more and w not in back:
                         more = 1  # the way back to s passes a node that costs something
                     if cost2 + more > cmax:
+                        cut = True
                         continue
                 else:
                     cost2 = cost + weights[w]
@@ -571,6 +584,8 @@ class CycleSearch:
         finally:  # also when the caller stops early: every step is counted
             if pending:
                 tick(pending)
+            if cut:
+                self.cut_by_cost = True
 
 
 class _Fallback:

@@ -82,6 +82,8 @@ def test_reweighted_finds_what_a_search_from_scratch_finds(problem, hi, lo):
         assert len(found) == len(set(map(_canon, found))), "a cycle was found twice"
         expected = _brute(succ, provides, required, members, now, [*anchors, *extra], lo, hi, cmin, cmax)
         assert set(map(_canon, found)) == expected, "a cycle was missed or invented"
+        if cmax is not None and not asked.cut_by_cost:  # then no cycle costs more than cmax
+            assert not _brute(succ, provides, required, members, now, [*anchors, *extra], lo, hi, cmax + 1, None)
     # the same search asked again (its first steps and ways back are kept): the same cycles
     assert list(asked.cycles(max_length=hi, max_cost=1, min_cost=1)) == list(alone.cycles(
         max_length=hi, max_cost=1, min_cost=1))
