@@ -73,7 +73,18 @@ import networkx as nx
 
 from ccare.errors import UsageError
 from ccare.graph.coverage import need_of_values
-from ccare.graph.loops import ACQUIRE, PRIVATE, PUBLIC, Costs, LoopSpec, hub_of, loop_search, memoised, provides
+from ccare.graph.loops import (
+    ACQUIRE,
+    ATTACHING,
+    PRIVATE,
+    PUBLIC,
+    Costs,
+    LoopSpec,
+    hub_of,
+    loop_search,
+    memoised,
+    provides,
+)
 from ccare.graph.view import node_entity, require
 from ccare.graph.walks import Attachment, Step, Walk
 from ccare.limits import Budget
@@ -237,7 +248,8 @@ class Prescription:
     """Products to ``add`` (ids), the ``loop`` they close, ``why`` each is there, the
     offerings suiting the merchant that back the loop (``support``), what the merchant
     has without saying so (``baseline``: the payment hub) and the products it runs that
-    are neither on the loop nor attached to it (``outside``)."""
+    have nothing to do with the loop (``outside``: not on it, not attached, tied to none
+    of its products)."""
 
     add: tuple
     loop: Walk
@@ -383,11 +395,26 @@ def prescriptions(
         for add, loop, why, support in _minimal_sets(G, search, H, spec, stage, profiles, backed, value_need,
                                                      budget):
             yielded = True
-            on = {*loop.products, *(a.offering for a in loop.attached)}
-            outside = tuple(n for n in sorted(own) if n not in on and G.nodes[n].get("kind") == "product")
-            yield Prescription(add, loop, why, support, base, outside)
+            yield Prescription(add, loop, why, support, base, _outside(G, own, loop))
         if yielded or budget.cut_short:
             return
+
+
+def _outside(G: nx.MultiDiGraph, own, loop: Walk) -> tuple:
+    """The products in ``own`` that have nothing to do with ``loop``: not on it, not
+    attached to it, and tied to none of its products (supporting, incentivising or
+    combining with one, as coupons handed out in a fan group on the loop are)."""
+    cycle = set(loop.nodes)
+    out = []
+    for n in sorted(own):
+        if n in loop.products or G.nodes[n].get("kind") != "product":
+            continue
+        if any(k in ATTACHING and v in cycle for _, v, k in G.out_edges(n, keys=True)):
+            continue
+        if any(k == "combinesWith" and u in cycle for u, _, k in G.in_edges(n, keys=True)):
+            continue
+        out.append(n)
+    return tuple(out)
 
 
 #: Cost levels searched without a loop before one search asks whether there is any.

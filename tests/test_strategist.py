@@ -167,6 +167,15 @@ def test_a_product_no_loop_can_use_is_named_beside_the_loop(ccare):
     assert "Already run, not on this loop: Zhima Credit" in r.output
 
 
+def test_coupons_handed_out_in_the_fan_group_are_not_off_the_loop(ccare):
+    """Laoxiangji's coupons combine with its fan group, which is on the loop: they are not
+    named as products the loop leaves out."""
+    (first,) = ccare.json("prescribe", "--has", LAOXIANGJI, "--limit", "1")
+    assert "fan-group" in _loop(first) and first["outside"] == []
+    r = ccare("prescribe", "--has", LAOXIANGJI, "--limit", "1", "--lang", "zh")
+    assert "已有但不在这个环上" not in r.output
+
+
 def test_an_owned_supporting_product_counts_as_the_merchants_own(ccare):
     """A merchant with a life account and Mini-Program Cloud: the cloud supports the
     mini-program of the loop, so adding the mini-program is enough; the life account is

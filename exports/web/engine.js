@@ -776,10 +776,19 @@ function ccareEngineFactory(scope) {
       answer = minimalSets(G, q, spec, H, base, profiles, limit, anchorSets[i], weight, budget);
       if (answer.prescriptions.length || budget.cutShort) break;
     }
-    /* the products the merchant runs that are neither on the loop nor attached to it */
+    /* the products the merchant runs that have nothing to do with the loop: not on it, not
+       attached, tied to none of its products (supports, incentivises, combines with) */
     answer.prescriptions.forEach(function (p) {
-      var on = new Set(p.loop.products.concat(p.loop.attached.map(function (a) { return a.offering; })));
-      p.outside = sorted(Array.from(own)).filter(function (n) { return !on.has(n) && G.productSet.has(n); });
+      var on = new Set(p.loop.products), cycle = new Set(p.loop.nodes);
+      p.outside = sorted(Array.from(own)).filter(function (n) {
+        if (on.has(n) || !G.productSet.has(n)) return false;
+        var tied = false;
+        G.out.get(n).forEach(function (keys, v) {
+          if (cycle.has(v) && ATTACHING.some(function (k) { return keys.has(k); })) tied = true;
+        });
+        G.inn.get(n).forEach(function (e) { if (e[1] === "combinesWith" && cycle.has(e[0])) tied = true; });
+        return !tied;
+      });
     });
     return answer;
   }
