@@ -395,8 +395,10 @@ def prescribe(has, needs, payment, domains, max_length, scale, stage, limit, no_
               data, lang, fmt, html, report, title, merchant):
     """The fewest products to add so the merchant's products close an operating loop, and why each.
 
-    Smallest sets first; each set is minimal (no part of it would do) and comes with the
-    loop it closes.  Among sets of one size, --scale and --stage decide the order.
+    The loop goes through a product the merchant runs (through payment only when none can
+    be on a loop; products it leaves out are named).  Smallest sets first; each set is
+    minimal (no part of it would do) and comes with the loop it closes.  Among sets of one
+    size, --scale and --stage decide the order.
 
     \b
     Examples:
