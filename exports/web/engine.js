@@ -410,14 +410,13 @@ function ccareEngineFactory(scope) {
     return dist;
   };
 
+  /* the smallest anchor set (of two as small, the one given last: a question's own
+     condition, such as the merchant's products), else every node */
   CycleSearch.prototype.starts = function () {
     var self = this;
     if (this.anchors.length) {
-      var smallest = null, key = null;
-      this.anchors.forEach(function (a) {
-        var k = [a.size, sorted(Array.from(a).map(function (n) { return n.str; }))];
-        if (smallest === null || cmpKey(k, key) < 0) { smallest = a; key = k; }
-      });
+      var smallest = null;
+      this.anchors.forEach(function (a) { if (smallest === null || a.size <= smallest.size) smallest = a; });
       return Array.from(smallest).sort(function (a, b) { return self.rank.get(a) - self.rank.get(b); });
     }
     return this.order.slice();
@@ -428,8 +427,9 @@ function ccareEngineFactory(scope) {
     var hi = o.maxLength, lo = o.minLength || 1;
     var cmax = o.maxCost === undefined ? null : o.maxCost, cmin = o.minCost === undefined ? null : o.minCost;
     var R = this.R, out = [], self = this;
+    this.cutByCost = false;  /* whether cmax left a branch out: when not, no cycle costs more */
     if (this.anchors.some(function (a) { return a.size === 0; }) || this.minNodes(R) > hi) return out;
-    if (cmax !== null && this.minWeight(R) > cmax) return out;
+    if (cmax !== null && this.minWeight(R) > cmax) { this.cutByCost = true; return out; }
     var starts = this.starts();
     var startSet = new Set(starts);
     var avail = new Array(starts.length + 1).fill(0);
@@ -477,7 +477,7 @@ function ccareEngineFactory(scope) {
       var missing = R & ~mask2;
       if (missing && this.minNodes(missing) > left) continue;
       var cost2 = cost + this.weight.get(w);
-      if (cmax !== null && cost2 + (missing ? this.minWeight(missing) : 0) > cmax) continue;
+      if (cmax !== null && cost2 + (missing ? this.minWeight(missing) : 0) > cmax) { this.cutByCost = true; continue; }
       path.push(w);
       mw.forEach(function (x) { used.add(x); });
       stack.push([this.succ.get(w), 0, mask2, cost2]);
@@ -853,7 +853,9 @@ function ccareEngineFactory(scope) {
         loop.products.forEach(function (n) { support.push.apply(support, profileSupport(G, n, profiles)); });
         result.push({ add: r[1], loop: loop, why: why, support: support, baseline: base });
       });
-      if (budget.cutShort || groups.has("[]")) break;
+      /* out of budget, the loop closes already, or no loop costs more (no branch was cut by cost) */
+      var last = !search.search.cutByCost;
+      if (budget.cutShort || groups.has("[]") || last) { more = !!limit && result.length > limit; break; }
       if (limit && result.length >= limit) { more = result.length > limit || cost < top; break; }
     }
     // the first `limit` of the library's answers: it yields them cost by cost, in this order
