@@ -322,18 +322,19 @@ class CycleSearch:
     def _min_weight(self, missing: int) -> float:
         return self._min_cost[missing] if self._min_cost is not None else 0
 
-    def _distances_to(self, s, allowed: set, depth: int) -> dict:
-        """Distances to ``s`` over ``allowed`` nodes, up to ``depth`` (farther nodes cannot
-        get back within the length bound, so they are left out)."""
-        dist = {s: 0}
-        queue = deque([s])
+    def _distances_to(self, targets, allowed: set | None, depth: int) -> dict:
+        """Distances to the nearest of ``targets`` over ``allowed`` nodes (all when
+        ``None``), up to ``depth`` (farther nodes cannot get there within the length bound,
+        so they are left out)."""
+        dist = dict.fromkeys(targets, 0)
+        queue = deque(dist)
         while queue:
             v = queue.popleft()
             d = dist[v] + 1
             if d > depth:
                 continue
             for u in self.pred[v]:
-                if u in allowed and u not in dist:
+                if (allowed is None or u in allowed) and u not in dist:
                     dist[u] = d
                     queue.append(u)
         return dist
@@ -353,19 +354,11 @@ class CycleSearch:
         """Each node's distance to the nearest node of ``a`` (0 in it), up to ``depth``,
         over the whole graph: a lower bound for any search, whatever it may not use."""
         key = (frozenset(a), depth)
-        dist = self._anchor_memo.get(key) or self._to_anchor.get(key)
+        dist = self._anchor_memo.get(key)
         if dist is None:
-            dist = dict.fromkeys(a, 0)
-            queue = deque(a)
-            while queue:
-                v = queue.popleft()
-                d = dist[v] + 1
-                if d > depth:
-                    continue
-                for u in self.pred[v]:
-                    if u not in dist:
-                        dist[u] = d
-                        queue.append(u)
+            dist = self._to_anchor.get(key)
+        if dist is None:
+            dist = self._distances_to(sorted(a, key=self.rank.__getitem__), None, depth)
             if len(self._to_anchor) < _KEEP_DISTANCES:
                 self._to_anchor[key] = dist
         self._anchor_memo[key] = dist
@@ -418,7 +411,7 @@ class CycleSearch:
                 if dist is None:
                     if allowed is None:
                         allowed = set(self.order).difference(starts[:i])
-                    dist = self._distances_to(s, allowed, max_length - 1)
+                    dist = self._distances_to((s,), allowed, max_length - 1)
                     if key is not None and len(self._distances) < _KEEP_DISTANCES:
                         self._distances[key] = dist
                 reach = self._reach(s, dist, max_length)
