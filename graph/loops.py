@@ -439,18 +439,19 @@ class LoopSearch:
         def lift(products) -> set:
             return {v for p in products for v in self.variants.get(p, ())}
 
-        def meet(ids) -> set:  # the nodes holding one of ids: as the product, or attached
-            out = lift(ids)
-            attached = memo.get(("attached", key))
-            if attached is None:
-                by_offering: dict[str, list] = {}
+        def holding() -> dict:  # each product and offering -> the nodes it is a member of
+            found = memo.get(("members", key))
+            if found is None:
+                by_member: dict[str, list] = {}
                 for v in nodes:
-                    for a in v.attached:
-                        by_offering.setdefault(a.offering, []).append(v)
-                attached = memo[("attached", key)] = by_offering
-            for x in ids:
-                out.update(attached.get(x, ()))
-            return out
+                    for x in members[v]:
+                        by_member.setdefault(x, []).append(v)
+                found = memo[("members", key)] = by_member
+            return found
+
+        def meet(ids) -> set:  # the nodes holding one of ids: as the product, or attached
+            by_member = holding()
+            return {v for x in ids for v in by_member.get(x, ())}
 
         anchors = [lift({p}) for p in spec.through]
         if spec.payment:
@@ -466,14 +467,11 @@ class LoopSearch:
         ukey = ("unit", key, spec.through, spec.payment, self.hub)
         unit = memo.get(ukey)
         if unit is None:
-            by_member: dict = {}
-            for v in nodes:
-                for x in members[v]:
-                    by_member.setdefault(x, []).append(v)
             ones = base_search.rebased(anchors, {v: len(members[v]) for v in nodes})
             dearest = sorted(nodes, key=lambda v: -ones.weight[v])  # for most_cost
-            unit = memo[ukey] = (ones, by_member, dearest)
-        ones, by_member, self._dearest = unit
+            unit = memo[ukey] = (ones, dearest)
+        ones, self._dearest = unit
+        by_member = holding()
         get = weight.get
         if isinstance(weight, Costs) and weight.default == 1:  # a few exceptions: those
             odd = [x for x in weight.special if x in by_member]

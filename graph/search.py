@@ -20,6 +20,8 @@ an earlier start.  A depth-first search from ``s`` then cuts a branch as soon as
   ``s`` over the nodes the search may still use);
 - with a cost bound, the cost so far plus what the missing items cost at least, or 1
   when no way back to ``s`` passes only nodes of weight 0, exceeds it;
+- an anchor set the path has not met yet cannot be reached and left for ``s`` in the
+  nodes left (breadth-first distances to each anchor set);
 - some required item is offered by no node the search from ``s`` may use.
 
 A search asked at several cost bounds in turn keeps each start's first steps with their
